@@ -1,0 +1,91 @@
+package dev.codeact4j.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bubblewrap command line of a session: fresh user, PID, network, IPC and UTS namespaces; the system
+ * directories read-only; from /etc only what programs need to run (no passwd, shadow, keys or host
+ * names); a private /tmp; the working directory at {@value #WORKDIR}; no environment but the one given.
+ */
+final class Bubblewrap {
+    static final String WORKDIR = "/work";
+    static final String KERNEL_DIR = "/opt/codeact";
+    static final String CONTROL_DIR = "/run/codeact";
+    static final int SANDBOX_UID = 1000;
+
+    /** Files and directories of /etc that libraries read; the rest of /etc stays out. */
+    private static final List<String> ETC_ALWAYS = List.of(
+            "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+            "/etc/timezone", "/etc/fonts", "/etc/matplotlibrc", "/etc/python3", "/etc/mime.types",
+            "/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/ca-certificates");
+    private static final List<String> ETC_NETWORK = List.of(
+            "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/services", "/etc/protocols");
+
+    private Bubblewrap() {
+    }
+
+    static List<String> command(Path bwrap, Path python, Path kernel, Path controlDir, Path workdir,
+                                boolean network, Map<String, String> environment) throws IOException {
+        writeIdentityFiles(controlDir);
+        List<String> args = new ArrayList<>(List.of(bwrap.toString(),
+                "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                "--uid", Integer.toString(SANDBOX_UID), "--gid", Integer.toString(SANDBOX_UID),
+                "--hostname", "sandbox"));
+        if (!network) {
+            args.add("--unshare-net");
+        }
+        args.addAll(List.of("--ro-bind", "/usr", "/usr"));
+        for (String top : List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")) {
+            Path path = Path.of(top);
+            if (Files.isSymbolicLink(path)) {
+                args.addAll(List.of("--symlink", Files.readSymbolicLink(path).toString(), top));
+            } else if (Files.isDirectory(path)) {
+                args.addAll(List.of("--ro-bind", top, top));
+            }
+        }
+        for (String etc : ETC_ALWAYS) {
+            args.addAll(List.of("--ro-bind-try", etc, etc));
+        }
+        if (python.getParent() != null && !python.startsWith("/usr")) {
+            args.addAll(List.of("--ro-bind", python.getParent().getParent().toString(), python.getParent().getParent().toString()));
+        }
+        for (String file : List.of("passwd", "group", "hosts")) {
+            args.addAll(List.of("--ro-bind", controlDir.resolve(file).toString(), "/etc/" + file));
+        }
+        if (network) {
+            for (String etc : ETC_NETWORK) {
+                args.addAll(List.of("--ro-bind-try", etc, etc));
+            }
+        }
+        args.addAll(List.of(
+                "--proc", "/proc",
+                "--dev", "/dev",
+                "--tmpfs", "/tmp",
+                "--ro-bind", kernel.getParent().toString(), KERNEL_DIR,
+                "--ro-bind", controlDir.toString(), CONTROL_DIR,
+                "--bind", workdir.toString(), WORKDIR,
+                "--chdir", WORKDIR,
+                "--clearenv"));
+        environment.forEach((name, value) -> args.addAll(List.of("--setenv", name, value)));
+        args.addAll(List.of(python.toString(), "-I", "-B", KERNEL_DIR + "/" + kernel.getFileName(),
+                CONTROL_DIR + "/" + KernelProcess.SOCKET_NAME, CONTROL_DIR + "/" + KernelProcess.CONFIG_NAME));
+        return args;
+    }
+
+    /** A user database with the sandbox's one user, so that getpass, pwd and friends work. */
+    private static void writeIdentityFiles(Path controlDir) throws IOException {
+        Files.writeString(controlDir.resolve("passwd"),
+                "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+                        + "user:x:" + SANDBOX_UID + ":" + SANDBOX_UID + ":sandbox:" + WORKDIR + ":/usr/sbin/nologin\n"
+                        + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        Files.writeString(controlDir.resolve("group"),
+                "root:x:0:\nuser:x:" + SANDBOX_UID + ":\nnogroup:x:65534:\n");
+        Files.writeString(controlDir.resolve("hosts"), "127.0.0.1 localhost sandbox\n::1 localhost\n");
+    }
+}

@@ -1,0 +1,37 @@
+package dev.codeact4j.sandbox;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What one {@link Session#execute} produced.
+ *
+ * @param stdout    everything printed to standard output (head and tail kept when over the limit)
+ * @param stderr    everything printed to standard error
+ * @param result    the trailing expression's value, or null when the snippet ends in a statement or None
+ * @param error     why it failed, or null when it succeeded
+ * @param displays  figures and tables, in the order they were shown
+ * @param duration  wall-clock time as seen by the host
+ * @param timedOut  the time limit was reached
+ * @param truncated output was cut to the limit
+ * @param restarted the interpreter had to be replaced: the session's variables and imports are gone
+ */
+public record ExecutionResult(
+        String stdout,
+        String stderr,
+        ResultValue result,
+        ExecutionError error,
+        List<Display> displays,
+        Duration duration,
+        boolean timedOut,
+        boolean truncated,
+        boolean restarted) {
+
+    public ExecutionResult {
+        displays = List.copyOf(displays);
+    }
+
+    public boolean ok() {
+        return error == null;
+    }
+}

@@ -1,0 +1,205 @@
+package dev.codeact4j.sandbox;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Makes {@link Session}s on this machine. Building one checks the prerequisites once (bubblewrap, user
+ * namespaces, Python) and fails with {@link SandboxUnavailableException} saying what is missing.
+ *
+ * <pre>{@code
+ * Sandbox sandbox = Sandbox.create();
+ * try (Session session = sandbox.open(SandboxPolicy.defaults())) {
+ *     ExecutionResult result = session.execute("x = 21\nx * 2");
+ * }
+ * }</pre>
+ */
+public final class Sandbox {
+    static final String NAMESPACE_HINT = """
+            codeact isolates code with bubblewrap, which needs unprivileged user namespaces. To enable them:
+              Debian:          sudo sysctl -w kernel.unprivileged_userns_clone=1
+              Ubuntu 24.04+:   sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
+              in a container:  allow unshare/clone in its seccomp profile (for Docker: --security-opt seccomp=unconfined)
+            Or, only on a machine you do not mind the code damaging, run without isolation: --unsafe-no-sandbox""";
+
+    private static final ScheduledExecutorService SCHEDULER = Executors.newScheduledThreadPool(1, runnable -> {
+        Thread thread = new Thread(runnable, "codeact-sandbox-watchdog");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private static final Map<List<String>, String> PROBES = new ConcurrentHashMap<>();
+
+    private final Isolation isolation;
+    private final Path python;
+    private final Path bubblewrap;
+    private final Optional<Cgroups> cgroups;
+
+    private Sandbox(Isolation isolation, Path python, Path bubblewrap, Optional<Cgroups> cgroups) {
+        this.isolation = isolation;
+        this.python = python;
+        this.bubblewrap = bubblewrap;
+        this.cgroups = cgroups;
+    }
+
+    /** A bubblewrap sandbox with the system's Python ({@code /usr/bin/python3}). */
+    public static Sandbox create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts a session with these limits. */
+    public Session open(SandboxPolicy policy) {
+        return Session.start(this, policy);
+    }
+
+    public Session open() {
+        return open(SandboxPolicy.defaults());
+    }
+
+    public Isolation isolation() {
+        return isolation;
+    }
+
+    /** One line on how sessions are isolated and limited here, for logs and the CLI. */
+    public String describe() {
+        String limits = cgroups.map(c -> "memory and processes limited by cgroup " + c.version().name().toLowerCase())
+                .orElse("memory limited by address space (no cgroup could be made)");
+        return switch (isolation) {
+            case BUBBLEWRAP -> "bubblewrap (user, PID, network, IPC and UTS namespaces; read-only system); " + limits;
+            case UNSAFE_NONE -> "NO ISOLATION: code runs as this user with its files and network; " + limits;
+        };
+    }
+
+    Path python() {
+        return python;
+    }
+
+    Path bubblewrap() {
+        return bubblewrap;
+    }
+
+    Optional<Cgroups> cgroups() {
+        return cgroups;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return SCHEDULER;
+    }
+
+    static void deleteRecursively(Path root) {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException ignored) {
+                    // best effort: a file the sandbox made read-only is left for the OS's temp cleaner
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // the directory went away meanwhile
+        }
+    }
+
+    public static final class Builder {
+        private Isolation isolation = Isolation.BUBBLEWRAP;
+        private Path python = Path.of("/usr/bin/python3");
+        private Path bubblewrap;
+        private boolean cgroups = true;
+
+        private Builder() {
+        }
+
+        public Builder isolation(Isolation isolation) {
+            this.isolation = isolation;
+            return this;
+        }
+
+        /** The interpreter; Debian's {@code /usr/bin/python3} by default. */
+        public Builder python(Path python) {
+            this.python = python;
+            return this;
+        }
+
+        /** The bubblewrap binary; found on PATH by default. */
+        public Builder bubblewrap(Path bubblewrap) {
+            this.bubblewrap = bubblewrap;
+            return this;
+        }
+
+        /** Whether to limit memory and processes with cgroups when this process may create them (default true). */
+        public Builder cgroups(boolean cgroups) {
+            this.cgroups = cgroups;
+            return this;
+        }
+
+        /** Checks the prerequisites and returns the sandbox; throws {@link SandboxUnavailableException} if any is missing. */
+        public Sandbox build() {
+            if (!Files.isExecutable(python)) {
+                throw new SandboxUnavailableException("no Python interpreter at " + python
+                        + ". Install it (Debian: sudo apt-get install python3) or point the sandbox at one.");
+            }
+            Path bwrap = null;
+            if (isolation == Isolation.BUBBLEWRAP) {
+                bwrap = bubblewrap != null ? bubblewrap : findOnPath("bwrap").orElseThrow(() ->
+                        new SandboxUnavailableException("bubblewrap (bwrap) is not installed, and codeact needs it to "
+                                + "isolate code. Install it: sudo apt-get install bubblewrap"));
+                String failure = probe(bwrap);
+                if (!failure.isEmpty()) {
+                    throw new SandboxUnavailableException("bubblewrap cannot create a sandbox here: " + failure
+                            + "\n" + NAMESPACE_HINT);
+                }
+            }
+            return new Sandbox(isolation, python, bwrap, cgroups ? Cgroups.detect() : Optional.empty());
+        }
+
+        private static Optional<Path> findOnPath(String name) {
+            String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+            List<String> dirs = new ArrayList<>(List.of(path.split(":")));
+            dirs.addAll(List.of("/usr/bin", "/bin", "/usr/local/bin"));
+            return dirs.stream().filter(dir -> !dir.isEmpty()).map(dir -> Path.of(dir, name))
+                    .filter(Files::isExecutable).findFirst();
+        }
+
+        /** Runs a trivial program with the namespaces sessions use; the empty string means it worked. */
+        private static String probe(Path bwrap) {
+            List<String> command = List.of(bwrap.toString(), "--unshare-user", "--unshare-pid", "--unshare-net",
+                    "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--ro-bind", "/", "/", "/bin/true");
+            return PROBES.computeIfAbsent(command, Builder::runProbe);
+        }
+
+        private static String runProbe(List<String> command) {
+            try {
+                Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    return "the probe did not finish in 10 s";
+                }
+                return process.exitValue() == 0 ? "" : (output.isEmpty() ? "exit code " + process.exitValue() : output);
+            } catch (IOException e) {
+                return e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
+    }
+}

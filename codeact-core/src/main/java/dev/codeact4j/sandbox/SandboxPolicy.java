@@ -1,0 +1,223 @@
+package dev.codeact4j.sandbox;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The limits and permissions of a session. Every limit ends in a clear message in the
+ * {@link ExecutionResult} rather than a hang or a crash.
+ *
+ * @param timeout          wall-clock time one execution may take; then it is interrupted
+ * @param interruptGrace   how long an interrupted execution may take to stop before the interpreter is killed
+ * @param startupTimeout   how long the interpreter may take to start, imports included
+ * @param memoryMb         memory for the whole session (a cgroup where one can be made, else the address space)
+ * @param cpuTime          CPU time one execution may use
+ * @param maxProcesses     processes and threads the session may run at once
+ * @param maxFileSizeMb    the largest file the session may write
+ * @param maxOpenFiles     file descriptors open at once
+ * @param maxOutputChars   output kept per execution; beyond it the head and the tail are kept
+ * @param allowedImports   top-level modules user code may import ("*" allows all); a guard rail, not the boundary
+ * @param network          whether the session may reach the network
+ * @param workdir          a host directory to use as the working directory, or null for a private one
+ * @param environment      the only environment variables the session sees besides the sandbox's own
+ * @param preload          modules imported when the interpreter starts, before any snippet
+ */
+public record SandboxPolicy(
+        Duration timeout,
+        Duration interruptGrace,
+        Duration startupTimeout,
+        int memoryMb,
+        Duration cpuTime,
+        int maxProcesses,
+        int maxFileSizeMb,
+        int maxOpenFiles,
+        int maxOutputChars,
+        Set<String> allowedImports,
+        boolean network,
+        Path workdir,
+        Map<String, String> environment,
+        List<String> preload) {
+
+    /** The safe part of the standard library plus the usual data-science stack. */
+    public static final Set<String> DEFAULT_ALLOWED_IMPORTS = Set.of(
+            "abc", "array", "ast", "base64", "binascii", "bisect", "calendar", "cmath", "collections",
+            "colorsys", "contextlib", "copy", "csv", "dataclasses", "datetime", "decimal", "difflib", "enum",
+            "fractions", "functools", "gzip", "hashlib", "heapq", "hmac", "html", "io", "itertools", "json",
+            "math", "numbers", "operator", "pprint", "queue", "random", "re", "secrets", "statistics", "string",
+            "struct", "textwrap", "time", "timeit", "typing", "unicodedata", "uuid", "warnings", "zlib",
+            "zoneinfo", "numpy", "pandas", "scipy", "matplotlib", "sklearn");
+
+    /** Modules a pooled session has imported before it is handed out. */
+    public static final List<String> DATA_SCIENCE_PRELOAD = List.of("numpy", "pandas", "matplotlib.pyplot");
+
+    public SandboxPolicy {
+        requirePositive(timeout, "timeout");
+        requirePositive(interruptGrace, "interruptGrace");
+        requirePositive(startupTimeout, "startupTimeout");
+        requirePositive(cpuTime, "cpuTime");
+        requireAtLeast(memoryMb, 64, "memoryMb");
+        requireAtLeast(maxProcesses, 4, "maxProcesses");
+        requireAtLeast(maxFileSizeMb, 1, "maxFileSizeMb");
+        requireAtLeast(maxOpenFiles, 32, "maxOpenFiles");
+        requireAtLeast(maxOutputChars, 1000, "maxOutputChars");
+        allowedImports = Set.copyOf(Objects.requireNonNull(allowedImports, "allowedImports"));
+        environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
+        preload = List.copyOf(Objects.requireNonNull(preload, "preload"));
+        workdir = workdir == null ? null : workdir.toAbsolutePath().normalize();
+    }
+
+    public static SandboxPolicy defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    public boolean allowsAllImports() {
+        return allowedImports.contains("*");
+    }
+
+    private static void requirePositive(Duration value, String name) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException(name + " must be a positive duration, got " + value);
+        }
+    }
+
+    private static void requireAtLeast(int value, int minimum, String name) {
+        if (value < minimum) {
+            throw new IllegalArgumentException(name + " must be at least " + minimum + ", got " + value);
+        }
+    }
+
+    public static final class Builder {
+        private Duration timeout = Duration.ofSeconds(30);
+        private Duration interruptGrace = Duration.ofSeconds(2);
+        private Duration startupTimeout = Duration.ofSeconds(60);
+        private int memoryMb = 1024;
+        private Duration cpuTime = Duration.ofSeconds(60);
+        private int maxProcesses = 64;
+        private int maxFileSizeMb = 100;
+        private int maxOpenFiles = 256;
+        private int maxOutputChars = 100_000;
+        private Set<String> allowedImports = new TreeSet<>(DEFAULT_ALLOWED_IMPORTS);
+        private boolean network;
+        private Path workdir;
+        private Map<String, String> environment = new LinkedHashMap<>();
+        private List<String> preload = List.of();
+
+        private Builder() {
+        }
+
+        private Builder(SandboxPolicy policy) {
+            timeout = policy.timeout;
+            interruptGrace = policy.interruptGrace;
+            startupTimeout = policy.startupTimeout;
+            memoryMb = policy.memoryMb;
+            cpuTime = policy.cpuTime;
+            maxProcesses = policy.maxProcesses;
+            maxFileSizeMb = policy.maxFileSizeMb;
+            maxOpenFiles = policy.maxOpenFiles;
+            maxOutputChars = policy.maxOutputChars;
+            allowedImports = new TreeSet<>(policy.allowedImports);
+            network = policy.network;
+            workdir = policy.workdir;
+            environment = new LinkedHashMap<>(policy.environment);
+            preload = policy.preload;
+        }
+
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        public Builder interruptGrace(Duration interruptGrace) {
+            this.interruptGrace = interruptGrace;
+            return this;
+        }
+
+        public Builder startupTimeout(Duration startupTimeout) {
+            this.startupTimeout = startupTimeout;
+            return this;
+        }
+
+        public Builder memoryMb(int memoryMb) {
+            this.memoryMb = memoryMb;
+            return this;
+        }
+
+        public Builder cpuTime(Duration cpuTime) {
+            this.cpuTime = cpuTime;
+            return this;
+        }
+
+        public Builder maxProcesses(int maxProcesses) {
+            this.maxProcesses = maxProcesses;
+            return this;
+        }
+
+        public Builder maxFileSizeMb(int maxFileSizeMb) {
+            this.maxFileSizeMb = maxFileSizeMb;
+            return this;
+        }
+
+        public Builder maxOpenFiles(int maxOpenFiles) {
+            this.maxOpenFiles = maxOpenFiles;
+            return this;
+        }
+
+        public Builder maxOutputChars(int maxOutputChars) {
+            this.maxOutputChars = maxOutputChars;
+            return this;
+        }
+
+        /** Replaces the allowed modules; {@code "*"} allows every module. */
+        public Builder allowedImports(Set<String> modules) {
+            this.allowedImports = new TreeSet<>(modules);
+            return this;
+        }
+
+        /** Adds modules to the allowed ones. */
+        public Builder allowImports(String... modules) {
+            this.allowedImports.addAll(List.of(modules));
+            return this;
+        }
+
+        public Builder network(boolean network) {
+            this.network = network;
+            return this;
+        }
+
+        public Builder workdir(Path workdir) {
+            this.workdir = workdir;
+            return this;
+        }
+
+        /** Makes one environment variable visible inside the session; nothing of the JVM's is passed otherwise. */
+        public Builder environment(String name, String value) {
+            this.environment.put(name, value);
+            return this;
+        }
+
+        public Builder preload(List<String> modules) {
+            this.preload = List.copyOf(modules);
+            return this;
+        }
+
+        public SandboxPolicy build() {
+            return new SandboxPolicy(timeout, interruptGrace, startupTimeout, memoryMb, cpuTime, maxProcesses,
+                    maxFileSizeMb, maxOpenFiles, maxOutputChars, allowedImports, network, workdir, environment,
+                    preload);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package dev.codeact4j.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One persistent Python interpreter in the sandbox: variables, functions, imports and files in the working
+ * directory survive from one {@link #execute} to the next until {@link #close()}. Executions run one at a
+ * time. When the interpreter has to be replaced (it would not stop, ran out of memory, or died), the result
+ * says so ({@link ExecutionResult#restarted()}) and the next execution runs in a fresh one with the same
+ * working directory.
+ */
+public final class Session implements AutoCloseable {
+    private final Sandbox sandbox;
+    private final SandboxPolicy policy;
+    private final Path workdir;
+    private final boolean ownsWorkdir;
+    private KernelProcess kernel;
+    private String pendingRestartNotice;
+    private long executions;
+    private int restarts;
+    private volatile boolean closed;
+
+    private Session(Sandbox sandbox, SandboxPolicy policy, Path workdir, boolean ownsWorkdir, KernelProcess kernel) {
+        this.sandbox = sandbox;
+        this.policy = policy;
+        this.workdir = workdir;
+        this.ownsWorkdir = ownsWorkdir;
+        this.kernel = kernel;
+    }
+
+    static Session start(Sandbox sandbox, SandboxPolicy policy) {
+        Path workdir = policy.workdir();
+        boolean owns = workdir == null;
+        try {
+            if (owns) {
+                workdir = Files.createTempDirectory("codeact-work-");
+            } else if (!Files.isDirectory(workdir)) {
+                throw new SandboxException("the working directory " + workdir + " does not exist; create it or name another");
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot create a working directory: " + e.getMessage(), e);
+        }
+        try {
+            return new Session(sandbox, policy, workdir, owns, KernelProcess.start(sandbox, policy, workdir));
+        } catch (RuntimeException e) {
+            if (owns) {
+                Sandbox.deleteRecursively(workdir);
+            }
+            throw e;
+        }
+    }
+
+    /** Runs code with the policy's time limit. */
+    public ExecutionResult execute(String code) {
+        return execute(code, policy.timeout(), OutputListener.NONE);
+    }
+
+    /** Runs code with the policy's time limit, streaming its output to the listener as it is printed. */
+    public ExecutionResult execute(String code, OutputListener listener) {
+        return execute(code, policy.timeout(), listener);
+    }
+
+    /**
+     * Runs code in this session. Never throws for anything the code does: errors, time and memory limits
+     * come back in the result. Throws {@link SandboxException} only when no interpreter can be started.
+     */
+    public synchronized ExecutionResult execute(String code, Duration timeout, OutputListener listener) {
+        if (closed) {
+            throw new IllegalStateException("this session is closed; open a new one");
+        }
+        boolean restarted = false;
+        OutputCollector output = new OutputCollector(listener == null ? OutputListener.NONE : listener, policy.maxOutputChars());
+        if (kernel == null || !kernel.isAlive()) {
+            String reason = kernel == null ? pendingRestartNotice : "the interpreter had died (" + kernel.exitDescription() + ")";
+            restart();
+            restarted = true;
+            output.onOutput("stderr", "[codeact] " + reason + "; this code runs in a fresh interpreter: earlier "
+                    + "variables and imports are gone, files in the working directory are kept.\n");
+        }
+        long started = System.nanoTime();
+        String id = "e" + (++executions);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        KernelProcess current = kernel;
+        current.processOutput(output);
+        ScheduledFuture<?> interrupt = sandbox.scheduler().schedule(() -> {
+            interrupted.set(true);
+            current.interrupt();
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> kill = sandbox.scheduler().schedule(current::kill,
+                timeout.plus(policy.interruptGrace()).toMillis(), TimeUnit.MILLISECONDS);
+        long oomKillsBefore = current.oomKills();
+        try {
+            ObjectNode frame = FrameChannel.JSON.createObjectNode().put("type", "execute").put("id", id).put("code", code);
+            current.send(frame);
+            List<Display> displays = new ArrayList<>();
+            while (true) {
+                JsonNode reply = current.receive();
+                if (!id.equals(reply.path("id").asText())) {
+                    continue; // a late frame of an earlier execution, or a notice without an id
+                }
+                switch (reply.path("type").asText()) {
+                    case "stream" -> output.onOutput(reply.path("name").asText("stdout"), reply.path("text").asText());
+                    case "display" -> displays.add(new Display(reply.path("mime").asText(), reply.path("data").asText()));
+                    case "done" -> {
+                        return finished(reply, output, displays, started, interrupted.get(), timeout, restarted);
+                    }
+                    default -> { /* frame types of later protocol versions are ignored */ }
+                }
+            }
+        } catch (FrameChannel.KernelProtocolException e) {
+            current.kill();
+            return failed(output, started, restarted, false, new ExecutionError("KernelProtocolError",
+                    "the interpreter broke the host protocol (" + e.getMessage() + "); it was killed and will be "
+                            + "replaced: variables and imports are gone, files in the working directory are kept", ""));
+        } catch (IOException e) {
+            return died(current, output, started, restarted, interrupted.get(), timeout, oomKillsBefore);
+        } finally {
+            interrupt.cancel(false);
+            kill.cancel(false);
+            current.processOutput(OutputListener.NONE);
+        }
+    }
+
+    private ExecutionResult finished(JsonNode done, OutputCollector output, List<Display> displays, long started,
+                                     boolean interrupted, Duration timeout, boolean restarted) {
+        ExecutionError error = null;
+        JsonNode errorNode = done.path("error");
+        if (errorNode.isObject()) {
+            error = new ExecutionError(errorNode.path("type").asText(), errorNode.path("message").asText(),
+                    errorNode.path("traceback").asText());
+        }
+        boolean timedOut = interrupted && error != null && "KeyboardInterrupt".equals(error.type());
+        if (timedOut) {
+            error = new ExecutionError("TimeoutError", "the execution took longer than its time limit of "
+                    + seconds(timeout) + " and was interrupted; the session's state is kept, so you can go on. "
+                    + "Make the code faster, or work on a smaller part of the data.", error.traceback());
+        }
+        ResultValue result = null;
+        JsonNode resultNode = done.path("result");
+        if (resultNode.isObject()) {
+            JsonNode json = resultNode.get("json");
+            result = new ResultValue(resultNode.path("repr").asText(), resultNode.path("type").asText(), json);
+        }
+        return new ExecutionResult(output.stdout(), output.stderr(), result, error, displays, elapsed(started),
+                timedOut, output.truncated() || done.path("truncated").asBoolean(), restarted);
+    }
+
+    /** The channel closed in the middle of an execution: find out why, say so, and prepare a fresh interpreter. */
+    private ExecutionResult died(KernelProcess current, OutputCollector output, long started, boolean restarted,
+                                 boolean interrupted, Duration timeout, long oomKillsBefore) {
+        if (closed) {
+            return failed(output, started, restarted, false, new ExecutionError("SessionClosed",
+                    "the session was closed while this code was running", ""));
+        }
+        String exit = current.exitDescription();
+        current.kill();
+        ExecutionError error;
+        boolean timedOut = false;
+        if (interrupted) {
+            timedOut = true;
+            error = new ExecutionError("TimeoutError", "the execution took longer than its time limit of "
+                    + seconds(timeout) + " and did not stop when interrupted (it may catch KeyboardInterrupt or be "
+                    + "stuck in native code), so the interpreter was killed. A fresh one will run the next code: "
+                    + "variables and imports are gone, files in the working directory are kept.", "");
+        } else if (current.oomKills() > oomKillsBefore || exit.equals("killed by signal 9")) {
+            error = new ExecutionError("MemoryError", "the session used more than its memory limit of "
+                    + policy.memoryMb() + " MB, so the interpreter was killed. A fresh one will run the next code: "
+                    + "variables and imports are gone, files in the working directory are kept. Use less memory "
+                    + "(smaller data, chunks, del what you no longer need).", "");
+        } else {
+            String stderr = current.recentStderr();
+            error = new ExecutionError("KernelDied", "the interpreter stopped unexpectedly (" + exit + ")"
+                    + (stderr.isEmpty() ? "" : ": " + tail(stderr, 1000)) + ". A fresh one will run the next code: "
+                    + "variables and imports are gone, files in the working directory are kept.", "");
+        }
+        kernel = null;
+        pendingRestartNotice = "the previous interpreter was replaced (" + error.type() + ")";
+        return failed(output, started, restarted, timedOut, error);
+    }
+
+    private ExecutionResult failed(OutputCollector output, long started, boolean restarted, boolean timedOut,
+                                   ExecutionError error) {
+        if (kernel != null && !kernel.isAlive()) {
+            kernel = null;
+            pendingRestartNotice = "the previous interpreter was replaced (" + error.type() + ")";
+        }
+        return new ExecutionResult(output.stdout(), output.stderr(), null, error, List.of(), elapsed(started),
+                timedOut, output.truncated(), true);
+    }
+
+    private void restart() {
+        if (kernel != null) {
+            kernel.close();
+            kernel = null;
+        }
+        kernel = KernelProcess.start(sandbox, policy, workdir);
+        restarts++;
+    }
+
+    private static Duration elapsed(long startedNanos) {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
+    private static String seconds(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format("%.1f s", millis / 1000.0);
+    }
+
+    private static String tail(String text, int chars) {
+        return text.length() <= chars ? text : "..." + text.substring(text.length() - chars);
+    }
+
+    /** The working directory on the host: files the code writes to its current directory appear here. */
+    public Path workdir() {
+        return workdir;
+    }
+
+    public SandboxPolicy policy() {
+        return policy;
+    }
+
+    /** How many times the interpreter was replaced. */
+    public synchronized int restarts() {
+        return restarts;
+    }
+
+    public boolean isAlive() {
+        KernelProcess current = kernel;
+        return !closed && current != null && current.isAlive();
+    }
+
+    /** Kills the interpreter and everything it started; a private working directory is deleted. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        KernelProcess current = kernel;
+        if (current != null) {
+            current.close();
+        }
+        synchronized (this) {
+            if (ownsWorkdir) {
+                Sandbox.deleteRecursively(workdir);
+            }
+        }
+    }
+}

@@ -1,0 +1,439 @@
+"""codeact4j's Python kernel: one persistent interpreter that runs snippets for the JVM host.
+
+It speaks the kernel protocol (see KernelProtocol.java) over a Unix socket whose path is given on
+the command line: every frame is a 4-byte big-endian length followed by that many bytes of UTF-8
+JSON. The user's stdout and stderr are captured and sent as `stream` frames; the process's own
+file descriptors 1 and 2 stay free for child processes and for this file's fatal errors.
+
+The module policy below is a guard rail that gives the model a clear message, not the security
+boundary: the boundary is the operating system sandbox the host starts this process in.
+"""
+import ast
+import base64
+import builtins
+import collections
+import io
+import json
+import linecache
+import math
+import os
+import resource
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+
+PROTOCOL_VERSION = 1
+KERNEL_FILE = os.path.abspath(__file__)
+MAX_INCOMING_FRAME = 64 * 1024 * 1024
+
+
+class Channel:
+    """Length-prefixed JSON frames over the host's socket; writes may come from any thread."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.reader = self.sock.makefile("rb", buffering=65536)
+        self.lock = threading.Lock()
+
+    def send(self, frame):
+        body = json.dumps(frame, ensure_ascii=False, default=repr).encode("utf-8", "surrogatepass")
+        with self.lock:
+            self.sock.sendall(struct.pack(">I", len(body)) + body)
+
+    def receive(self):
+        header = self.reader.read(4)
+        if len(header) < 4:
+            return None
+        (length,) = struct.unpack(">I", header)
+        if length > MAX_INCOMING_FRAME:
+            raise ValueError(f"frame of {length} bytes is over the limit")
+        body = self.reader.read(length)
+        if len(body) < length:
+            return None
+        return json.loads(body.decode("utf-8"))
+
+
+class OutputBudget:
+    """Caps what one execution may print: the head is streamed, then only a tail is kept."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.reset()
+
+    def reset(self):
+        self.streamed = 0
+        self.cut = 0
+        self.tail = collections.deque()
+        self.tail_size = 0
+
+    @property
+    def truncated(self):
+        return self.cut > 0
+
+    def admit(self, text):
+        """Returns the part of text that may be streamed now; the rest goes to the tail."""
+        head_room = self.limit // 2 - self.streamed
+        if head_room >= len(text):
+            self.streamed += len(text)
+            return text
+        head = text[:max(head_room, 0)]
+        self.streamed += len(head)
+        self.tail.append(text[len(head):])
+        self.tail_size += len(text) - len(head)
+        tail_room = self.limit - self.limit // 2
+        while self.tail_size > tail_room:
+            dropped = self.tail.popleft()
+            excess = self.tail_size - tail_room
+            if len(dropped) > excess:
+                self.tail.appendleft(dropped[excess:])
+                dropped = dropped[:excess]
+            self.tail_size -= len(dropped)
+            self.cut += len(dropped)
+        return head
+
+    def take_tail(self):
+        tail = "".join(self.tail)
+        self.tail.clear()
+        self.tail_size = 0
+        return tail
+
+
+class StreamWriter(io.TextIOBase):
+    """sys.stdout / sys.stderr of user code: buffered per line, sent as `stream` frames."""
+
+    def __init__(self, kernel, name):
+        self.kernel = kernel
+        self.name = name
+        self.buffer_parts = []
+        self.buffered = 0
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self.buffer_parts.append(text)
+        self.buffered += len(text)
+        if "\n" in text or self.buffered > 8192:
+            self.flush()
+        return len(text)
+
+    def flush(self):
+        if not self.buffer_parts:
+            return
+        text = "".join(self.buffer_parts)
+        self.buffer_parts.clear()
+        self.buffered = 0
+        self.kernel.emit_stream(self.name, text)
+
+
+class ModulePolicy:
+    """Refuses imports made directly by user code unless their top-level package is allowed."""
+
+    def __init__(self, allowed, user_namespace):
+        self.allow_all = "*" in allowed
+        self.allowed = frozenset(allowed)
+        self.user_namespace = user_namespace
+        self.real_import = builtins.__import__
+
+    def install(self):
+        builtins.__import__ = self.guarded_import
+
+    def guarded_import(self, name, globals=None, locals=None, fromlist=(), level=0):
+        if not self.allow_all and level == 0 and sys._getframe(1).f_globals is self.user_namespace:
+            top = name.partition(".")[0]
+            if top not in self.allowed:
+                raise ImportError(
+                    f"import of '{top}' is not allowed by this session's module policy; "
+                    f"allowed: {', '.join(sorted(self.allowed))}. To allow it: "
+                    f"codeact exec --allow-import {top}, or SandboxPolicy.builder().allowImports(\"{top}\")",
+                    name=top)
+        return self.real_import(name, globals, locals, fromlist, level)
+
+
+def to_json_value(value):
+    """JSON-compatible form of common Python, numpy and pandas values; raises when there is none."""
+    def convert(obj):
+        module = type(obj).__module__.partition(".")[0]
+        if module == "numpy":
+            if hasattr(obj, "tolist"):
+                return obj.tolist()
+        if module == "pandas":
+            if hasattr(obj, "to_dict"):
+                if type(obj).__name__ == "DataFrame":
+                    return json.loads(obj.to_json(orient="records", date_format="iso"))
+                return json.loads(obj.to_json(date_format="iso"))
+            if hasattr(obj, "isoformat"):
+                return obj.isoformat()
+        if isinstance(obj, (set, frozenset, tuple)):
+            return list(obj)
+        if hasattr(obj, "isoformat"):
+            return obj.isoformat()
+        raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+    def finite(obj):
+        if isinstance(obj, float) and not math.isfinite(obj):
+            raise ValueError("NaN and infinity are not JSON")
+        return obj
+
+    text = json.dumps(value, default=convert, allow_nan=False)
+    return json.loads(text, parse_constant=finite)
+
+
+class Kernel:
+    def __init__(self, channel, config):
+        self.channel = channel
+        self.config = config
+        self.cell_count = 0
+        self.current_id = None
+        self.running_user_code = False
+        self.budget = OutputBudget(int(config.get("maxOutputChars", 100_000)))
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins, "display": self.display}
+        self.stdout = StreamWriter(self, "stdout")
+        self.stderr = StreamWriter(self, "stderr")
+        self.cpu_seconds = config.get("cpuSecondsPerExecution")
+        self.file_size_mb = config.get("maxFileSizeMb")
+
+    # --- output -------------------------------------------------------------------------------
+
+    def emit_stream(self, name, text):
+        if self.current_id is None:
+            return
+        admitted = self.budget.admit(text)
+        if admitted:
+            self.channel.send({"type": "stream", "id": self.current_id, "name": name, "text": admitted})
+
+    def emit_display(self, mime, data):
+        if self.current_id is not None:
+            self.channel.send({"type": "display", "id": self.current_id, "mime": mime, "data": data})
+
+    def display(self, *objects):
+        """Shows objects as rich output: figures as PNG, DataFrames as a table plus JSON."""
+        for obj in objects:
+            if self.is_figure(obj):
+                self.emit_figure(obj)
+            elif type(obj).__name__ == "DataFrame" and type(obj).__module__.startswith("pandas"):
+                self.emit_display("text/plain", repr(obj))
+                self.emit_display("application/json", obj.to_json(orient="records", date_format="iso"))
+            else:
+                self.emit_display("text/plain", repr(obj))
+
+    @staticmethod
+    def is_figure(obj):
+        return type(obj).__name__ == "Figure" and type(obj).__module__.startswith("matplotlib")
+
+    def emit_figure(self, figure):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", bbox_inches="tight")
+        self.emit_display("image/png", base64.b64encode(buffer.getvalue()).decode("ascii"))
+
+    def flush_figures(self):
+        """Sends every open matplotlib figure as a PNG and closes it (what plt.show() means here)."""
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is None:
+            return
+        for number in pyplot.get_fignums():
+            self.emit_figure(pyplot.figure(number))
+        pyplot.close("all")
+
+    def patch_pyplot_show(self):
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None and getattr(pyplot.show, "__codeact__", False) is False:
+            def show(*args, **kwargs):
+                self.flush_figures()
+            show.__codeact__ = True
+            pyplot.show = show
+
+    # --- limits -------------------------------------------------------------------------------
+
+    def arm_cpu_limit(self):
+        """A per-execution CPU budget: the soft limit raises SIGXCPU, handled as an exception."""
+        if not self.cpu_seconds:
+            return
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        used = usage.ru_utime + usage.ru_stime
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        wanted = int(math.ceil(used + self.cpu_seconds))
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (wanted, hard))
+
+    def on_interrupt(self, signum, frame):
+        if self.running_user_code:
+            raise KeyboardInterrupt
+
+    def on_cpu_limit(self, signum, frame):
+        if self.running_user_code:
+            raise CpuTimeExceeded(
+                f"the execution used more than its CPU time limit of {self.cpu_seconds} s "
+                "and was stopped; the session's state is kept")
+
+    # --- execution ----------------------------------------------------------------------------
+
+    def execute(self, frame):
+        self.current_id = frame["id"]
+        self.budget.reset()
+        self.cell_count += 1
+        filename = f"<cell-{self.cell_count}>"
+        code = frame.get("code", "")
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        started = time.perf_counter()
+        result = None
+        error = None
+        saved_streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = self.stdout, self.stderr
+        try:
+            self.arm_cpu_limit()
+            value, has_value = self.run_user_code(code, filename)
+            if has_value and value is not None:
+                result = self.describe(value)
+        except BaseException as exc:  # the user's code may raise anything, SystemExit included
+            error = self.describe_error(exc)
+        finally:
+            self.running_user_code = False
+            try:
+                self.patch_pyplot_show()
+                self.flush_figures()
+            except Exception as exc:  # a broken figure must not lose the execution's result
+                self.stderr.write(f"[codeact] a figure could not be rendered: {exc!r}\n")
+            self.stdout.flush()
+            self.stderr.flush()
+            sys.stdout, sys.stderr = saved_streams
+        if self.budget.truncated:
+            tail = self.budget.take_tail()
+            notice = (f"\n[... {self.budget.cut} characters of output were cut here: the limit is "
+                      f"{self.budget.limit} characters per execution; print less, or summarise ...]\n")
+            self.channel.send({"type": "stream", "id": self.current_id, "name": "stdout", "text": notice + tail})
+        self.channel.send({
+            "type": "done",
+            "id": self.current_id,
+            "ok": error is None,
+            "result": result,
+            "error": error,
+            "durationMs": (time.perf_counter() - started) * 1000.0,
+            "truncated": self.budget.truncated,
+        })
+        self.current_id = None
+
+    def run_user_code(self, code, filename):
+        tree = ast.parse(code, filename, "exec")
+        trailing = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            trailing = ast.Expression(tree.body.pop().value)
+        body = compile(tree, filename, "exec")
+        tail = compile(trailing, filename, "eval") if trailing is not None else None
+        self.patch_pyplot_show()
+        self.running_user_code = True
+        try:
+            exec(body, self.namespace)
+            if tail is None:
+                return None, False
+            value = eval(tail, self.namespace)
+        finally:
+            self.running_user_code = False
+        if type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pandas"):
+            self.display(value)
+        self.namespace["_"] = value
+        return value, True
+
+    def describe(self, value):
+        limit = self.budget.limit
+        text = repr(value)
+        if len(text) > limit:
+            text = text[: limit // 2] + f"\n[... {len(text) - limit} characters cut ...]\n" + text[-limit // 2:]
+        described = {"repr": text, "type": type(value).__name__}
+        try:
+            described["json"] = to_json_value(value)
+        except Exception:
+            pass
+        return described
+
+    def describe_error(self, exc):
+        report = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+        pending = [report]
+        while pending:  # the kernel's own frames mean nothing to the user: drop them, causes included
+            current = pending.pop()
+            current.stack = traceback.StackSummary.from_list(
+                [frame for frame in current.stack if frame.filename != KERNEL_FILE])
+            pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        lines = report.format()
+        message = str(exc)
+        if isinstance(exc, OSError) and exc.errno == 27 and self.file_size_mb:
+            message += f" (the sandbox limits one file to {self.file_size_mb} MB)"
+        if isinstance(exc, MemoryError):
+            message = (message + " " if message else "") + "(the session ran out of memory; use less)"
+        return {"type": type(exc).__name__, "message": message, "traceback": "".join(lines)}
+
+    # --- main loop ----------------------------------------------------------------------------
+
+    def serve(self):
+        self.channel.send({
+            "type": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "language": "python",
+            "version": sys.version.split()[0],
+            "preloaded": sorted(self.config.get("preload", [])),
+        })
+        while True:
+            frame = self.channel.receive()
+            if frame is None or frame.get("type") == "shutdown":
+                return
+            if frame.get("type") == "execute":
+                self.execute(frame)
+            else:
+                self.channel.send({"type": "error", "message": f"unknown frame type {frame.get('type')!r}"})
+
+
+class CpuTimeExceeded(Exception):
+    pass
+
+
+def apply_resource_limits(limits):
+    names = {
+        "cpuHardSeconds": resource.RLIMIT_CPU,
+        "addressSpaceBytes": resource.RLIMIT_AS,
+        "maxFileSizeBytes": resource.RLIMIT_FSIZE,
+        "maxOpenFiles": resource.RLIMIT_NOFILE,
+        "maxProcesses": resource.RLIMIT_NPROC,
+    }
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    for key, limit in names.items():
+        value = limits.get(key)
+        if value:
+            resource.setrlimit(limit, (int(value), int(value)))
+
+
+def main():
+    socket_path, config_path = sys.argv[1], sys.argv[2]
+    with open(config_path, encoding="utf-8") as handle:
+        config = json.load(handle)
+    for module in config.get("preload", []):
+        __import__(module)
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use("Agg")
+    apply_resource_limits(config.get("limits", {}))
+    sys.stdin = io.StringIO("")
+    channel = Channel(socket_path)
+    kernel = Kernel(channel, config)
+    signal.signal(signal.SIGINT, kernel.on_interrupt)
+    if hasattr(signal, "SIGXCPU"):
+        signal.signal(signal.SIGXCPU, kernel.on_cpu_limit)
+    ModulePolicy(config.get("allowedImports", ["*"]), kernel.namespace).install()
+    kernel.serve()
+
+
+if __name__ == "__main__":
+    main()
