@@ -1,0 +1,87 @@
+# Shared by ./codeact, ./test and ./bench: find a JDK 21+, install what the sandbox needs, build the jars.
+# Each step says what it does on stderr; nothing here runs silently for long.
+
+CODEACT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+say() { printf 'codeact: %s\n' "$*" >&2; }
+
+# Prints the major version of the java binary given, or nothing.
+java_major() {
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
+}
+
+# Sets JAVA_HOME to a JDK 21 or newer: JAVA_HOME if it qualifies, else the newest under /usr/lib/jvm.
+find_jdk() {
+  local candidate major
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ]; then
+    major="$(java_major "$JAVA_HOME/bin/java")"
+    if [ -n "$major" ] && [ "$major" -ge 21 ]; then return 0; fi
+  fi
+  for candidate in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do
+    candidate="${candidate%/}"
+    [ -x "$candidate/bin/javac" ] || continue
+    major="$(java_major "$candidate/bin/java")"
+    if [ -n "$major" ] && [ "$major" -ge 21 ]; then
+      export JAVA_HOME="$candidate"
+      return 0
+    fi
+  done
+  say "no JDK 21 or newer found (looked at JAVA_HOME=${JAVA_HOME:-unset} and /usr/lib/jvm/*)."
+  say "install one, for example: sudo apt-get install openjdk-21-jdk-headless (or Temurin 21+), then set JAVA_HOME to it."
+  exit 3
+}
+
+# Debian packages the sandbox and the build need, as "package:check" pairs.
+REQUIRED_PACKAGES=(
+  "bubblewrap:command -v bwrap"
+  "maven:command -v mvn"
+  "python3:test -x /usr/bin/python3"
+  "python3-numpy:/usr/bin/python3 -c 'import numpy'"
+  "python3-pandas:/usr/bin/python3 -c 'import pandas'"
+  "python3-scipy:/usr/bin/python3 -c 'import scipy'"
+  "python3-matplotlib:/usr/bin/python3 -c 'import matplotlib'"
+  "python3-sklearn:/usr/bin/python3 -c 'import sklearn'"
+  "python3-requests:/usr/bin/python3 -c 'import requests'"
+)
+
+# Installs missing packages when root with apt; otherwise prints the command and stops.
+# Extra "package:check" pairs may be passed (the benchmarks need Jupyter, say).
+ensure_packages() {
+  local missing=() entry package check
+  for entry in "${REQUIRED_PACKAGES[@]}" "$@"; do
+    package="${entry%%:*}"
+    check="${entry#*:}"
+    if ! (eval "$check") >/dev/null 2>&1; then missing+=("$package"); fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing what the sandbox needs (bubblewrap isolates the code; Debian's python3 runs it): ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >&2 || { say "apt-get update failed; run it by hand and try again."; exit 3; }
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || { say "apt-get install failed: ${missing[*]}"; exit 3; }
+  else
+    say "missing Debian packages: ${missing[*]}"
+    say "install them with: sudo apt-get install ${missing[*]}"
+    exit 3
+  fi
+}
+
+mvn_quiet() {
+  MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -B -q -f "$CODEACT_ROOT/pom.xml" "$@"
+}
+
+CLI_JAR="$CODEACT_ROOT/codeact-cli/target/codeact.jar"
+
+# Builds the CLI jar when it is missing or older than any source or pom.
+ensure_cli_jar() {
+  local newer
+  if [ -f "$CLI_JAR" ]; then
+    newer="$(find "$CODEACT_ROOT/pom.xml" "$CODEACT_ROOT/codeact-core" "$CODEACT_ROOT/codeact-cli" \
+      \( -path '*/target' -prune \) -o \( -type f -newer "$CLI_JAR" -print \) 2>/dev/null | head -n 1)"
+    [ -z "$newer" ] && return 0
+    say "sources changed since the last build ($newer): rebuilding the CLI..."
+  else
+    say "building the codeact CLI (first use; Maven downloads its dependencies once, this takes a minute or two)..."
+  fi
+  mvn_quiet -DskipTests -pl codeact-cli -am package >&2 || { say "the build failed; see the messages above."; exit 3; }
+}
