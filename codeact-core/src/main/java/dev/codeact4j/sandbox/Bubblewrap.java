@@ -70,6 +70,7 @@ final class Bubblewrap {
                 "--ro-bind", kernel.getParent().toString(), KERNEL_DIR,
                 "--ro-bind", controlDir.toString(), CONTROL_DIR,
                 "--bind", workdir.toString(), WORKDIR,
+                "--remount-ro", "/",
                 "--chdir", WORKDIR,
                 "--clearenv"));
         environment.forEach((name, value) -> args.addAll(List.of("--setenv", name, value)));

@@ -339,19 +339,37 @@ final class KernelProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a process still runs. A killed process whose parent died stays a zombie until the machine's init
+     * reaps it, which can take seconds; it runs no code, so it counts as gone.
+     */
+    static boolean running(ProcessHandle handle) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return handle.isAlive();
+        }
+    }
+
     private static void destroy(Process process, Cgroups.Group cgroup, Path controlDir) {
         if (process != null) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
+            List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+            all.add(process.toHandle());
             if (cgroup != null) {
-                for (long pid : cgroup.pids()) {
-                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-                }
+                cgroup.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(all::add));
             }
-            try {
-                process.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            all.forEach(ProcessHandle::destroyForcibly);
+            // SIGKILL is asynchronous: wait until every process has stopped running, so close() means closed.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (all.stream().anyMatch(KernelProcess::running) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
         }
         if (cgroup != null) {

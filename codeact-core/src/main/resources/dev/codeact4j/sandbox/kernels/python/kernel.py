@@ -58,6 +58,16 @@ class Channel:
         return json.loads(body.decode("utf-8"))
 
 
+class DetachedChannel:
+    """What a forked child holds instead of the host's channel: frames go nowhere."""
+
+    def send(self, frame):
+        pass
+
+    def receive(self):
+        return None
+
+
 class OutputBudget:
     """Caps what one execution may print: the head is streamed, then only a tail is kept."""
 
@@ -204,6 +214,7 @@ class Kernel:
         self.namespace = {"__name__": "__main__", "__builtins__": builtins, "display": self.display}
         self.stdout = StreamWriter(self, "stdout")
         self.stderr = StreamWriter(self, "stderr")
+        self.pid = os.getpid()
         self.cpu_seconds = config.get("cpuSecondsPerExecution")
         self.file_size_mb = config.get("maxFileSizeMb")
 
@@ -257,6 +268,12 @@ class Kernel:
             show.__codeact__ = True
             pyplot.show = show
 
+    def on_fork_child(self):
+        """A forked child must never write to the host's socket: its output goes to fds 1 and 2."""
+        self.channel = DetachedChannel()
+        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+
     # --- limits -------------------------------------------------------------------------------
 
     def arm_cpu_limit(self):
@@ -303,6 +320,9 @@ class Kernel:
         except BaseException as exc:  # the user's code may raise anything, SystemExit included
             error = self.describe_error(exc)
         finally:
+            if os.getpid() != self.pid:
+                # A child the user's code forked has come back here: only the kernel itself may go on.
+                os._exit(0 if error is None else 1)
             self.running_user_code = False
             try:
                 self.patch_pyplot_show()
@@ -431,6 +451,7 @@ def main():
     signal.signal(signal.SIGINT, kernel.on_interrupt)
     if hasattr(signal, "SIGXCPU"):
         signal.signal(signal.SIGXCPU, kernel.on_cpu_limit)
+    os.register_at_fork(after_in_child=kernel.on_fork_child)
     ModulePolicy(config.get("allowedImports", ["*"]), kernel.namespace).install()
     kernel.serve()
 

@@ -1,0 +1,103 @@
+package dev.codeact4j.sandbox;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static dev.codeact4j.sandbox.SandboxTestSupport.SANDBOX;
+import static dev.codeact4j.sandbox.SandboxTestSupport.quickPolicy;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Sessions side by side, closing, pooling, and running without isolation. */
+class SessionLifecycleTest {
+
+    @Test
+    void twentySessionsRunInParallelWithoutCrosstalk() throws Exception {
+        int count = 20;
+        ExecutorService executor = Executors.newFixedThreadPool(count);
+        try {
+            List<Future<String>> outcomes = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int id = i;
+                outcomes.add(executor.submit(() -> {
+                    try (Session session = SANDBOX.open(quickPolicy().timeout(Duration.ofSeconds(60)).build())) {
+                        session.execute("me = " + id + "\nwith open('who.txt', 'w') as f: f.write(str(me))");
+                        StringBuilder seen = new StringBuilder();
+                        for (int round = 0; round < 5; round++) {
+                            ExecutionResult result = session.execute("print(me, end='')\nme * 1000 + " + round
+                                    + " if open('who.txt').read() == str(me) else -1");
+                            seen.append(result.stdout()).append(':').append(result.result().json().asInt()).append(' ');
+                        }
+                        return seen.toString().trim();
+                    }
+                }));
+            }
+            for (int i = 0; i < count; i++) {
+                StringBuilder expected = new StringBuilder();
+                for (int round = 0; round < 5; round++) {
+                    expected.append(i).append(':').append(i * 1000 + round).append(' ');
+                }
+                assertThat(outcomes.get(i).get()).isEqualTo(expected.toString().trim());
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void closingASessionLeavesNoProcessBehind() {
+        long before = ProcessHandle.current().descendants().count();
+        Session session = SANDBOX.open(quickPolicy().allowImports("subprocess").build());
+        session.execute("import subprocess\nsleeper = subprocess.Popen(['sleep', '300'])");
+        List<ProcessHandle> started = ProcessHandle.current().descendants().toList();
+        assertThat(started).hasSizeGreaterThan((int) before + 1);
+        assertThat(started).anySatisfy(p -> assertThat(p.info().command().orElse("")).endsWith("sleep"));
+        var workdir = session.workdir();
+
+        session.close();
+
+        assertThat(started).noneMatch(KernelProcess::running);
+        assertThat(workdir).doesNotExist();
+        assertThat(session.isAlive()).isFalse();
+        assertThatThrownBy(() -> session.execute("1")).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    void thePoolHandsOutSessionsWithTheDataStackAlreadyImported() {
+        try (SessionPool pool = new SessionPool(SANDBOX, quickPolicy().allowImports("sys").build(), 2)) {
+            assertThat(pool.awaitReady(Duration.ofSeconds(60))).isTrue();
+            try (Session session = pool.acquire()) {
+                ExecutionResult result = session.execute("import sys\nsorted(m for m in ('numpy', 'pandas', 'matplotlib.pyplot') if m in sys.modules)");
+                assertThat(result.result().json().toString()).isEqualTo("[\"matplotlib.pyplot\",\"numpy\",\"pandas\"]");
+            }
+            assertThat(pool.awaitReady(Duration.ofSeconds(60))).as("the pool refills itself").isTrue();
+            assertThat(pool.readyCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void withoutIsolationCodeStillRunsAndTheEnvironmentIsStillCleared() {
+        Sandbox unsafe = Sandbox.builder().isolation(Isolation.UNSAFE_NONE).build();
+        assertThat(unsafe.describe()).startsWith("NO ISOLATION");
+        try (Session session = unsafe.open(quickPolicy().allowImports("os").build())) {
+            ExecutionResult result = session.execute("import os\n('CODEACT_TEST_SECRET' in os.environ, 6 * 7)");
+            assertThat(result.result().json().toString()).isEqualTo("[false,42]");
+        }
+    }
+
+    @Test
+    void missingPrerequisitesAreReportedClearly() {
+        assertThatThrownBy(() -> Sandbox.builder().bubblewrap(java.nio.file.Path.of("/nonexistent/bwrap")).build())
+                .isInstanceOf(SandboxUnavailableException.class)
+                .hasMessageContaining("bubblewrap");
+        assertThatThrownBy(() -> Sandbox.builder().python(java.nio.file.Path.of("/nonexistent/python3")).build())
+                .isInstanceOf(SandboxUnavailableException.class)
+                .hasMessageContaining("no Python interpreter at /nonexistent/python3");
+    }
+}
