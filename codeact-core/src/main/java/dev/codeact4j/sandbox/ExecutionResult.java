@@ -9,6 +9,7 @@ import java.util.List;
  * @param stdout    everything printed to standard output (head and tail kept when over the limit)
  * @param stderr    everything printed to standard error
  * @param result    the trailing expression's value, or null when the snippet ends in a statement or None
+ * @param finalAnswer the value the code passed to {@code final_answer(...)}, which ends the snippet; else null
  * @param error     why it failed, or null when it succeeded
  * @param displays  figures and tables, in the order they were shown
  * @param duration  wall-clock time as seen by the host
@@ -20,6 +21,7 @@ public record ExecutionResult(
         String stdout,
         String stderr,
         ResultValue result,
+        ResultValue finalAnswer,
         ExecutionError error,
         List<Display> displays,
         Duration duration,

@@ -146,14 +146,17 @@ public final class Session implements AutoCloseable {
                     + seconds(timeout) + " and was interrupted; the session's state is kept, so you can go on. "
                     + "Make the code faster, or work on a smaller part of the data.", error.traceback());
         }
-        ResultValue result = null;
-        JsonNode resultNode = done.path("result");
-        if (resultNode.isObject()) {
-            JsonNode json = resultNode.get("json");
-            result = new ResultValue(resultNode.path("repr").asText(), resultNode.path("type").asText(), json);
-        }
-        return new ExecutionResult(output.stdout(), output.stderr(), result, error, displays, elapsed(started),
+        return new ExecutionResult(output.stdout(), output.stderr(), resultValue(done.path("result")),
+                resultValue(done.path("final")), error, displays, elapsed(started),
                 timedOut, output.truncated() || done.path("truncated").asBoolean(), restarted);
+    }
+
+    private static ResultValue resultValue(JsonNode node) {
+        if (!node.isObject()) {
+            return null;
+        }
+        JsonNode json = node.get("json");
+        return new ResultValue(node.path("repr").asText(), node.path("type").asText(), json == null || json.isMissingNode() ? null : json);
     }
 
     /** The channel closed in the middle of an execution: find out why, say so, and prepare a fresh interpreter. */
@@ -195,7 +198,7 @@ public final class Session implements AutoCloseable {
             kernel = null;
             pendingRestartNotice = "the previous interpreter was replaced (" + error.type() + ")";
         }
-        return new ExecutionResult(output.stdout(), output.stderr(), null, error, List.of(), elapsed(started),
+        return new ExecutionResult(output.stdout(), output.stderr(), null, null, error, List.of(), elapsed(started),
                 timedOut, output.truncated(), true);
     }
 

@@ -182,6 +182,21 @@ class SessionTest {
     }
 
     @Test
+    void finalAnswerEndsTheSnippetAndHandsOverItsValue() {
+        ExecutionResult result = session.execute("""
+                answer = {'total': 42, 'items': [1, 2]}
+                final_answer(answer)
+                print('never printed')
+                """);
+        assertThat(result.error()).isNull();
+        assertThat(result.stdout()).isEmpty();
+        assertThat(result.finalAnswer().json().path("total").asInt()).isEqualTo(42);
+        assertThat(session.execute("_final_answer['items']").result().json().toString()).isEqualTo("[1,2]");
+        assertThat(session.execute("final_answer('plain text')").finalAnswer().json().asText()).isEqualTo("plain text");
+        assertThat(session.execute("1 + 1").finalAnswer()).isNull();
+    }
+
+    @Test
     void standardInputIsEmpty() {
         ExecutionResult result = session.execute("input('name? ')");
         assertThat(result.error().type()).isEqualTo("EOFError");

@@ -211,7 +211,8 @@ class Kernel:
         self.current_id = None
         self.running_user_code = False
         self.budget = OutputBudget(int(config.get("maxOutputChars", 100_000)))
-        self.namespace = {"__name__": "__main__", "__builtins__": builtins, "display": self.display}
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins, "display": self.display,
+                          "final_answer": self.final_answer}
         self.stdout = StreamWriter(self, "stdout")
         self.stderr = StreamWriter(self, "stderr")
         self.pid = os.getpid()
@@ -230,6 +231,11 @@ class Kernel:
     def emit_display(self, mime, data):
         if self.current_id is not None:
             self.channel.send({"type": "display", "id": self.current_id, "mime": mime, "data": data})
+
+    @staticmethod
+    def final_answer(answer):
+        """Ends the task with this answer (any value: text, numbers, lists, dicts, DataFrames...)."""
+        raise FinalAnswer(answer)
 
     def display(self, *objects):
         """Shows objects as rich output: figures as PNG, DataFrames as a table plus JSON."""
@@ -309,6 +315,7 @@ class Kernel:
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         started = time.perf_counter()
         result = None
+        final = None
         error = None
         saved_streams = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = self.stdout, self.stderr
@@ -317,6 +324,9 @@ class Kernel:
             value, has_value = self.run_user_code(code, filename)
             if has_value and value is not None:
                 result = self.describe(value)
+        except FinalAnswer as answer:
+            final = self.describe(answer.value)
+            self.namespace["_final_answer"] = answer.value
         except BaseException as exc:  # the user's code may raise anything, SystemExit included
             error = self.describe_error(exc)
         finally:
@@ -342,6 +352,7 @@ class Kernel:
             "id": self.current_id,
             "ok": error is None,
             "result": result,
+            "final": final,
             "error": error,
             "durationMs": (time.perf_counter() - started) * 1000.0,
             "truncated": self.budget.truncated,
@@ -419,6 +430,14 @@ class Kernel:
 
 class CpuTimeExceeded(Exception):
     pass
+
+
+class FinalAnswer(BaseException):
+    """Raised by final_answer(): ends the snippet at once and hands the value to the host."""
+
+    def __init__(self, value):
+        super().__init__("final_answer called")
+        self.value = value
 
 
 def apply_resource_limits(limits):

@@ -1,0 +1,146 @@
+package dev.codeact4j.cli;
+
+import dev.codeact4j.sandbox.Isolation;
+import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.SandboxException;
+import dev.codeact4j.sandbox.SandboxUnavailableException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code codeact} command. Subcommands are listed in {@code subcommands} below; each is one class that
+ * takes this command as its {@code @ParentCommand} and gets from it the global options, the sandbox
+ * ({@link #sandbox}) and the shared error handling ({@link #run}).
+ */
+@Command(name = "codeact",
+        mixinStandardHelpOptions = true,
+        version = "codeact " + CodeactCommand.VERSION,
+        description = "Runs model-written (or your own) Python code in sandboxed, stateful sessions.",
+        subcommands = {ExecCommand.class, HelpCommand.class},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+                "0:every snippet succeeded",
+                "1:a snippet failed",
+                "2:usage error: unknown option, no snippet, missing file",
+                "3:no sandbox can be made here (the message says why and what to do)"})
+public final class CodeactCommand implements Callable<Integer> {
+    /** Kept in step with the version in the poms. */
+    static final String VERSION = "0.1.0-SNAPSHOT";
+
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+    static final int NO_SANDBOX = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    // INHERIT: the global options are accepted before and after the subcommand's name alike.
+    @Option(names = "--unsafe-no-sandbox", scope = ScopeType.INHERIT,
+            description = "Run code WITHOUT any isolation, as you, with your files and network. Only for code you "
+                    + "trust, on a machine where bubblewrap cannot work. A warning is printed every time.")
+    boolean unsafeNoSandbox;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "Show how the sandbox isolates code, and stack traces when something goes wrong.")
+    boolean debug;
+
+    // Hidden: lets tests (and people chasing a problem) point the sandbox at another bubblewrap binary.
+    @Option(names = "--bwrap", paramLabel = "PATH", hidden = true, scope = ScopeType.INHERIT,
+            description = "The bubblewrap binary to use instead of the one on PATH.")
+    Path bubblewrap;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command as installed. It differs from {@code new CommandLine(new CodeactCommand())} only in how usage
+     * errors look: the message, the synopsis and a pointer to --help, rather than the whole help after the message.
+     */
+    public static CommandLine commandLine() {
+        return new CommandLine(new CodeactCommand()).setParameterExceptionHandler(CodeactCommand::usageError);
+    }
+
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println(Colors.of(command).red("codeact: " + e.getMessage()));
+        UnmatchedArgumentException.printSuggestions(e, err);
+        err.print("Usage: " + command.getHelp().synopsis(0));
+        err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return command.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "Missing command: try 'codeact exec -c \"print(1 + 1)\"'.");
+    }
+
+    /** The sandbox the global options ask for; warns on every use of {@code --unsafe-no-sandbox}. */
+    Sandbox sandbox(PrintWriter err, Colors colors) {
+        if (unsafeNoSandbox) {
+            err.println(colors.red("codeact: WARNING: --unsafe-no-sandbox: the code runs WITHOUT isolation, as you, "
+                    + "with access to your files and the network. Use it only for code you trust."));
+            err.flush();
+        }
+        Sandbox.Builder builder = Sandbox.builder()
+                .isolation(unsafeNoSandbox ? Isolation.UNSAFE_NONE : Isolation.BUBBLEWRAP);
+        if (bubblewrap != null) {
+            builder.bubblewrap(bubblewrap);
+        }
+        Sandbox sandbox = builder.build();
+        if (debug) {
+            err.println(colors.faint("codeact: sandbox: " + sandbox.describe()));
+            err.flush();
+        }
+        return sandbox;
+    }
+
+    /**
+     * Runs a subcommand's work with the handling all subcommands share: usage errors go to picocli (exit 2),
+     * a sandbox that cannot be made exits 3 with its reason, and nothing else ever shows a raw stack trace
+     * unless {@code --debug} asks for it.
+     */
+    int run(CommandSpec command, Callable<Integer> work) {
+        PrintWriter err = command.commandLine().getErr();
+        Colors colors = Colors.of(command.commandLine());
+        try {
+            return work.call();
+        } catch (ParameterException e) {
+            throw e;
+        } catch (SandboxUnavailableException e) {
+            return report(err, colors, e, "cannot make a sandbox: " + e.getMessage(), NO_SANDBOX);
+        } catch (SandboxException e) {
+            return report(err, colors, e, "the sandbox failed: " + e.getMessage(), NO_SANDBOX);
+        } catch (IOException | UncheckedIOException e) {
+            return report(err, colors, e, e.getMessage(), FAILED);
+        } catch (Exception e) {
+            return report(err, colors, e, "unexpected error: " + e
+                    + (debug ? "" : "\nRun again with --debug for the details, and please report it."), FAILED);
+        }
+    }
+
+    private int report(PrintWriter err, Colors colors, Exception e, String message, int exitCode) {
+        err.println(colors.red("codeact: " + message));
+        if (debug) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return exitCode;
+    }
+}

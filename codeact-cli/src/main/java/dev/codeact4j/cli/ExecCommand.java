@@ -1,0 +1,287 @@
+package dev.codeact4j.cli;
+
+import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.sandbox.Session;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Stack;
+import java.util.concurrent.Callable;
+
+/** {@code codeact exec}: runs snippets of Python, in order, in one sandboxed session. */
+@Command(name = "exec",
+        mixinStandardHelpOptions = true,
+        version = "codeact " + CodeactCommand.VERSION,
+        defaultValueProvider = ExecCommand.PolicyDefaults.class,
+        customSynopsis = {
+                "codeact exec [--json] [--timeout SECONDS] [--memory MB] [--allow-import M,...]",
+                "             [--network] [--workdir DIR] [--output-dir DIR] [--fail-fast]",
+                "             (-c CODE | FILE)..."},
+        description = {
+                "Runs Python snippets, in order, in ONE sandboxed session: variables, imports and files carry over "
+                        + "from one snippet to the next.",
+                "Snippets are -c CODE and FILE arguments, run in the order given; a FILE of - reads standard input. "
+                        + "Every snippet runs, even after one has failed, unless --fail-fast.",
+                ""},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+                "0:every snippet succeeded",
+                "1:a snippet failed",
+                "2:usage error: unknown option, no snippet, missing file",
+                "3:no sandbox can be made here (the message says why and what to do)"},
+        footerHeading = "%nOutput:%n",
+        // Written line by line: picocli wraps long footer lines without indenting them.
+        footer = {
+                "Without --json: what the code prints, as it prints it (its standard error on",
+                "standard error); the value of a snippet's last expression as '=> repr';",
+                "'[saved figure to PATH]' for each figure; errors, time-outs and restarts",
+                "highlighted on standard error.",
+                "",
+                "With --json: one JSON object per snippet, one per line, written when the",
+                "snippet has finished, with the fields:",
+                "  index       the snippet's position, from 0",
+                "  source      -c, the FILE's name, or - for standard input",
+                "  ok          true when the snippet raised no error",
+                "  stdout      what the code printed on standard output",
+                "  stderr      what it printed on standard error",
+                "  result      null when the snippet ends in a statement or None, else",
+                "              {repr, type, json}: json is the value as JSON when it has one",
+                "              (numbers, strings, lists, dicts, numpy arrays, pandas frames",
+                "              as records), else null",
+                "  error       null, or {type, message, traceback}",
+                "  displays    [{mime, path}] for images: PNG figures, saved as files under",
+                "              --output-dir; [{mime, data}] for text, inline: text/plain, and",
+                "              application/json for pandas tables (data is the JSON as text)",
+                "  durationMs  wall-clock time in milliseconds",
+                "  timedOut    the snippet ran into --timeout",
+                "  truncated   its output was cut to the session's limit",
+                "  restarted   the interpreter had to be replaced (it would not stop after a",
+                "              time-out, ran out of memory, or crashed): variables and",
+                "              imports of earlier snippets are gone",
+                "",
+                "Examples:",
+                "  codeact exec -c 'x = 21' -c 'x * 2'",
+                "  codeact exec --json --output-dir plots analysis.py",
+                "  echo 'import math; math.pi' | codeact exec -"})
+public final class ExecCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    CodeactCommand codeact;
+
+    @Option(names = "--json", description = "Print one JSON object per snippet, one per line (see Output below).")
+    boolean json;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "Time limit of each snippet; it is then interrupted (default: ${DEFAULT-VALUE}).")
+    double timeoutSeconds;
+
+    @Option(names = "--memory", paramLabel = "MB", description = "Memory for the session (default: ${DEFAULT-VALUE}).")
+    int memoryMb;
+
+    @Option(names = "--allow-import", paramLabel = "M", split = ",",
+            description = "Also let the code import these modules. Allowed by default: the safe part of the "
+                    + "standard library, numpy, pandas, scipy, matplotlib and sklearn. * allows every module.")
+    List<String> allowedImports = new ArrayList<>();
+
+    @Option(names = "--network", description = "Let the code reach the network (it cannot by default).")
+    boolean network;
+
+    @Option(names = "--workdir", paramLabel = "DIR",
+            description = "An existing directory to be the code's working directory (the code can read and write "
+                    + "its files). By default a private temporary one, deleted at the end.")
+    Path workdir;
+
+    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
+            description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
+    Path outputDir;
+
+    @Option(names = "--fail-fast", description = "Stop at the first snippet that fails instead of running the rest.")
+    boolean failFast;
+
+    // Both are collected by SnippetArguments into one list: two separate lists would lose the order in which
+    // -c and FILE were given. The fields only declare the arguments.
+    @Option(names = "-c", paramLabel = "CODE", parameterConsumer = SnippetArguments.class,
+            description = "Python code to run; may be given many times.")
+    List<String> code;
+
+    @Parameters(paramLabel = "FILE", parameterConsumer = SnippetArguments.class,
+            description = "A file of Python code to run; - reads standard input.")
+    List<String> files;
+
+    private final List<SnippetArgument> snippetArguments = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        return codeact.run(spec, this::execute);
+    }
+
+    private int execute() throws IOException {
+        List<Snippet> snippets = readSnippets();
+        SandboxPolicy policy = policy();
+        checkOutputDirectory();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Colors colors = Colors.of(spec.commandLine());
+        ExecReport report = json ? new JsonReport(out) : new HumanReport(out, err, colors, snippets.size());
+        DisplayFiles displayFiles = new DisplayFiles(outputDir);
+
+        Sandbox sandbox = codeact.sandbox(err, colors);
+        boolean allSucceeded = true;
+        try (Session session = sandbox.open(policy)) {
+            for (int index = 0; index < snippets.size(); index++) {
+                Snippet snippet = snippets.get(index);
+                ExecutionResult result = session.execute(snippet.code(), report);
+                report.snippetFinished(index, snippet, result, displayFiles.save(result.displays()));
+                allSucceeded &= result.ok();
+                int remaining = snippets.size() - index - 1;
+                if (!result.ok() && failFast && remaining > 0) {
+                    if (!json) {
+                        err.println(colors.yellow("[--fail-fast: " + remaining + " more snippet"
+                                + (remaining == 1 ? " was" : "s were") + " not run]"));
+                        err.flush();
+                    }
+                    break;
+                }
+            }
+        }
+        return allSucceeded ? CodeactCommand.OK : CodeactCommand.FAILED;
+    }
+
+    private List<Snippet> readSnippets() throws IOException {
+        if (snippetArguments.isEmpty()) {
+            throw usageError("Nothing to run: give code with -c CODE, or name a FILE (- reads standard input).");
+        }
+        List<Snippet> snippets = new ArrayList<>();
+        boolean standardInputRead = false;
+        for (SnippetArgument argument : snippetArguments) {
+            if (argument.inline()) {
+                snippets.add(new Snippet("-c", argument.value()));
+            } else if (argument.value().equals("-")) {
+                if (standardInputRead) {
+                    throw usageError("Standard input (-) can be read only once.");
+                }
+                standardInputRead = true;
+                snippets.add(new Snippet("-", new String(System.in.readAllBytes(), StandardCharsets.UTF_8)));
+            } else {
+                snippets.add(new Snippet(argument.value(), readFile(argument.value())));
+            }
+        }
+        return snippets;
+    }
+
+    private String readFile(String name) {
+        Path path;
+        try {
+            path = Path.of(name);
+        } catch (InvalidPathException e) {
+            throw usageError("'" + name + "' is not a valid file name: " + e.getReason());
+        }
+        if (!Files.exists(path)) {
+            throw usageError("No such file: " + name + ". Name a file of Python code, give code inline with "
+                    + "-c CODE, or use - to read it from standard input.");
+        }
+        if (Files.isDirectory(path)) {
+            throw usageError(name + " is a directory; name a file of Python code.");
+        }
+        try {
+            return Files.readString(path);
+        } catch (CharacterCodingException e) {
+            throw usageError(name + " is not UTF-8 text; save it as UTF-8.");
+        } catch (IOException e) {
+            throw usageError("Cannot read " + name + ": " + e.getMessage());
+        }
+    }
+
+    private SandboxPolicy policy() {
+        if (workdir != null && !Files.isDirectory(workdir)) {
+            throw usageError("--workdir " + workdir + " is not an existing directory: create it first, or leave "
+                    + "--workdir out to use a private temporary one.");
+        }
+        if (!(timeoutSeconds > 0) || Double.isInfinite(timeoutSeconds)) {
+            throw usageError("--timeout must be a number of seconds above 0, got " + timeoutSeconds + ".");
+        }
+        try {
+            return SandboxPolicy.builder()
+                    .timeout(Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000))))
+                    .memoryMb(memoryMb)
+                    .allowImports(allowedImports.stream().map(String::strip).toArray(String[]::new))
+                    .network(network)
+                    .workdir(workdir)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw usageError("Invalid sandbox limit: " + e.getMessage() + ".");
+        }
+    }
+
+    private void checkOutputDirectory() {
+        if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
+            throw usageError("--output-dir " + outputDir + " is a file, not a directory; name another.");
+        }
+    }
+
+    private ParameterException usageError(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** A -c CODE ({@code inline}) or a FILE, as given on the command line; files are read when the command runs. */
+    private record SnippetArgument(boolean inline, String value) {
+    }
+
+    /** Collects -c and FILE arguments into one list, in command-line order. */
+    static final class SnippetArguments implements IParameterConsumer {
+        @Override
+        public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
+            boolean inline = argSpec.isOption();
+            if (inline && (args.isEmpty() || commandSpec.optionsMap().containsKey(args.peek()))) {
+                throw new ParameterException(commandSpec.commandLine(),
+                        "-c needs the code to run after it, e.g. -c 'print(1 + 1)'.");
+            }
+            ((ExecCommand) commandSpec.userObject()).snippetArguments.add(new SnippetArgument(inline, args.pop()));
+        }
+    }
+
+    /** The sandbox's own defaults, so that they are written in one place and the help shows them. */
+    static final class PolicyDefaults implements IDefaultValueProvider {
+        @Override
+        public String defaultValue(ArgSpec argument) {
+            if (!(argument instanceof OptionSpec option)) {
+                return null;
+            }
+            SandboxPolicy defaults = SandboxPolicy.defaults();
+            return switch (option.longestName()) {
+                case "--timeout" -> seconds(defaults.timeout());
+                case "--memory" -> Integer.toString(defaults.memoryMb());
+                default -> null;
+            };
+        }
+
+        private static String seconds(Duration duration) {
+            long millis = duration.toMillis();
+            return millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0);
+        }
+    }
+}

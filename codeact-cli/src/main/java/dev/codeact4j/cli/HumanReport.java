@@ -1,0 +1,106 @@
+package dev.codeact4j.cli;
+
+import dev.codeact4j.sandbox.ExecutionError;
+import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.ResultValue;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+/**
+ * What a person wants to read: the code's output as it is printed (its stderr on stderr), then the figures
+ * saved, the result as {@code => repr}, and problems (errors, timeouts, restarts) highlighted on stderr.
+ */
+final class HumanReport implements ExecReport {
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final Colors colors;
+    private final int snippetCount;
+    // Whether each stream ends a line, so that our own lines never start in the middle of the code's output.
+    private boolean outAtLineStart = true;
+    private boolean errAtLineStart = true;
+
+    HumanReport(PrintWriter out, PrintWriter err, Colors colors, int snippetCount) {
+        this.out = out;
+        this.err = err;
+        this.colors = colors;
+        this.snippetCount = snippetCount;
+    }
+
+    // The session may call this from the thread that reads a child process's output.
+    @Override
+    public synchronized void onOutput(String stream, String text) {
+        if (text.isEmpty()) {
+            return;
+        }
+        if ("stderr".equals(stream)) {
+            err.print(text);
+            err.flush();
+            errAtLineStart = text.endsWith("\n");
+        } else {
+            out.print(text);
+            out.flush();
+            outAtLineStart = text.endsWith("\n");
+        }
+    }
+
+    @Override
+    public synchronized void snippetFinished(int index, Snippet snippet, ExecutionResult result,
+                                             List<SavedDisplay> displays) {
+        ResultValue value = result.result();
+        for (SavedDisplay display : displays) {
+            if (display.isFile()) {
+                outLine("[saved figure to " + display.path() + "]");
+            } else if (display.mime().equals("text/plain") && (value == null || !display.data().equals(value.repr()))) {
+                outLine(display.data()); // a table shown with display(); one that is the result is printed below
+            }
+            // application/json displays are the tables already shown as text
+        }
+        if (value != null) {
+            outLine((value.repr().contains("\n") ? "=>\n" : "=> ") + value.repr()); // tables start on their own line
+        }
+        if (result.error() != null) {
+            printError(index, snippet, result);
+        }
+        if (result.truncated()) {
+            errLine(colors.yellow("[output was cut to the session's limit: print less, or summarise]"));
+        }
+        if (result.restarted()) {
+            errLine(colors.yellow("[restarted: the session's interpreter was replaced; variables and imports of "
+                    + "earlier snippets are gone, files in the working directory are kept]"));
+        }
+        out.flush();
+        err.flush();
+    }
+
+    private void printError(int index, Snippet snippet, ExecutionResult result) {
+        ExecutionError error = result.error();
+        if (snippetCount > 1) {
+            errLine(colors.red("snippet " + (index + 1) + " of " + snippetCount + " (" + snippet.source() + ") failed:"));
+        }
+        // A timed-out snippet's traceback is that of the interrupt, which would only distract.
+        boolean showTraceback = !result.timedOut() && !error.traceback().isBlank();
+        if (showTraceback) {
+            errLine(colors.red(error.traceback().stripTrailing()));
+        }
+        if (!showTraceback || !error.traceback().contains(error.message())) {
+            errLine(colors.red((result.timedOut() ? "[timed out] " : "") + error.summary()));
+        }
+    }
+
+    private void outLine(String line) {
+        if (!outAtLineStart) {
+            out.println();
+        }
+        out.println(line);
+        outAtLineStart = true;
+    }
+
+    private void errLine(String line) {
+        if (!errAtLineStart) {
+            err.println();
+        }
+        err.println(line);
+        errAtLineStart = true;
+    }
+}

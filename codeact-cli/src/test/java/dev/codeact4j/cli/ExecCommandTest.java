@@ -1,0 +1,341 @@
+package dev.codeact4j.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code codeact exec} run in-process, through the real bubblewrap sandbox and Debian's python3. */
+class ExecCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final List<String> JSON_FIELDS = List.of("index", "source", "ok", "stdout", "stderr", "result",
+            "error", "displays", "durationMs", "timedOut", "truncated", "restarted");
+
+    @TempDir
+    Path temp;
+
+    /** What one invocation did. */
+    record Run(int exitCode, String out, String err) {
+        List<JsonNode> jsonLines() {
+            return out.lines().map(line -> {
+                try {
+                    return JSON.readTree(line);
+                } catch (JsonProcessingException e) {
+                    throw new UncheckedIOException("not a JSON line: " + line, e);
+                }
+            }).toList();
+        }
+    }
+
+    private static Run codeact(String... args) {
+        return run(new CommandLine(new CodeactCommand()), args);
+    }
+
+    private static Run run(CommandLine commandLine, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exitCode = commandLine.setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    @Test
+    void stateCarriesOverFromOneSnippetToTheNext() {
+        Path outputDir = temp.resolve("out");
+
+        Run run = codeact("exec", "--output-dir", outputDir.toString(),
+                "-c", "x = 21", "-c", "print('half is', x)", "-c", "x * 2");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).isEqualTo("half is 21\n=> 42\n");
+        assertThat(run.err()).isEmpty();
+        assertThat(outputDir).as("created only when a figure is saved").doesNotExist();
+    }
+
+    @Test
+    void jsonPrintsOneObjectPerSnippetWithEveryField() {
+        Run run = codeact("exec", "--json", "-c", "print('hello')", "-c", "numbers = [1, 2, 3]\nnumbers");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        List<JsonNode> lines = run.jsonLines();
+        assertThat(lines).hasSize(2);
+        for (JsonNode line : lines) {
+            assertThat(line.isObject()).isTrue();
+            assertThat(line.fieldNames()).toIterable().containsAll(JSON_FIELDS);
+            assertThat(line.get("ok").asBoolean()).isTrue();
+            assertThat(line.get("error").isNull()).isTrue();
+            assertThat(line.get("displays").isArray()).isTrue();
+            assertThat(line.get("displays")).isEmpty();
+            assertThat(line.get("durationMs").isIntegralNumber()).isTrue();
+            assertThat(line.get("timedOut").asBoolean()).isFalse();
+            assertThat(line.get("truncated").asBoolean()).isFalse();
+            assertThat(line.get("restarted").asBoolean()).isFalse();
+            assertThat(line.get("source").asText()).isEqualTo("-c");
+        }
+        JsonNode first = lines.get(0);
+        assertThat(first.get("index").asInt()).isZero();
+        assertThat(first.get("stdout").asText()).isEqualTo("hello\n");
+        assertThat(first.get("stderr").asText()).isEmpty();
+        assertThat(first.get("result").isNull()).isTrue();
+        JsonNode second = lines.get(1);
+        assertThat(second.get("index").asInt()).isEqualTo(1);
+        assertThat(second.get("stdout").asText()).isEmpty();
+        assertThat(second.get("result").get("repr").asText()).isEqualTo("[1, 2, 3]");
+        assertThat(second.get("result").get("type").asText()).isEqualTo("list");
+        assertThat(second.get("result").get("json")).isEqualTo(JSON.createArrayNode().add(1).add(2).add(3));
+    }
+
+    @Test
+    void figuresAreSavedAsPngFilesAndTablesCarriedInline() throws Exception {
+        Path outputDir = temp.resolve("figures");
+        String plot = "import matplotlib.pyplot as plt; plt.plot([1, 2]); plt.show()";
+
+        Run run = codeact("exec", "--json", "--output-dir", outputDir.toString(),
+                "-c", plot, "-c", "import pandas as pd\npd.DataFrame({'a': [1, 2]})");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        List<JsonNode> lines = run.jsonLines();
+        JsonNode figure = lines.get(0).get("displays").get(0);
+        assertThat(figure.get("mime").asText()).isEqualTo("image/png");
+        Path png = Path.of(figure.get("path").asText());
+        assertThat(png).isRegularFile().hasParent(outputDir.toAbsolutePath()).hasFileName("figure-1.png");
+        byte[] bytes = Files.readAllBytes(png);
+        assertThat(bytes.length).isGreaterThan(1000);
+        assertThat(bytes).startsWith(PNG_SIGNATURE);
+
+        JsonNode table = lines.get(1);
+        assertThat(table.get("result").get("json")).isEqualTo(JSON.readTree("[{\"a\": 1}, {\"a\": 2}]"));
+        assertThat(table.get("displays").findValuesAsText("mime")).containsExactly("text/plain", "application/json");
+        assertThat(table.get("displays").get(1).get("data").asText()).isEqualTo("[{\"a\":1},{\"a\":2}]");
+        assertThat(table.get("displays").get(1).has("path")).isFalse();
+
+        Run human = codeact("exec", "--output-dir", outputDir.toString(), "-c", plot);
+
+        Path second = outputDir.toAbsolutePath().resolve("figure-2.png");
+        assertThat(human.exitCode()).as(human.err()).isZero();
+        assertThat(human.out()).isEqualTo("[saved figure to " + second + "]\n");
+        assertThat(Files.readAllBytes(second)).startsWith(PNG_SIGNATURE);
+        assertThat(Files.readAllBytes(png)).as("an earlier figure is never overwritten").isEqualTo(bytes);
+    }
+
+    @Test
+    void aFailingSnippetExitsOneWithItsErrorAndTheRestStillRuns() {
+        String define = "def half(n):\n    return n / 0";
+
+        Run run = codeact("exec", "--json", "-c", define, "-c", "half(4)", "-c", "'still running'");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        List<JsonNode> lines = run.jsonLines();
+        assertThat(lines).hasSize(3);
+        JsonNode failed = lines.get(1);
+        assertThat(failed.get("ok").asBoolean()).isFalse();
+        assertThat(failed.get("result").isNull()).isTrue();
+        JsonNode error = failed.get("error");
+        assertThat(error.get("type").asText()).isEqualTo("ZeroDivisionError");
+        assertThat(error.get("message").asText()).isEqualTo("division by zero");
+        assertThat(error.get("traceback").asText())
+                .contains("<cell-2>", "half(4)", "return n / 0", "ZeroDivisionError: division by zero");
+        assertThat(lines.get(2).get("result").get("json").asText()).isEqualTo("still running");
+
+        Run human = codeact("exec", "-c", define, "-c", "half(4)");
+
+        assertThat(human.exitCode()).isEqualTo(1);
+        assertThat(human.out()).isEmpty();
+        assertThat(human.err()).contains("snippet 2 of 2 (-c) failed:", "return n / 0",
+                "ZeroDivisionError: division by zero");
+    }
+
+    @Test
+    void failFastStopsAtTheFirstFailure() {
+        Run run = codeact("exec", "--json", "--fail-fast", "-c", "1 / 0", "-c", "2");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.jsonLines()).hasSize(1);
+        assertThat(run.jsonLines().get(0).get("error").get("type").asText()).isEqualTo("ZeroDivisionError");
+    }
+
+    @Test
+    void usageErrorsExitTwoWithAClearMessage() throws Exception {
+        Run nothing = codeact("exec");
+        assertThat(nothing.exitCode()).isEqualTo(2);
+        assertThat(nothing.err()).contains("Nothing to run", "-c CODE");
+
+        Run unknown = codeact("exec", "--no-such-option", "-c", "1");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("Unknown option: '--no-such-option'");
+
+        Path missing = temp.resolve("missing.py");
+        Run missingFile = codeact("exec", "-c", "1", missing.toString());
+        assertThat(missingFile.exitCode()).isEqualTo(2);
+        assertThat(missingFile.err()).contains("No such file: " + missing);
+        assertThat(missingFile.out()).isEmpty();
+
+        Run codeMissing = codeact("exec", "-c");
+        assertThat(codeMissing.exitCode()).isEqualTo(2);
+        assertThat(codeMissing.err()).contains("-c needs the code to run after it");
+
+        Run optionForCode = codeact("exec", "-c", "--json");
+        assertThat(optionForCode.exitCode()).isEqualTo(2);
+        assertThat(optionForCode.err()).contains("-c needs the code to run after it");
+
+        Run badWorkdir = codeact("exec", "--workdir", missing.toString(), "-c", "1");
+        assertThat(badWorkdir.exitCode()).isEqualTo(2);
+        assertThat(badWorkdir.err()).contains("--workdir " + missing + " is not an existing directory");
+
+        Run badTimeout = codeact("exec", "--timeout", "0", "-c", "1");
+        assertThat(badTimeout.exitCode()).isEqualTo(2);
+        assertThat(badTimeout.err()).contains("--timeout must be a number of seconds above 0");
+
+        Path file = Files.writeString(temp.resolve("file"), "");
+        Run outputDirIsAFile = codeact("exec", "--output-dir", file.toString(), "-c", "1");
+        assertThat(outputDirIsAFile.exitCode()).isEqualTo(2);
+        assertThat(outputDirIsAFile.err()).contains("is a file, not a directory");
+
+        Run noCommand = codeact();
+        assertThat(noCommand.exitCode()).isEqualTo(2);
+        assertThat(noCommand.err()).contains("Missing command");
+    }
+
+    @Test
+    void theInstalledCommandKeepsUsageErrorsShort() {
+        Run run = run(CodeactCommand.commandLine(), "exec", temp.resolve("missing.py").toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).startsWith("codeact: No such file: ")
+                .contains("Usage: codeact exec [--json]", "Try 'codeact exec --help' for more information.")
+                .doesNotContain("Exit status:");
+    }
+
+    @Test
+    void noBubblewrapExitsThreeWithTheReason() {
+        Run run = codeact("exec", "--bwrap", "/nonexistent/bwrap", "-c", "print('never')");
+
+        assertThat(run.exitCode()).isEqualTo(3);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).startsWith("codeact: cannot make a sandbox: ").contains("bubblewrap", "/nonexistent/bwrap")
+                .doesNotContain("\tat ");
+
+        Run debug = codeact("--debug", "exec", "--bwrap", "/nonexistent/bwrap", "-c", "print('never')");
+
+        assertThat(debug.exitCode()).isEqualTo(3);
+        assertThat(debug.err()).contains("SandboxUnavailableException", "\tat dev.codeact4j.sandbox.Sandbox");
+    }
+
+    @Test
+    void aSnippetOverItsTimeLimitIsReportedAndTheSessionGoesOn() {
+        Run run = codeact("exec", "--json", "--timeout", "1", "-c", "while True: pass", "-c", "'alive'");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        List<JsonNode> lines = run.jsonLines();
+        JsonNode timedOut = lines.get(0);
+        assertThat(timedOut.get("timedOut").asBoolean()).isTrue();
+        assertThat(timedOut.get("ok").asBoolean()).isFalse();
+        assertThat(timedOut.get("error").get("type").asText()).isEqualTo("TimeoutError");
+        assertThat(timedOut.get("error").get("message").asText()).contains("time limit of 1 s");
+        assertThat(timedOut.get("durationMs").asLong()).isBetween(900L, 10_000L);
+        assertThat(lines.get(1).get("ok").asBoolean()).isTrue();
+        assertThat(lines.get(1).get("result").get("json").asText()).isEqualTo("alive");
+
+        Run human = codeact("exec", "--timeout", "0.5", "-c", "while True: pass");
+
+        assertThat(human.exitCode()).isEqualTo(1);
+        assertThat(human.err()).contains("[timed out] TimeoutError: the execution took longer than its time limit")
+                .doesNotContain("KeyboardInterrupt");
+    }
+
+    @Test
+    void anInterpreterThatWillNotStopIsReplacedAndTheRestartFlagged() {
+        String stubborn = "import time\nwhile True:\n    try:\n        time.sleep(10)\n    except KeyboardInterrupt:\n        pass";
+
+        Run run = codeact("exec", "--json", "--timeout", "0.5", "-c", "x = 1", "-c", stubborn, "-c", "'x' in globals()");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        List<JsonNode> lines = run.jsonLines();
+        assertThat(lines.get(1).get("timedOut").asBoolean()).isTrue();
+        assertThat(lines.get(1).get("restarted").asBoolean()).isTrue();
+        assertThat(lines.get(2).get("restarted").asBoolean()).isTrue();
+        assertThat(lines.get(2).get("result").get("json").asBoolean()).as("a fresh interpreter").isFalse();
+
+        Run human = codeact("exec", "--timeout", "0.5", "-c", stubborn);
+
+        assertThat(human.exitCode()).isEqualTo(1);
+        assertThat(human.err()).contains("[timed out] TimeoutError", "[restarted: the session's interpreter was replaced");
+    }
+
+    @Test
+    void snippetsRunInCommandLineOrderWithFilesAndStandardInput() throws Exception {
+        Path file = Files.writeString(temp.resolve("step.py"), "order.append('file')\n");
+        InputStream stdin = System.in;
+        System.setIn(new ByteArrayInputStream("order.append('stdin')\norder".getBytes(StandardCharsets.UTF_8)));
+        Run run;
+        try {
+            run = codeact("exec", "--json", "-c", "order = ['a']", file.toString(), "-c", "order.append('b')", "-");
+        } finally {
+            System.setIn(stdin);
+        }
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        List<JsonNode> lines = run.jsonLines();
+        assertThat(lines).extracting(line -> line.get("source").asText())
+                .containsExactly("-c", file.toString(), "-c", "-");
+        assertThat(lines.get(3).get("result").get("json"))
+                .isEqualTo(JSON.readTree("[\"a\", \"file\", \"b\", \"stdin\"]"));
+    }
+
+    @Test
+    void allowImportLetsAModuleThatIsRefusedByDefault() {
+        Run refused = codeact("exec", "--json", "-c", "import os");
+
+        assertThat(refused.exitCode()).isEqualTo(1);
+        JsonNode error = refused.jsonLines().get(0).get("error");
+        assertThat(error.get("type").asText()).isEqualTo("ImportError");
+        assertThat(error.get("message").asText()).contains("import of 'os' is not allowed", "--allow-import os");
+
+        Run allowed = codeact("exec", "--json", "--allow-import", "os,shutil", "-c", "import os, shutil\nos.sep");
+
+        assertThat(allowed.exitCode()).as(allowed.out()).isZero();
+        assertThat(allowed.jsonLines().get(0).get("result").get("json").asText()).isEqualTo("/");
+    }
+
+    @Test
+    void unsafeNoSandboxWarnsOnEveryUse() {
+        Run before = codeact("--unsafe-no-sandbox", "exec", "-c", "20 + 22");
+        Run after = codeact("exec", "--unsafe-no-sandbox", "-c", "20 + 22");
+
+        for (Run run : List.of(before, after)) {
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).isEqualTo("=> 42\n");
+            assertThat(run.err()).contains("WARNING: --unsafe-no-sandbox", "WITHOUT isolation");
+        }
+    }
+
+    @Test
+    void versionAndHelp() {
+        Run version = codeact("--version");
+        assertThat(version.exitCode()).isZero();
+        assertThat(version.out()).isEqualTo("codeact 0.1.0-SNAPSHOT\n");
+
+        Run help = codeact("exec", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("(-c CODE | FILE)...", "--allow-import", "--output-dir", "{mime, path}",
+                "{mime, data}", "(default: 30)", "(default: codeact-output;");
+
+        Run root = codeact("--help");
+        assertThat(root.exitCode()).isZero();
+        assertThat(root.out()).contains("exec", "--unsafe-no-sandbox").doesNotContain("--bwrap");
+    }
+}
