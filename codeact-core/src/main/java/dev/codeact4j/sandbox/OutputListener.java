@@ -1,6 +1,9 @@
 package dev.codeact4j.sandbox;
 
-/** Receives a running execution's output as it is printed. Called from the executing thread. */
+/**
+ * Receives a running execution's output as it is printed. The interpreter's own output arrives on the thread
+ * that called {@code execute}; output of child processes arrives on reader threads. Calls never overlap.
+ */
 @FunctionalInterface
 public interface OutputListener {
     OutputListener NONE = (stream, text) -> { };

@@ -161,9 +161,13 @@ public final class Sandbox {
                 bwrap = bubblewrap != null ? bubblewrap : findOnPath("bwrap").orElseThrow(() ->
                         new SandboxUnavailableException("bubblewrap (bwrap) is not installed, and codeact needs it to "
                                 + "isolate code. Install it: sudo apt-get install bubblewrap"));
+                if (!Files.isExecutable(bwrap)) {
+                    throw new SandboxUnavailableException("no bubblewrap at " + bwrap
+                            + "; install it (sudo apt-get install bubblewrap) or name the right binary");
+                }
                 String failure = probe(bwrap);
                 if (!failure.isEmpty()) {
-                    throw new SandboxUnavailableException("bubblewrap cannot create a sandbox here: " + failure
+                    throw new SandboxUnavailableException("bubblewrap cannot create a sandbox here: " + failure.strip()
                             + "\n" + NAMESPACE_HINT);
                 }
             }

@@ -57,15 +57,15 @@ public record SandboxPolicy(
     public static final List<String> DATA_SCIENCE_PRELOAD = List.of("numpy", "pandas", "matplotlib.pyplot");
 
     public SandboxPolicy {
-        requirePositive(timeout, "timeout");
-        requirePositive(interruptGrace, "interruptGrace");
-        requirePositive(startupTimeout, "startupTimeout");
-        requirePositive(cpuTime, "cpuTime");
-        requireAtLeast(memoryMb, 64, "memoryMb");
-        requireAtLeast(maxProcesses, 4, "maxProcesses");
-        requireAtLeast(maxFileSizeMb, 1, "maxFileSizeMb");
-        requireAtLeast(maxOpenFiles, 32, "maxOpenFiles");
-        requireAtLeast(maxOutputChars, 1000, "maxOutputChars");
+        requirePositive(timeout, "the time limit (timeout)");
+        requirePositive(interruptGrace, "the interrupt grace (interruptGrace)");
+        requirePositive(startupTimeout, "the startup time limit (startupTimeout)");
+        requirePositive(cpuTime, "the CPU time limit (cpuTime)");
+        requireAtLeast(memoryMb, 64, "the memory limit in MB (memoryMb)");
+        requireAtLeast(maxProcesses, 4, "the process limit (maxProcesses)");
+        requireAtLeast(maxFileSizeMb, 1, "the file size limit in MB (maxFileSizeMb)");
+        requireAtLeast(maxOpenFiles, 32, "the open file limit (maxOpenFiles)");
+        requireAtLeast(maxOutputChars, 1000, "the output limit in characters (maxOutputChars)");
         allowedImports = Set.copyOf(Objects.requireNonNull(allowedImports, "allowedImports"));
         environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
         preload = List.copyOf(Objects.requireNonNull(preload, "preload"));

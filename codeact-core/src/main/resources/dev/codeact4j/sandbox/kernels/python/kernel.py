@@ -397,8 +397,11 @@ class Kernel:
         pending = [report]
         while pending:  # the kernel's own frames mean nothing to the user: drop them, causes included
             current = pending.pop()
-            current.stack = traceback.StackSummary.from_list(
-                [frame for frame in current.stack if frame.filename != KERNEL_FILE])
+            if issubclass(current.exc_type, SyntaxError) and current.filename and current.filename.startswith("<cell-"):
+                current.stack = traceback.StackSummary.from_list([])  # the compiler's own frames say nothing
+            else:
+                current.stack = traceback.StackSummary.from_list(
+                    [frame for frame in current.stack if frame.filename != KERNEL_FILE])
             pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
         lines = report.format()
         message = str(exc)

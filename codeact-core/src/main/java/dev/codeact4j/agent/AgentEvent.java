@@ -1,0 +1,34 @@
+package dev.codeact4j.agent;
+
+import dev.codeact4j.result.ProcessedAnswer;
+
+/** What a run reports while it goes, so that a CLI or a server can show progress live. */
+public sealed interface AgentEvent {
+
+    /** The run this event belongs to. */
+    String runId();
+
+    record RunStarted(String runId, String task, String mode) implements AgentEvent { }
+
+    record StepStarted(String runId, int step) implements AgentEvent { }
+
+    /** A piece of the model's reply, as it streams in. */
+    record ModelText(String runId, int step, String text) implements AgentEvent { }
+
+    /** The model's reply is complete. */
+    record ModelReplied(String runId, int step, long durationMs, int inputTokens, int outputTokens) implements AgentEvent { }
+
+    record CodeReady(String runId, int step, String code) implements AgentEvent { }
+
+    /** Output of the running code, as it is printed. */
+    record ExecutionOutput(String runId, int step, String stream, String text) implements AgentEvent { }
+
+    record Observation(String runId, int step, String text, boolean error, long durationMs) implements AgentEvent { }
+
+    record FinalAnswer(String runId, int step, ProcessedAnswer answer) implements AgentEvent { }
+
+    /** Something went wrong that the run goes on from (a reply without code, an invalid answer). */
+    record Error(String runId, int step, String message) implements AgentEvent { }
+
+    record RunFinished(String runId, AgentResult result) implements AgentEvent { }
+}

@@ -1,0 +1,57 @@
+package dev.codeact4j.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.codeact4j.result.AnswerFormat;
+import dev.codeact4j.result.ProcessedAnswer;
+
+import java.util.List;
+
+/**
+ * How a run ended.
+ *
+ * @param runId       unique per run
+ * @param task        the task as given
+ * @param model       the model that worked on it
+ * @param success     an answer was reached (by {@code final_answer}, or simple mode's clean run)
+ * @param reason      why the run stopped
+ * @param answer      the processed answer (its JSON value, text, format and any parse error); null if none
+ * @param steps       every step, in order
+ * @param durationMs  wall-clock time of the whole run
+ * @param attempts    how many attempts it took ({@link CodeActAgent#executeWithRetry}); 1 otherwise
+ */
+public record AgentResult(
+        String runId,
+        String task,
+        String model,
+        boolean success,
+        StopReason reason,
+        ProcessedAnswer answer,
+        List<Step> steps,
+        long durationMs,
+        int inputTokens,
+        int outputTokens,
+        int attempts) {
+
+    public AgentResult {
+        steps = List.copyOf(steps);
+    }
+
+    /** The answer's JSON value, or null. */
+    public JsonNode answerValue() {
+        return answer == null ? null : answer.value();
+    }
+
+    /** The answer as text, or null. */
+    public String answerText() {
+        return answer == null ? null : answer.text();
+    }
+
+    public AnswerFormat format() {
+        return answer == null ? null : answer.format();
+    }
+
+    AgentResult withAttempts(int attempts) {
+        return new AgentResult(runId, task, model, success, reason, answer, steps, durationMs, inputTokens,
+                outputTokens, attempts);
+    }
+}

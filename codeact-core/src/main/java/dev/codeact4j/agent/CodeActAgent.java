@@ -1,0 +1,466 @@
+package dev.codeact4j.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.codeact4j.model.ChatModels;
+import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.result.AnswerFormat;
+import dev.codeact4j.result.AnswerSchema;
+import dev.codeact4j.result.ProcessedAnswer;
+import dev.codeact4j.result.ResultProcessor;
+import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.ResultValue;
+import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.sandbox.SessionPool;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * A CodeAct agent: the model writes Python, the code runs in a sandboxed session that keeps its state, what it
+ * printed comes back as the next observation, until the code calls {@code final_answer(...)}.
+ *
+ * <pre>{@code
+ * CodeActAgent agent = CodeActAgent.builder()
+ *         .models(ChatModels.create(ModelSpec.parse("openrouter:google/gemini-2.5-flash"), ModelSettings.defaults()))
+ *         .build();
+ * AgentResult result = agent.run("What is the 20th Fibonacci number?");
+ * }</pre>
+ */
+public final class CodeActAgent {
+
+    private final ModelCaller caller;
+    private final String modelName;
+    private final Sandbox sandbox;
+    private final SessionPool pool;
+    private final SandboxPolicy policy;
+    private final int maxSteps;
+    private final AgentMode mode;
+    private final AnswerFormat expectedFormat;
+    private final AnswerSchema answerSchema;
+    private final int maxObservationChars;
+    private final PromptTemplates prompts;
+    private final List<AgentListener> listeners;
+
+    private CodeActAgent(Builder builder) {
+        this.caller = new ModelCaller(builder.chat, builder.streaming, builder.spec, builder.endpoint, builder.modelTimeout);
+        this.modelName = builder.modelName;
+        this.pool = builder.pool;
+        this.sandbox = builder.pool != null ? null : builder.sandbox != null ? builder.sandbox : Sandbox.create();
+        this.policy = builder.pool != null ? builder.pool.policy() : builder.policy;
+        this.maxSteps = builder.maxSteps;
+        this.mode = builder.mode;
+        this.expectedFormat = builder.expectedFormat;
+        this.answerSchema = builder.answerSchema;
+        this.maxObservationChars = builder.maxObservationChars;
+        this.prompts = builder.prompts;
+        this.listeners = List.copyOf(builder.listeners);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Works on a task in a fresh session and returns how it ended. Throws a ModelException if the model fails. */
+    public AgentResult run(String task) {
+        return run(task, null);
+    }
+
+    /** Like {@link #run(String)}, with one more listener for this run's events. */
+    public AgentResult run(String task, AgentListener listener) {
+        try (Session session = openSession()) {
+            return new Run(task, listener).execute(session);
+        }
+    }
+
+    /**
+     * The seed's StatefulCodeActAgent: each step is a sub-task run in the same session, and each step's answer is
+     * left in the interpreter as {@code step_0_result}, {@code step_1_result}, ... for the steps after it.
+     */
+    public List<AgentResult> executeMultiStep(List<String> steps) {
+        return executeMultiStep(steps, null);
+    }
+
+    public List<AgentResult> executeMultiStep(List<String> steps, AgentListener listener) {
+        List<AgentResult> results = new ArrayList<>();
+        try (Session session = openSession()) {
+            for (int i = 0; i < steps.size(); i++) {
+                List<String> earlier = new ArrayList<>();
+                for (int j = 0; j < i; j++) {
+                    earlier.add("step_" + j + "_result");
+                }
+                String task = PromptTemplates.render(prompts.multiStep(), Map.of(
+                        "task", steps.get(i), "index", (i + 1) + " of " + steps.size(),
+                        "variables", earlier.isEmpty() ? "none yet" : String.join(", ", earlier)));
+                AgentResult result = new Run(task, listener).execute(session);
+                results.add(result);
+                keepStepResult(session, i, result);
+            }
+        }
+        return results;
+    }
+
+    private void keepStepResult(Session session, int index, AgentResult result) {
+        String variable = "step_" + index + "_result";
+        if (result.success() && result.reason() == StopReason.FINAL_ANSWER && mode == AgentMode.MULTI_STEP) {
+            session.execute(variable + " = _final_answer");
+        } else {
+            String text = result.answerText() == null ? "" : result.answerText();
+            session.execute(variable + " = " + TextNode.valueOf(text)); // a JSON string is a Python string literal
+        }
+    }
+
+    /**
+     * The seed's RobustCodeActAgent: a run that fails (no answer, or an answer that does not parse in the
+     * expected format) is tried again, up to {@code maxAttempts} runs in all, each in a fresh session with the
+     * earlier failure fed back in the task.
+     */
+    public AgentResult executeWithRetry(String task, int maxAttempts) {
+        return executeWithRetry(task, maxAttempts, null);
+    }
+
+    public AgentResult executeWithRetry(String task, int maxAttempts, AgentListener listener) {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
+        }
+        String current = task;
+        AgentResult result = null;
+        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            result = run(current, listener).withAttempts(attempt);
+            String failure = failureOf(result);
+            if (failure == null) {
+                return result;
+            }
+            current = PromptTemplates.render(prompts.retry(), Map.of("task", task, "failure", failure));
+        }
+        return result;
+    }
+
+    private String failureOf(AgentResult result) {
+        if (!result.success()) {
+            Step last = result.steps().isEmpty() ? null : result.steps().get(result.steps().size() - 1);
+            String detail = last == null ? "" : last.error() != null ? " The last error was: " + last.error().summary()
+                    : last.observation() == null ? "" : " The last observation was: " + Observations.cut(last.observation(), 600);
+            return "it ended without an answer (" + result.reason().label() + ")." + detail;
+        }
+        if (result.answer() != null && result.answer().parseError() != null && expectedFormat != null) {
+            return "its answer was not valid " + expectedFormat.label() + " (" + result.answer().parseError() + ").";
+        }
+        return null;
+    }
+
+    private Session openSession() {
+        return pool != null ? pool.acquire() : sandbox.open(policy);
+    }
+
+    /** One run: its messages, steps and totals. */
+    private final class Run {
+        private final String runId = UUID.randomUUID().toString();
+        private final String task;
+        private final AgentListener extraListener;
+        private final long started = System.nanoTime();
+        private final List<ChatMessage> messages = new ArrayList<>();
+        private final List<Step> steps = new ArrayList<>();
+
+        Run(String task, AgentListener extraListener) {
+            this.task = Objects.requireNonNull(task, "task");
+            this.extraListener = extraListener;
+        }
+
+        AgentResult execute(Session session) {
+            emit(new AgentEvent.RunStarted(runId, task, mode.label()));
+            AgentResult result = mode == AgentMode.SIMPLE ? simple(session) : loop(session);
+            emit(new AgentEvent.RunFinished(runId, result));
+            return result;
+        }
+
+        private AgentResult loop(Session session) {
+            messages.add(SystemMessage.from(systemPrompt(prompts.system())));
+            messages.add(UserMessage.from(task));
+            for (int index = 0; index < maxSteps; index++) {
+                int step = index;
+                emit(new AgentEvent.StepStarted(runId, step));
+                ModelCaller.Reply reply = ask(step);
+                CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
+                if (!extracted.hasCode()) {
+                    String observation = PromptTemplates.render(prompts.noCode(), Map.of("language", "python"));
+                    emit(new AgentEvent.Error(runId, step, "the reply had no code"));
+                    record(step, extracted, null, observation, reply);
+                    continue;
+                }
+                emit(new AgentEvent.CodeReady(runId, step, extracted.code()));
+                ExecutionResult execution = session.execute(extracted.code(),
+                        (stream, text) -> emit(new AgentEvent.ExecutionOutput(runId, step, stream, text)));
+                if (execution.finalAnswer() != null) {
+                    ProcessedAnswer answer = ResultProcessor.process(answerJson(execution.finalAnswer()), expectedFormat);
+                    List<String> violations = answerSchema == null ? List.of() : answerSchema.violations(answer.value());
+                    if (violations.isEmpty()) {
+                        record(step, extracted, execution, "Final answer: " + Observations.cut(answer.text(), maxObservationChars), reply);
+                        emit(new AgentEvent.FinalAnswer(runId, step, answer));
+                        return finish(true, StopReason.FINAL_ANSWER, answer);
+                    }
+                    String observation = PromptTemplates.render(prompts.invalidAnswer(), Map.of("problem",
+                            "it does not match the required JSON schema " + answerSchema + ": " + String.join("; ", violations)));
+                    emit(new AgentEvent.Error(runId, step, "the answer does not match the schema: " + String.join("; ", violations)));
+                    record(step, extracted, execution, observation, reply);
+                    continue;
+                }
+                String observation = Observations.describe(execution, maxObservationChars);
+                emit(new AgentEvent.Observation(runId, step, observation, !execution.ok(), execution.duration().toMillis()));
+                record(step, extracted, execution, "Observation:\n" + observation, reply);
+            }
+            return lastWord();
+        }
+
+        /** The step limit is reached: one last call asks for the best answer; the run still counts as failed. */
+        private AgentResult lastWord() {
+            messages.add(UserMessage.from(PromptTemplates.render(prompts.maxSteps(), Map.of("max_steps", maxSteps))));
+            int step = maxSteps;
+            emit(new AgentEvent.StepStarted(runId, step));
+            ModelCaller.Reply reply = ask(step);
+            CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
+            String text = extracted.hasCode() && !extracted.thought().isBlank() ? extracted.thought() : reply.text().strip();
+            ProcessedAnswer answer = ResultProcessor.processText(text, expectedFormat);
+            steps.add(new Step(step, reply.text(), null, "The step limit was reached; this is the model's best answer.",
+                    null, null, reply.millis(), 0, reply.inputTokens(), reply.outputTokens()));
+            emit(new AgentEvent.Error(runId, step, "the step limit of " + maxSteps + " was reached"));
+            return finish(false, StopReason.MAX_STEPS, answer);
+        }
+
+        /** The seed's generateCode then execute: one reply, one run; its final answer, result or output is the answer. */
+        private AgentResult simple(Session session) {
+            messages.add(SystemMessage.from(systemPrompt(prompts.simple())));
+            messages.add(UserMessage.from(task));
+            emit(new AgentEvent.StepStarted(runId, 0));
+            ModelCaller.Reply reply = ask(0);
+            CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
+            if (!extracted.hasCode()) {
+                emit(new AgentEvent.Error(runId, 0, "the reply had no code"));
+                record(0, extracted, null, "The reply had no code to run.", reply);
+                return finish(false, StopReason.EXECUTION_FAILED, null);
+            }
+            emit(new AgentEvent.CodeReady(runId, 0, extracted.code()));
+            ExecutionResult execution = session.execute(extracted.code(),
+                    (stream, text) -> emit(new AgentEvent.ExecutionOutput(runId, 0, stream, text)));
+            String observation = Observations.describe(execution, maxObservationChars);
+            emit(new AgentEvent.Observation(runId, 0, observation, !execution.ok(), execution.duration().toMillis()));
+            record(0, extracted, execution, "Observation:\n" + observation, reply);
+            ProcessedAnswer answer;
+            if (execution.finalAnswer() != null) {
+                answer = ResultProcessor.process(answerJson(execution.finalAnswer()), expectedFormat);
+            } else if (execution.result() != null) {
+                answer = ResultProcessor.process(answerJson(execution.result()), expectedFormat);
+            } else {
+                answer = ResultProcessor.processText(execution.stdout(), expectedFormat);
+            }
+            boolean success = execution.finalAnswer() != null || execution.ok();
+            if (success) {
+                emit(new AgentEvent.FinalAnswer(runId, 0, answer));
+            }
+            return finish(success, success ? StopReason.FINAL_ANSWER : StopReason.EXECUTION_FAILED, answer);
+        }
+
+        private ModelCaller.Reply ask(int step) {
+            ModelCaller.Reply reply = caller.call(messages, text -> emit(new AgentEvent.ModelText(runId, step, text)));
+            messages.add(AiMessage.from(reply.text().isEmpty() ? "(empty reply)" : reply.text()));
+            emit(new AgentEvent.ModelReplied(runId, step, reply.millis(), reply.inputTokens(), reply.outputTokens()));
+            return reply;
+        }
+
+        private void record(int step, CodeExtractor.Extracted extracted, ExecutionResult execution, String observation,
+                            ModelCaller.Reply reply) {
+            steps.add(new Step(step, extracted.thought(), extracted.code(), observation,
+                    execution == null ? null : execution.error(), execution, reply.millis(),
+                    execution == null ? 0 : execution.duration().toMillis(), reply.inputTokens(), reply.outputTokens()));
+            messages.add(UserMessage.from(observation));
+        }
+
+        private AgentResult finish(boolean success, StopReason reason, ProcessedAnswer answer) {
+            int in = steps.stream().mapToInt(Step::inputTokens).sum();
+            int out = steps.stream().mapToInt(Step::outputTokens).sum();
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            return new AgentResult(runId, task, modelName, success, reason, answer, steps, millis, in, out, 1);
+        }
+
+        private void emit(AgentEvent event) {
+            for (AgentListener listener : listeners) {
+                notify(listener, event);
+            }
+            if (extraListener != null) {
+                notify(extraListener, event);
+            }
+        }
+
+        private static void notify(AgentListener listener, AgentEvent event) {
+            try {
+                listener.onEvent(event);
+            } catch (RuntimeException ignored) {
+                // a broken listener must not break the run
+            }
+        }
+    }
+
+    private static JsonNode answerJson(ResultValue value) {
+        return value.json() != null ? value.json() : TextNode.valueOf(value.repr());
+    }
+
+    private String systemPrompt(String template) {
+        String imports = policy.allowsAllImports() ? "any module"
+                : String.join(", ", new TreeSet<>(policy.allowedImports()));
+        String format = "";
+        if (answerSchema != null) {
+            format = "The answer must be JSON that matches this schema: " + answerSchema + ".";
+        } else if (expectedFormat == AnswerFormat.JSON) {
+            format = "The task expects JSON: pass a dict or a list to final_answer.";
+        } else if (expectedFormat == AnswerFormat.CSV) {
+            format = "The task expects CSV: pass CSV text with a header row to final_answer.";
+        } else if (expectedFormat == AnswerFormat.TEXT) {
+            format = "The task expects text: pass a string to final_answer.";
+        }
+        return PromptTemplates.render(template, Map.of(
+                "language", "python",
+                "authorized_imports", imports,
+                "answer_format", format,
+                "network", policy.network() ? "The network can be reached." : "There is no network access.",
+                "tools", ""));
+    }
+
+    public static final class Builder {
+        private ChatModel chat;
+        private StreamingChatModel streaming;
+        private ModelSpec spec;
+        private String endpoint;
+        private String modelName;
+        private Sandbox sandbox;
+        private SessionPool pool;
+        private SandboxPolicy policy = SandboxPolicy.defaults();
+        private int maxSteps = 10;
+        private AgentMode mode = AgentMode.MULTI_STEP;
+        private AnswerFormat expectedFormat;
+        private AnswerSchema answerSchema;
+        private int maxObservationChars = 20_000;
+        private PromptTemplates prompts = PromptTemplates.defaults();
+        private final List<AgentListener> listeners = new ArrayList<>();
+        private Duration modelTimeout = Duration.ofMinutes(10);
+
+        private Builder() {
+        }
+
+        /** The models built from a spec (blocking and streaming), with the spec kept for error messages. */
+        public Builder models(ChatModels models) {
+            this.chat = models.chat();
+            this.streaming = models.streaming();
+            this.spec = models.spec();
+            this.endpoint = models.endpoint();
+            this.modelName = models.spec().toString();
+            return this;
+        }
+
+        /** Any LangChain4j chat model. */
+        public Builder model(ChatModel chat) {
+            this.chat = chat;
+            return this;
+        }
+
+        /** A streaming model: replies are shown as they come; {@link #model} is then the fallback on retriable errors. */
+        public Builder streamingModel(StreamingChatModel streaming) {
+            this.streaming = streaming;
+            return this;
+        }
+
+        /** The model's name in results and reports. */
+        public Builder modelName(String modelName) {
+            this.modelName = modelName;
+            return this;
+        }
+
+        public Builder sandbox(Sandbox sandbox) {
+            this.sandbox = sandbox;
+            return this;
+        }
+
+        /** Take sessions from a warm pool (its policy then applies). */
+        public Builder sessionPool(SessionPool pool) {
+            this.pool = pool;
+            return this;
+        }
+
+        public Builder policy(SandboxPolicy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        public Builder maxSteps(int maxSteps) {
+            if (maxSteps < 1) {
+                throw new IllegalArgumentException("maxSteps must be at least 1, got " + maxSteps);
+            }
+            this.maxSteps = maxSteps;
+            return this;
+        }
+
+        public Builder mode(AgentMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** Parse the answer as this format instead of detecting it. */
+        public Builder expectedFormat(AnswerFormat format) {
+            this.expectedFormat = format;
+            return this;
+        }
+
+        /** A JSON Schema the answer must satisfy; an answer that does not goes back to the model. */
+        public Builder answerSchema(AnswerSchema schema) {
+            this.answerSchema = schema;
+            return this;
+        }
+
+        /** The longest observation the model is shown; longer ones keep their head and tail. */
+        public Builder maxObservationChars(int maxObservationChars) {
+            if (maxObservationChars < 200) {
+                throw new IllegalArgumentException("maxObservationChars must be at least 200, got " + maxObservationChars);
+            }
+            this.maxObservationChars = maxObservationChars;
+            return this;
+        }
+
+        public Builder prompts(PromptTemplates prompts) {
+            this.prompts = Objects.requireNonNull(prompts, "prompts");
+            return this;
+        }
+
+        public Builder listener(AgentListener listener) {
+            this.listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** How long a streamed reply may take in all. */
+        public Builder modelTimeout(Duration modelTimeout) {
+            this.modelTimeout = modelTimeout;
+            return this;
+        }
+
+        public CodeActAgent build() {
+            if (chat == null && streaming == null) {
+                throw new IllegalStateException("the agent needs a model: call models(...) or model(...)");
+            }
+            if (modelName == null) {
+                modelName = chat != null ? chat.getClass().getSimpleName() : streaming.getClass().getSimpleName();
+            }
+            return new CodeActAgent(this);
+        }
+    }
+}

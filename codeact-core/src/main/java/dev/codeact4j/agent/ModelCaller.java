@@ -1,0 +1,97 @@
+package dev.codeact4j.agent;
+
+import dev.codeact4j.model.ModelException;
+import dev.codeact4j.model.ModelSpec;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.exception.RetriableException;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.output.TokenUsage;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * One model call: streamed when a streaming model is given (its text goes to the caller as it comes), else
+ * blocking. LangChain4j's streaming models do not retry, so a retriable failure before any text arrived is
+ * answered by the blocking model, which does (with backoff, honouring Retry-After).
+ */
+final class ModelCaller {
+    record Reply(String text, int inputTokens, int outputTokens, long millis) { }
+
+    private final ChatModel chat;
+    private final StreamingChatModel streaming;
+    private final ModelSpec spec;
+    private final String endpoint;
+    private final Duration streamTimeout;
+
+    ModelCaller(ChatModel chat, StreamingChatModel streaming, ModelSpec spec, String endpoint, Duration streamTimeout) {
+        this.chat = chat;
+        this.streaming = streaming;
+        this.spec = spec;
+        this.endpoint = endpoint;
+        this.streamTimeout = streamTimeout;
+    }
+
+    Reply call(List<ChatMessage> messages, Consumer<String> onText) {
+        long started = System.nanoTime();
+        ChatRequest request = ChatRequest.builder().messages(messages).build();
+        ChatResponse response;
+        try {
+            response = streaming == null ? chat.chat(request) : stream(request, onText);
+        } catch (RuntimeException e) {
+            throw ModelException.from(e, spec, endpoint);
+        }
+        String text = response.aiMessage() == null || response.aiMessage().text() == null ? "" : response.aiMessage().text();
+        TokenUsage usage = response.tokenUsage();
+        int in = usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount();
+        int out = usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount();
+        return new Reply(text, in, out, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private ChatResponse stream(ChatRequest request, Consumer<String> onText) {
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        AtomicBoolean sawText = new AtomicBoolean();
+        streaming.chat(request, new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String partial) {
+                sawText.set(true);
+                onText.accept(partial);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        });
+        try {
+            return done.get(streamTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RetriableException && !sawText.get() && chat != null) {
+                return chat.chat(request);
+            }
+            throw cause instanceof RuntimeException runtime ? runtime : new ModelException(String.valueOf(cause.getMessage()), cause);
+        } catch (TimeoutException e) {
+            throw new ModelException((spec == null ? "the model" : spec.provider().prefix())
+                    + " streamed no complete reply within " + streamTimeout.toSeconds() + " s; try again or raise the timeout");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModelException("interrupted while waiting for the model", e);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.codeact4j.agent;
+
+import dev.codeact4j.sandbox.ExecutionError;
+import dev.codeact4j.sandbox.ExecutionResult;
+
+/**
+ * One step of a run: the model's reply, the code taken from it, and what running the code showed.
+ *
+ * @param index           counting from 0
+ * @param thought         the reply's text outside the code
+ * @param code            the code that ran, or null when the reply had none
+ * @param observation     what the model was shown next
+ * @param error           the execution's error, or null
+ * @param execution       the full execution result, or null when nothing ran
+ * @param modelMillis     how long the model took
+ * @param executionMillis how long the code took
+ */
+public record Step(
+        int index,
+        String thought,
+        String code,
+        String observation,
+        ExecutionError error,
+        ExecutionResult execution,
+        long modelMillis,
+        long executionMillis,
+        int inputTokens,
+        int outputTokens) {
+
+    public long durationMillis() {
+        return modelMillis + executionMillis;
+    }
+}

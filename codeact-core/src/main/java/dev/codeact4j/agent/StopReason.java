@@ -1,0 +1,17 @@
+package dev.codeact4j.agent;
+
+import java.util.Locale;
+
+/** Why a run ended. */
+public enum StopReason {
+    /** The code called {@code final_answer} (or, in simple mode, ran without error). */
+    FINAL_ANSWER,
+    /** The step limit was reached; the answer is the model's best guess and the run is unsuccessful. */
+    MAX_STEPS,
+    /** Simple mode: the one execution failed. */
+    EXECUTION_FAILED;
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
