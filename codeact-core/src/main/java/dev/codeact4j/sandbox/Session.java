@@ -167,6 +167,7 @@ public final class Session implements AutoCloseable {
                     "the session was closed while this code was running", ""));
         }
         String exit = current.exitDescription();
+        boolean outOfMemory = current.oomKills() > oomKillsBefore; // read before kill() removes the cgroup
         current.kill();
         ExecutionError error;
         boolean timedOut = false;
@@ -176,7 +177,7 @@ public final class Session implements AutoCloseable {
                     + seconds(timeout) + " and did not stop when interrupted (it may catch KeyboardInterrupt or be "
                     + "stuck in native code), so the interpreter was killed. A fresh one will run the next code: "
                     + "variables and imports are gone, files in the working directory are kept.", "");
-        } else if (current.oomKills() > oomKillsBefore || exit.equals("killed by signal 9")) {
+        } else if (outOfMemory) {
             error = new ExecutionError("MemoryError", "the session used more than its memory limit of "
                     + policy.memoryMb() + " MB, so the interpreter was killed. A fresh one will run the next code: "
                     + "variables and imports are gone, files in the working directory are kept. Use less memory "
