@@ -66,8 +66,11 @@ ensure_packages() {
   fi
 }
 
+# Maven, quiet, without the colour resets it prints even in batch mode on newer JDKs.
 mvn_quiet() {
-  MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -B -q -f "$CODEACT_ROOT/pom.xml" "$@"
+  MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -B -q -f "$CODEACT_ROOT/pom.xml" "$@" 2>&1 \
+    | sed -u 's/\x1b\[[0-9;]*m//g'
+  return "${PIPESTATUS[0]}"
 }
 
 CLI_JAR="$CODEACT_ROOT/codeact-cli/target/codeact.jar"
