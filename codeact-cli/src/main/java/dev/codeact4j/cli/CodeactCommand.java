@@ -1,5 +1,6 @@
 package dev.codeact4j.cli;
 
+import dev.codeact4j.model.ModelException;
 import dev.codeact4j.sandbox.Isolation;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxException;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -28,14 +30,17 @@ import java.util.concurrent.Callable;
 @Command(name = "codeact",
         mixinStandardHelpOptions = true,
         version = "codeact " + CodeactCommand.VERSION,
-        description = "Runs model-written (or your own) Python code in sandboxed, stateful sessions.",
-        subcommands = {ExecCommand.class, HelpCommand.class},
+        description = {
+                "Runs model-written (or your own) Python code in sandboxed, stateful sessions.",
+                "New here? 'codeact demo' shows an agent at work without a model or an API key."},
+        subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
-                "0:every snippet succeeded",
-                "1:a snippet failed",
-                "2:usage error: unknown option, no snippet, missing file",
-                "3:no sandbox can be made here (the message says why and what to do)"})
+                "0:success",
+                "1:the code failed (exec), or the agent reached no answer (run, demo)",
+                "2:usage error: unknown option, nothing to run, missing file, bad config file",
+                "3:no sandbox can be made here (the message says why and what to do)",
+                "4:the model could not be called: no API key, refused key, unknown model, provider down"})
 public final class CodeactCommand implements Callable<Integer> {
     /** Kept in step with the version in the poms. */
     static final String VERSION = "0.1.0-SNAPSHOT";
@@ -44,6 +49,10 @@ public final class CodeactCommand implements Callable<Integer> {
     static final int FAILED = 1;
     static final int USAGE = 2;
     static final int NO_SANDBOX = 3;
+    static final int MODEL_ERROR = 4;
+
+    /** Where API keys and CODEACT_HOME are looked up; tests give their own. */
+    private final Map<String, String> environment;
 
     @Spec
     CommandSpec spec;
@@ -62,6 +71,14 @@ public final class CodeactCommand implements Callable<Integer> {
     @Option(names = "--bwrap", paramLabel = "PATH", hidden = true, scope = ScopeType.INHERIT,
             description = "The bubblewrap binary to use instead of the one on PATH.")
     Path bubblewrap;
+
+    public CodeactCommand() {
+        this(System.getenv());
+    }
+
+    CodeactCommand(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -88,7 +105,12 @@ public final class CodeactCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "Missing command: try 'codeact exec -c \"print(1 + 1)\"'.");
+        throw new ParameterException(spec.commandLine(), "Missing command: try 'codeact demo', "
+                + "'codeact run --model PROVIDER:MODEL \"TASK\"' or 'codeact exec -c \"print(1 + 1)\"'.");
+    }
+
+    Map<String, String> environment() {
+        return environment;
     }
 
     /** The sandbox the global options ask for; warns on every use of {@code --unsafe-no-sandbox}. */
@@ -113,7 +135,8 @@ public final class CodeactCommand implements Callable<Integer> {
 
     /**
      * Runs a subcommand's work with the handling all subcommands share: usage errors go to picocli (exit 2),
-     * a sandbox that cannot be made exits 3 with its reason, and nothing else ever shows a raw stack trace
+     * so does a bad config file (with its own message), a sandbox that cannot be made exits 3 with its reason,
+     * a model that cannot be called exits 4 with the provider's, and nothing else ever shows a raw stack trace
      * unless {@code --debug} asks for it.
      */
     int run(CommandSpec command, Callable<Integer> work) {
@@ -123,6 +146,10 @@ public final class CodeactCommand implements Callable<Integer> {
             return work.call();
         } catch (ParameterException e) {
             throw e;
+        } catch (CliConfig.InvalidException e) {
+            return report(err, colors, e, e.getMessage(), USAGE);
+        } catch (ModelException e) {
+            return report(err, colors, e, e.getMessage(), MODEL_ERROR);
         } catch (SandboxUnavailableException e) {
             return report(err, colors, e, "cannot make a sandbox: " + e.getMessage(), NO_SANDBOX);
         } catch (SandboxException e) {

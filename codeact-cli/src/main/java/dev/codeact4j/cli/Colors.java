@@ -15,19 +15,51 @@ record Colors(Ansi ansi) {
         return new Colors(commandLine.getColorScheme().ansi());
     }
 
+    boolean enabled() {
+        return ansi.enabled();
+    }
+
     String red(String text) {
-        return styled(Style.fg_red, text);
+        return styled(text, Style.fg_red);
     }
 
     String yellow(String text) {
-        return styled(Style.fg_yellow, text);
+        return styled(text, Style.fg_yellow);
+    }
+
+    String green(String text) {
+        return styled(text, Style.fg_green);
+    }
+
+    String cyan(String text) {
+        return styled(text, Style.fg_cyan);
+    }
+
+    String bold(String text) {
+        return styled(text, Style.bold);
     }
 
     String faint(String text) {
-        return styled(Style.faint, text);
+        return styled(text, Style.faint);
     }
 
-    private String styled(Style style, String text) {
-        return ansi.enabled() ? style.on() + text + style.off() : text;
+    String styled(String text, Style... styles) {
+        if (!ansi.enabled() || text.isEmpty() || styles.length == 0) {
+            return text;
+        }
+        StringBuilder styledText = new StringBuilder();
+        for (Style style : styles) {
+            styledText.append(style.on());
+        }
+        styledText.append(text);
+        for (Style style : styles) {
+            styledText.append(off(style));
+        }
+        return styledText.toString();
+    }
+
+    // picocli ends bold with SGR 21, which many terminals take for double underline; 22 is "normal intensity".
+    private static String off(Style style) {
+        return style == Style.bold ? "\u001B[22m" : style.off();
     }
 }

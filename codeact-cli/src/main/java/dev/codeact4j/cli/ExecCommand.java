@@ -5,11 +5,10 @@ import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.IParameterConsumer;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -23,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Stack;
@@ -33,7 +31,7 @@ import java.util.concurrent.Callable;
 @Command(name = "exec",
         mixinStandardHelpOptions = true,
         version = "codeact " + CodeactCommand.VERSION,
-        defaultValueProvider = ExecCommand.PolicyDefaults.class,
+        defaultValueProvider = SandboxOptions.PolicyDefaults.class,
         customSynopsis = {
                 "codeact exec [--json] [--timeout SECONDS] [--memory MB] [--allow-import M,...]",
                 "             [--network] [--workdir DIR] [--output-dir DIR] [--fail-fast]",
@@ -95,20 +93,8 @@ public final class ExecCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object per snippet, one per line (see Output below).")
     boolean json;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "Time limit of each snippet; it is then interrupted (default: ${DEFAULT-VALUE}).")
-    double timeoutSeconds;
-
-    @Option(names = "--memory", paramLabel = "MB", description = "Memory for the session (default: ${DEFAULT-VALUE}).")
-    int memoryMb;
-
-    @Option(names = "--allow-import", paramLabel = "M", split = ",",
-            description = "Also let the code import these modules. Allowed by default: the safe part of the "
-                    + "standard library, numpy, pandas, scipy, matplotlib and sklearn. * allows every module.")
-    List<String> allowedImports = new ArrayList<>();
-
-    @Option(names = "--network", description = "Let the code reach the network (it cannot by default).")
-    boolean network;
+    @Mixin
+    SandboxOptions sandboxOptions;
 
     @Option(names = "--workdir", paramLabel = "DIR",
             description = "An existing directory to be the code's working directory (the code can read and write "
@@ -221,20 +207,7 @@ public final class ExecCommand implements Callable<Integer> {
             throw usageError("--workdir " + workdir + " is not an existing directory: create it first, or leave "
                     + "--workdir out to use a private temporary one.");
         }
-        if (!(timeoutSeconds > 0) || Double.isInfinite(timeoutSeconds)) {
-            throw usageError("--timeout must be a number of seconds above 0, got " + timeoutSeconds + ".");
-        }
-        try {
-            return SandboxPolicy.builder()
-                    .timeout(Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000))))
-                    .memoryMb(memoryMb)
-                    .allowImports(allowedImports.stream().map(String::strip).toArray(String[]::new))
-                    .network(network)
-                    .workdir(workdir)
-                    .build();
-        } catch (IllegalArgumentException e) {
-            throw usageError("Invalid sandbox limit: " + e.getMessage() + ".");
-        }
+        return sandboxOptions.policy(workdir);
     }
 
     private void checkOutputDirectory() {
@@ -261,27 +234,6 @@ public final class ExecCommand implements Callable<Integer> {
                         "-c needs the code to run after it, e.g. -c 'print(1 + 1)'.");
             }
             ((ExecCommand) commandSpec.userObject()).snippetArguments.add(new SnippetArgument(inline, args.pop()));
-        }
-    }
-
-    /** The sandbox's own defaults, so that they are written in one place and the help shows them. */
-    static final class PolicyDefaults implements IDefaultValueProvider {
-        @Override
-        public String defaultValue(ArgSpec argument) {
-            if (!(argument instanceof OptionSpec option)) {
-                return null;
-            }
-            SandboxPolicy defaults = SandboxPolicy.defaults();
-            return switch (option.longestName()) {
-                case "--timeout" -> seconds(defaults.timeout());
-                case "--memory" -> Integer.toString(defaults.memoryMb());
-                default -> null;
-            };
-        }
-
-        private static String seconds(Duration duration) {
-            long millis = duration.toMillis();
-            return millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0);
         }
     }
 }

@@ -87,6 +87,14 @@ public final class CodeActAgent {
     }
 
     /**
+     * Works on a task in a session the caller owns and keeps open: what earlier runs (or the caller) left in the
+     * interpreter is there for this one, and what this run leaves stays for the next.
+     */
+    public AgentResult run(String task, Session session, AgentListener listener) {
+        return new Run(task, listener).execute(Objects.requireNonNull(session, "session"));
+    }
+
+    /**
      * The seed's StatefulCodeActAgent: each step is a sub-task run in the same session, and each step's answer is
      * left in the interpreter as {@code step_0_result}, {@code step_1_result}, ... for the steps after it.
      */

@@ -85,7 +85,7 @@ final class ModelCaller {
             if (cause instanceof RetriableException && !sawText.get() && chat != null) {
                 return chat.chat(request);
             }
-            throw cause instanceof RuntimeException runtime ? runtime : new ModelException(String.valueOf(cause.getMessage()), cause);
+            throw ModelException.from(cause, spec, endpoint);
         } catch (TimeoutException e) {
             throw new ModelException((spec == null ? "the model" : spec.provider().prefix())
                     + " streamed no complete reply within " + streamTimeout.toSeconds() + " s; try again or raise the timeout");

@@ -1,0 +1,184 @@
+package dev.codeact4j.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.agent.AgentListener;
+import dev.codeact4j.agent.AgentResult;
+import dev.codeact4j.agent.Step;
+import dev.codeact4j.agent.StopReason;
+import dev.codeact4j.result.AnswerFormat;
+import dev.codeact4j.result.ProcessedAnswer;
+import dev.codeact4j.sandbox.Display;
+import dev.codeact4j.sandbox.ExecutionError;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How {@code run} and {@code demo} show an agent's work: live progress on standard error while it runs
+ * ({@link #progress}), then, when it has finished ({@link #finished}), its figures saved as files and either a
+ * summary on standard error with the answer on standard output, or (with {@code --json}) one JSON object
+ * on one line of standard output.
+ */
+final class AgentReport {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JSON.getNodeFactory();
+
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final Colors colors;
+    private final boolean json;
+    private final DisplayFiles displayFiles;
+
+    AgentReport(PrintWriter out, PrintWriter err, Colors colors, boolean json, DisplayFiles displayFiles) {
+        this.out = out;
+        this.err = err;
+        this.colors = colors;
+        this.json = json;
+        this.displayFiles = displayFiles;
+    }
+
+    /** Shows a run of this model as it goes. */
+    AgentListener progress(String model, int maxSteps) {
+        return new AgentProgress(err, colors, model, maxSteps);
+    }
+
+    /** Reports a finished run; {@code example} names the demo example it was, or is null. */
+    void finished(AgentResult result, String example) throws IOException {
+        Map<Integer, List<Path>> figures = saveFigures(result);
+        if (json) {
+            ObjectNode line = NODES.objectNode();
+            if (example != null) {
+                line.put("example", example);
+            }
+            line.setAll(json(result, figures));
+            try {
+                out.println(JSON.writeValueAsString(line));
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException("cannot write the result as JSON: " + e.getOriginalMessage(), e);
+            }
+        } else {
+            summary(result, figures);
+        }
+        out.flush();
+        err.flush();
+    }
+
+    private Map<Integer, List<Path>> saveFigures(AgentResult result) throws IOException {
+        Map<Integer, List<Path>> figures = new LinkedHashMap<>();
+        for (Step step : result.steps()) {
+            if (step.execution() == null) {
+                continue;
+            }
+            List<Path> paths = new ArrayList<>();
+            for (SavedDisplay saved : displayFiles.save(step.execution().displays().stream()
+                    .filter(Display::isBinary).toList())) {
+                paths.add(saved.path());
+            }
+            if (!paths.isEmpty()) {
+                figures.put(step.index(), paths);
+            }
+        }
+        return figures;
+    }
+
+    private void summary(AgentResult result, Map<Integer, List<Path>> figures) {
+        err.println();
+        figures.forEach((step, paths) -> paths.forEach(path ->
+                err.println(colors.faint("[saved figure of step " + (step + 1) + " to " + shown(path) + "]"))));
+        long modelMillis = result.steps().stream().mapToLong(Step::modelMillis).sum();
+        long codeMillis = result.steps().stream().mapToLong(Step::executionMillis).sum();
+        int steps = result.steps().size();
+        String cost = " · " + AgentProgress.seconds(result.durationMs()) + " (model " + AgentProgress.seconds(modelMillis)
+                + ", code " + AgentProgress.seconds(codeMillis) + ") · "
+                + AgentProgress.tokens(result.inputTokens(), result.outputTokens()) + " · " + result.model();
+        if (result.success()) {
+            err.println(colors.green("✓ Answer after " + steps + (steps == 1 ? " step" : " steps")) + colors.faint(cost));
+            ProcessedAnswer answer = result.answer();
+            if (answer.parseError() != null) {
+                err.println(colors.yellow("! " + answer.parseError() + "; the answer is printed as given"));
+            }
+            err.flush();
+            out.println(answerText(answer));
+            return;
+        }
+        // The step limit's last step is the one that asked for the best answer: its index is the limit.
+        String why = result.reason() == StopReason.MAX_STEPS
+                ? "the step limit of " + result.steps().get(steps - 1).index() + " was reached"
+                : "the code failed, and simple mode runs it only once";
+        err.println(colors.red("✗ No answer: " + why) + colors.faint(cost));
+        if (result.answerText() != null && !result.answerText().isBlank()) {
+            err.println(colors.yellow("The model's last word (not an answer, unchecked):"));
+            err.println(result.answerText().strip());
+        }
+    }
+
+    /** JSON answers pretty-printed; text and CSV as they were given. */
+    private static String answerText(ProcessedAnswer answer) {
+        if (answer.format() == AnswerFormat.JSON && answer.parseError() == null) {
+            return PrettyJson.format(answer.value());
+        }
+        return answer.text().strip();
+    }
+
+    /** A path under the current directory is shown relative to it, as a person would type it. */
+    private static String shown(Path path) {
+        Path here = Path.of("").toAbsolutePath();
+        return path.startsWith(here) ? here.relativize(path).toString() : path.toString();
+    }
+
+    /** The result as {@code run --json} prints it; the fields are listed in {@code codeact run --help}. */
+    static ObjectNode json(AgentResult result, Map<Integer, List<Path>> figures) {
+        ObjectNode node = NODES.objectNode()
+                .put("runId", result.runId())
+                .put("model", result.model())
+                .put("task", result.task())
+                .put("success", result.success())
+                .put("reason", result.reason().label());
+        ProcessedAnswer answer = result.answer();
+        node.set("answer", answer == null ? NODES.nullNode() : answer.value());
+        node.put("answerText", answer == null ? null : answer.text());
+        node.put("format", answer == null ? null : answer.format().label());
+        node.put("parseError", answer == null ? null : answer.parseError());
+        ArrayNode steps = node.putArray("steps");
+        for (Step step : result.steps()) {
+            ObjectNode stepNode = steps.addObject()
+                    .put("index", step.index())
+                    .put("thought", step.thought())
+                    .put("code", step.code())
+                    .put("observation", step.observation());
+            stepNode.set("error", error(step.error()));
+            ArrayNode paths = stepNode.putArray("figures");
+            figures.getOrDefault(step.index(), List.of()).forEach(path -> paths.add(path.toString()));
+            stepNode.put("durationMs", step.durationMillis())
+                    .put("modelMs", step.modelMillis())
+                    .put("executionMs", step.executionMillis())
+                    .put("inputTokens", step.inputTokens())
+                    .put("outputTokens", step.outputTokens());
+        }
+        node.put("durationMs", result.durationMs())
+                .put("inputTokens", result.inputTokens())
+                .put("outputTokens", result.outputTokens());
+        return node;
+    }
+
+    private static JsonNode error(ExecutionError error) {
+        if (error == null) {
+            return NODES.nullNode();
+        }
+        return NODES.objectNode()
+                .put("type", error.type())
+                .put("message", error.message())
+                .put("traceback", error.traceback());
+    }
+}

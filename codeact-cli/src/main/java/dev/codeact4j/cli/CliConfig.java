@@ -1,0 +1,194 @@
+package dev.codeact4j.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codeact4j.agent.AgentMode;
+import dev.codeact4j.model.ModelSpec;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The settings of {@code $CODEACT_HOME/config.json} ({@code ~/.codeact/config.json} by default); every key is
+ * optional and command-line options override it. Each field is null when the file does not set it.
+ *
+ * <pre>{@code
+ * {"model": "openrouter:google/gemini-2.5-flash", "maxSteps": 8, "mode": "multi-step",
+ *  "timeoutSeconds": 60, "memoryMb": 2048, "allowImports": ["requests"], "network": true}
+ * }</pre>
+ */
+record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode, Double timeoutSeconds,
+                 Integer memoryMb, List<String> allowImports, Boolean network) {
+
+    /** The keys the file may hold, in the order the help lists them. */
+    static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
+            "allowImports", "network");
+
+    /** No config file: nothing set. */
+    static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, List.of(), null);
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /** A config file that cannot be used; the message names the file and what is wrong with it. */
+    static final class InvalidException extends RuntimeException {
+        InvalidException(String message) {
+            super(message);
+        }
+    }
+
+    /** {@code $CODEACT_HOME}, else {@code ~/.codeact}. */
+    static Path home(Map<String, String> environment) {
+        String home = environment.get("CODEACT_HOME");
+        return home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".codeact");
+    }
+
+    /** The config in {@code home}, or {@link #NONE} when it has no config.json. */
+    static CliConfig load(Path home) {
+        Path file = home.resolve("config.json");
+        if (!Files.exists(file)) {
+            return NONE;
+        }
+        JsonNode root;
+        try {
+            String text = Files.readString(file);
+            if (text.isBlank()) {
+                throw invalid(file, "it is empty; write a JSON object such as {\"model\": \"openrouter:google/gemini-2.5-flash\"}");
+            }
+            root = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw invalid(file, "it is not valid JSON: " + e.getOriginalMessage() + " (line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        } catch (CharacterCodingException e) {
+            throw invalid(file, "it is not UTF-8 text");
+        } catch (IOException e) {
+            throw invalid(file, "it cannot be read: " + e.getMessage());
+        }
+        if (!root.isObject()) {
+            throw invalid(file, "it must hold a JSON object ({...}), not " + kind(root));
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!KEYS.contains(name)) {
+                throw invalid(file, "unknown key \"" + name + "\"; the keys are " + String.join(", ", KEYS));
+            }
+        }
+        return new CliConfig(
+                modelSpec(file, root),
+                text(file, root, "baseUrl"),
+                wholeNumber(file, root, "maxSteps", 1),
+                mode(file, root),
+                seconds(file, root),
+                wholeNumber(file, root, "memoryMb", 64),
+                modules(file, root),
+                bool(file, root));
+    }
+
+    private static String modelSpec(Path file, JsonNode root) {
+        String model = text(file, root, "model");
+        if (model != null) {
+            try {
+                ModelSpec.parse(model);
+            } catch (IllegalArgumentException e) {
+                throw invalid(file, "\"model\": " + e.getMessage());
+            }
+        }
+        return model;
+    }
+
+    private static String text(Path file, JsonNode root, String key) {
+        JsonNode value = root.get(key);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual() || value.asText().isBlank()) {
+            throw invalid(file, "\"" + key + "\" must be a non-empty string, not " + kind(value));
+        }
+        return value.asText().strip();
+    }
+
+    private static Integer wholeNumber(Path file, JsonNode root, String key, int minimum) {
+        JsonNode value = root.get(key);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < minimum) {
+            throw invalid(file, "\"" + key + "\" must be a whole number of at least " + minimum + ", not " + kind(value));
+        }
+        return value.asInt();
+    }
+
+    private static AgentMode mode(Path file, JsonNode root) {
+        String mode = text(file, root, "mode");
+        try {
+            return mode == null ? null : AgentMode.parse(mode);
+        } catch (IllegalArgumentException e) {
+            throw invalid(file, "\"mode\": " + e.getMessage());
+        }
+    }
+
+    private static Double seconds(Path file, JsonNode root) {
+        JsonNode value = root.get("timeoutSeconds");
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isNumber() || !(value.asDouble() > 0)) {
+            throw invalid(file, "\"timeoutSeconds\" must be a number of seconds above 0, not " + kind(value));
+        }
+        return value.asDouble();
+    }
+
+    private static List<String> modules(Path file, JsonNode root) {
+        JsonNode value = root.get("allowImports");
+        if (value == null || value.isNull()) {
+            return List.of();
+        }
+        List<String> modules = new ArrayList<>();
+        if (value.isArray()) {
+            for (JsonNode module : value) {
+                if (!module.isTextual() || module.asText().isBlank()) {
+                    modules = null;
+                    break;
+                }
+                modules.add(module.asText().strip());
+            }
+        }
+        if (!value.isArray() || modules == null) {
+            throw invalid(file, "\"allowImports\" must be a list of module names such as [\"requests\", \"bs4\"], not "
+                    + kind(value));
+        }
+        return List.copyOf(modules);
+    }
+
+    private static Boolean bool(Path file, JsonNode root) {
+        JsonNode value = root.get("network");
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isBoolean()) {
+            throw invalid(file, "\"network\" must be true or false, not " + kind(value));
+        }
+        return value.asBoolean();
+    }
+
+    /** How a value reads in a message: short values as themselves, others by their JSON type. */
+    private static String kind(JsonNode value) {
+        String json = value.toString();
+        if (json.length() <= 40) {
+            return json;
+        }
+        return value.isObject() ? "an object" : value.isArray() ? "a list" : "a " + value.getNodeType().name().toLowerCase();
+    }
+
+    private static InvalidException invalid(Path file, String problem) {
+        return new InvalidException("the config file " + file + " is not valid: " + problem + ".");
+    }
+}

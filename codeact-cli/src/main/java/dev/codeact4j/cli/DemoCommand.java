@@ -1,0 +1,165 @@
+package dev.codeact4j.cli;
+
+import dev.codeact4j.agent.AgentResult;
+import dev.codeact4j.agent.CodeActAgent;
+import dev.codeact4j.model.ReplayedChatModel;
+import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.SandboxPolicy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Ansi.Style;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code codeact demo}: real-world tasks worked on with model replies recorded earlier, so that anyone can see
+ * an agent at work without a model or a key. Only the model is replayed: the code in its replies runs for
+ * real, in the sandbox, through the same agent loop and the same display as {@code codeact run}.
+ */
+@Command(name = "demo",
+        mixinStandardHelpOptions = true,
+        version = "codeact " + CodeactCommand.VERSION,
+        customSynopsis = "codeact demo [--json] [--output-dir DIR] [stock|physics|news]",
+        description = {
+                "Shows an agent at work on three real-world tasks, offline, with recorded model replies.",
+                "No model is called and no API key is needed, but the code in the replies runs for real, in the "
+                        + "sandbox, through the same agent loop and the same display as 'codeact run'. The examples:",
+                "",
+                "  stock    moving averages, volatility, trends, risk-adjusted returns and",
+                "           recommendations for three stocks, with a chart",
+                "  physics  an experiment's data: linear regression, correlation, a prediction",
+                "           with confidence intervals, measurement uncertainties, statistics",
+                "  news     30 headlines shipped with codeact: sentiment, topics, trends and a",
+                "           summary report with confidence scores",
+                ""},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+                "0:every example reached its answer",
+                "1:an example did not",
+                "2:usage error: unknown example or option",
+                "3:no sandbox can be made here (the message says why and what to do)"},
+        footerHeading = "%nOutput:%n",
+        footer = {
+                "Like 'codeact run': progress on standard error, each answer on standard output;",
+                "with --json, one JSON object per example, one per line, with the fields of",
+                "'codeact run --json' and the example's name first (\"example\")."})
+public final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    CodeactCommand codeact;
+
+    @Parameters(paramLabel = "EXAMPLE", arity = "0..1",
+            description = "stock, physics or news; all three when left out.")
+    String example;
+
+    @Option(names = "--json", description = "Print one JSON object per example, one per line.")
+    boolean json;
+
+    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
+            description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
+    Path outputDir;
+
+    @Override
+    public Integer call() {
+        return codeact.run(spec, this::execute);
+    }
+
+    private int execute() throws IOException {
+        List<DemoExample> examples = examples();
+        if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
+            throw new ParameterException(spec.commandLine(),
+                    "--output-dir " + outputDir + " is a file, not a directory; name another.");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        Colors colors = Colors.of(spec.commandLine());
+        AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, json, new DisplayFiles(outputDir));
+        err.println(colors.yellow("codeact demo: replaying recorded model replies — no model is called, no API key "
+                + "is needed. The code in the replies runs for real, in the sandbox."));
+        err.flush();
+        Sandbox sandbox = codeact.sandbox(err, colors);
+
+        int succeeded = 0;
+        for (int i = 0; i < examples.size(); i++) {
+            DemoExample demo = examples.get(i);
+            String heading = "Example " + (i + 1) + " of " + examples.size() + ": " + demo.title() + " (" + demo.name() + ")";
+            err.println();
+            err.println(colors.styled("━━ " + heading + " " + "━".repeat(Math.max(3, 72 - heading.length() - 4)), Style.bold));
+            err.flush();
+            if (run(demo, sandbox, report).success()) {
+                succeeded++;
+            }
+        }
+        if (!json) {
+            err.println();
+            String outcome = examples.size() == 1 ? (succeeded == 1 ? "The example reached its answer." : "The example reached no answer.")
+                    : succeeded == examples.size() ? "All " + succeeded + " examples reached their answer."
+                    : succeeded + " of " + examples.size() + " examples reached their answer.";
+            err.println(colors.bold(outcome) + " The model's replies were recorded; to have a live model write the code:");
+            err.println("  export OPENROUTER_API_KEY=...    # or OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN");
+            err.println("  codeact run --model openrouter:google/gemini-2.5-flash \"your task\"");
+            err.flush();
+        }
+        return succeeded == examples.size() ? CodeactCommand.OK : CodeactCommand.FAILED;
+    }
+
+    private List<DemoExample> examples() {
+        if (example == null) {
+            return DemoExample.all();
+        }
+        DemoExample named = DemoExample.named(example.strip().toLowerCase());
+        if (named == null) {
+            throw new ParameterException(spec.commandLine(), "Unknown example '" + example + "': choose "
+                    + String.join(", ", DemoExample.NAMES) + ", or none to run them all.");
+        }
+        return List.of(named);
+    }
+
+    /** One example in a working directory of its own, holding its data files, deleted afterwards. */
+    private AgentResult run(DemoExample demo, Sandbox sandbox, AgentReport report) throws IOException {
+        Path workdir = Files.createTempDirectory("codeact-demo-" + demo.name() + "-");
+        try {
+            demo.writeFiles(workdir);
+            ReplayedChatModel model = new ReplayedChatModel(demo.name(), demo.replies());
+            int maxSteps = Math.max(10, demo.replies().size());
+            CodeActAgent agent = CodeActAgent.builder()
+                    .model(model)
+                    .streamingModel(new ReplayedStream(model))
+                    .modelName(model.name())
+                    .sandbox(sandbox)
+                    .policy(SandboxPolicy.builder().workdir(workdir).build())
+                    .maxSteps(maxSteps)
+                    .build();
+            AgentResult result = agent.run(demo.task(), report.progress(model.name(), maxSteps));
+            report.finished(result, demo.name());
+            return result;
+        } finally {
+            deleteRecursively(workdir);
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: what is left is in the system's temporary directory
+        }
+    }
+}

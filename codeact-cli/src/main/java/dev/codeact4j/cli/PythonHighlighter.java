@@ -1,0 +1,75 @@
+package dev.codeact4j.cli;
+
+import picocli.CommandLine.Help.Ansi.Style;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A light colouring of Python for the terminal: keywords, built-ins, strings, numbers and comments. It reads
+ * tokens with one regular expression, which is enough for code a person glances at; it is not a parser.
+ */
+final class PythonHighlighter {
+    private static final String KEYWORDS = "False|None|True|and|as|assert|async|await|break|class|continue|def|del|"
+            + "elif|else|except|finally|for|from|global|if|import|in|is|lambda|nonlocal|not|or|pass|raise|return|"
+            + "try|while|with|yield|match|case";
+    private static final String BUILTINS = "print|len|range|enumerate|zip|sorted|sum|min|max|abs|round|int|float|"
+            + "str|list|dict|set|tuple|bool|isinstance|any|all|map|filter|open|type|super|final_answer|display";
+    private static final Pattern TOKEN = Pattern.compile(
+            "(?<comment>#[^\\n]*)"
+                    + "|(?<string>[rRbBuUfF]{0,2}(?:\"\"\"[\\s\\S]*?(?:\"\"\"|\\z)|'''[\\s\\S]*?(?:'''|\\z)"
+                    + "|\"(?:\\\\.|[^\"\\\\\\n])*\"?|'(?:\\\\.|[^'\\\\\\n])*'?))"
+                    + "|(?<keyword>\\b(?:" + KEYWORDS + ")\\b)"
+                    + "|(?<builtin>\\b(?:" + BUILTINS + ")\\b(?=\\s*\\())"
+                    + "|(?<number>\\b\\d[\\d_]*(?:\\.\\d*)?(?:[eE][+-]?\\d+)?j?\\b)");
+
+    private final Colors colors;
+
+    PythonHighlighter(Colors colors) {
+        this.colors = colors;
+    }
+
+    /** The code's lines, coloured when colours are on; a token spanning lines is coloured on each of them. */
+    List<String> lines(String code) {
+        List<StringBuilder> lines = new ArrayList<>();
+        lines.add(new StringBuilder());
+        Matcher token = TOKEN.matcher(code);
+        int last = 0;
+        while (token.find()) {
+            append(lines, code.substring(last, token.start()), null);
+            append(lines, token.group(), styleOf(token));
+            last = token.end();
+        }
+        append(lines, code.substring(last), null);
+        return lines.stream().map(StringBuilder::toString).toList();
+    }
+
+    private static Style[] styleOf(Matcher token) {
+        if (token.group("comment") != null) {
+            return new Style[] {Style.faint, Style.italic};
+        }
+        if (token.group("string") != null) {
+            return new Style[] {Style.fg_green};
+        }
+        if (token.group("keyword") != null) {
+            return new Style[] {Style.fg_magenta};
+        }
+        if (token.group("builtin") != null) {
+            return new Style[] {Style.fg_cyan};
+        }
+        return new Style[] {Style.fg_yellow};
+    }
+
+    private void append(List<StringBuilder> lines, String text, Style[] styles) {
+        String[] parts = text.split("\n", -1);
+        for (int i = 0; i < parts.length; i++) {
+            if (i > 0) {
+                lines.add(new StringBuilder());
+            }
+            StringBuilder line = lines.get(lines.size() - 1);
+            line.append(styles == null ? parts[i] : colors.styled(parts[i], styles));
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package dev.codeact4j.cli;
+
+import dev.codeact4j.agent.AgentMode;
+import dev.codeact4j.agent.AgentResult;
+import dev.codeact4j.agent.CodeActAgent;
+import dev.codeact4j.model.ChatModels;
+import dev.codeact4j.model.ModelSettings;
+import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.result.AnswerFormat;
+import dev.codeact4j.result.AnswerSchema;
+import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.SandboxPolicy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code codeact run}: a model works on a task by writing Python that runs in a sandboxed session. */
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        version = "codeact " + CodeactCommand.VERSION,
+        defaultValueProvider = SandboxOptions.PolicyDefaults.class,
+        customSynopsis = {
+                "codeact run [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
+                "            [--mode simple|multi-step] [--format json|csv|text] [--schema FILE]",
+                "            [--json] [--timeout SECONDS] [--memory MB] [--allow-import M,...]",
+                "            [--network] [--output-dir DIR] TASK"},
+        description = {
+                "A model solves TASK by writing Python that runs in a sandboxed, stateful session.",
+                "The CodeAct loop: what the code prints goes back to the model, which writes more code, and so on "
+                        + "until the code calls final_answer(...). Progress is shown on standard error as it "
+                        + "happens (each step's code, its output, time and tokens); the answer goes to standard "
+                        + "output. TASK - reads the task from standard input.",
+                ""},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+                "0:the agent gave an answer",
+                "1:the agent reached no answer (step limit, or simple mode's code failed)",
+                "2:usage error: no task, unknown option or value, no model named, bad config file",
+                "3:no sandbox can be made here (the message says why and what to do)",
+                "4:the model could not be called: no API key, refused key, unknown model, provider down"},
+        footerHeading = "%nModels:%n",
+        // Written line by line: picocli wraps long footer lines without indenting them.
+        footer = {
+                "SPEC is PROVIDER:MODEL. The API key is read from the provider's variable unless",
+                "--api-key gives it:",
+                "  openrouter:MODEL  OPENROUTER_API_KEY  openrouter:google/gemini-2.5-flash",
+                "  openai:MODEL      OPENAI_API_KEY      openai:gpt-4o-mini",
+                "  anthropic:MODEL   ANTHROPIC_API_KEY   anthropic:claude-sonnet-4-5",
+                "  hf:MODEL          HF_TOKEN            hf:Qwen/Qwen2.5-Coder-32B-Instruct",
+                "  ollama:MODEL      (no key)            ollama:qwen2.5-coder",
+                "--base-url points a provider at another endpoint speaking its protocol (vLLM,",
+                "llama.cpp, LM Studio, a proxy). No model or key at hand? 'codeact demo'.",
+                "",
+                "Config file:",
+                "$CODEACT_HOME/config.json (CODEACT_HOME defaults to ~/.codeact), a JSON object;",
+                "every key is optional and the options above override it:",
+                "  model           the model SPEC when --model is not given",
+                "  baseUrl         like --base-url",
+                "  maxSteps        like --max-steps",
+                "  mode            \"simple\" or \"multi-step\", like --mode",
+                "  timeoutSeconds  like --timeout",
+                "  memoryMb        like --memory",
+                "  allowImports    a list of module names, allowed besides --allow-import's",
+                "  network         true or false; --network turns it on",
+                "For example: {\"model\": \"openrouter:google/gemini-2.5-flash\", \"maxSteps\": 8}",
+                "",
+                "Output:",
+                "Without --json: the answer on standard output, JSON pretty-printed; everything",
+                "else on standard error. Figures the code draws are saved as PNG files under",
+                "--output-dir.",
+                "",
+                "With --json: one JSON object on one line, with the fields:",
+                "  runId, model, task",
+                "  success       true when the agent gave an answer",
+                "  reason        final_answer, max_steps or execution_failed",
+                "  answer        the answer as a JSON value (text is a JSON string)",
+                "  answerText    the answer as text",
+                "  format        json, csv or text: detected, or as --format asked",
+                "  parseError    why the answer is not valid in its format, or null",
+                "  steps         [{index, thought, code, observation, error, figures,",
+                "                  durationMs, modelMs, executionMs, inputTokens, outputTokens}]",
+                "                where error is null or {type, message, traceback}, and figures",
+                "                lists the PNG files saved",
+                "  durationMs, inputTokens, outputTokens   for the whole run",
+                "",
+                "Examples:",
+                "  codeact run --model openrouter:google/gemini-2.5-flash 'What is 2**100 - 1?'",
+                "  codeact run --model openai:gpt-4o-mini --format csv --json \\",
+                "      'The first 10 primes and their squares' | jq -r .answerText",
+                "  cat task.txt | codeact run --model anthropic:claude-sonnet-4-5 --max-steps 5 -"})
+public final class RunCommand implements Callable<Integer> {
+    private static final int DEFAULT_MAX_STEPS = 10;
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    CodeactCommand codeact;
+
+    @Option(names = "--model", paramLabel = "SPEC",
+            description = "The model, as PROVIDER:MODEL (see Models below); default: \"model\" in the config file.")
+    String model;
+
+    @Option(names = "--base-url", paramLabel = "URL",
+            description = "Another endpoint for the provider, e.g. http://localhost:8000/v1 for vLLM.")
+    String baseUrl;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "The API key, instead of the provider's environment variable.")
+    String apiKey;
+
+    @Option(names = "--max-steps", paramLabel = "N",
+            description = "The most code-and-observation steps before the agent must answer (default: "
+                    + DEFAULT_MAX_STEPS + ").")
+    Integer maxSteps;
+
+    @Option(names = "--mode", paramLabel = "simple|multi-step", converter = ModeConverter.class,
+            description = "multi-step (the default): code, observation, code... until final_answer; "
+                    + "simple: one program, run once, its result is the answer.")
+    AgentMode mode;
+
+    @Option(names = "--format", paramLabel = "json|csv|text", converter = FormatConverter.class,
+            description = "Parse the answer as this format (by default it is detected) and tell the model to give it.")
+    AnswerFormat format;
+
+    @Option(names = "--schema", paramLabel = "FILE",
+            description = "A JSON Schema file the answer must satisfy; an answer that does not goes back to the model.")
+    Path schemaFile;
+
+    @Option(names = "--json", description = "Print the result as one JSON object (see Output below).")
+    boolean json;
+
+    @Mixin
+    SandboxOptions sandboxOptions;
+
+    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
+            description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
+    Path outputDir;
+
+    // A list, so that an unquoted task of several words gets a message that says to quote it.
+    @Parameters(paramLabel = "TASK", arity = "0..*",
+            description = "What the agent should do, in one argument (quote it); - reads it from standard input.")
+    List<String> taskArguments = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        return codeact.run(spec, this::execute);
+    }
+
+    private int execute() throws IOException {
+        String task = readTask();
+        CliConfig config = CliConfig.load(CliConfig.home(codeact.environment()));
+        ModelSpec modelSpec = modelSpec(config);
+        int steps = maxSteps != null ? maxSteps : config.maxSteps() != null ? config.maxSteps() : DEFAULT_MAX_STEPS;
+        if (steps < 1) {
+            throw usageError("--max-steps must be at least 1, got " + steps + ".");
+        }
+        AgentMode agentMode = mode != null ? mode : config.mode() != null ? config.mode() : AgentMode.MULTI_STEP;
+        AnswerSchema schema = readSchema();
+        SandboxPolicy policy = sandboxOptions.policy(config, null);
+        if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
+            throw usageError("--output-dir " + outputDir + " is a file, not a directory; name another.");
+        }
+        ModelSettings settings = ModelSettings.defaults()
+                .withBaseUrl(baseUrl != null ? baseUrl : config.baseUrl())
+                .withApiKey(apiKey);
+        ChatModels models = ChatModels.create(modelSpec, settings, codeact.environment());
+
+        PrintWriter err = spec.commandLine().getErr();
+        Colors colors = Colors.of(spec.commandLine());
+        AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, json, new DisplayFiles(outputDir));
+        Sandbox sandbox = codeact.sandbox(err, colors);
+        CodeActAgent agent = CodeActAgent.builder()
+                .models(models)
+                .sandbox(sandbox)
+                .policy(policy)
+                .maxSteps(steps)
+                .mode(agentMode)
+                .expectedFormat(format)
+                .answerSchema(schema)
+                .build();
+        AgentResult result = agent.run(task, report.progress(models.spec().toString(), steps));
+        report.finished(result, null);
+        return result.success() ? CodeactCommand.OK : CodeactCommand.FAILED;
+    }
+
+    private String readTask() throws IOException {
+        if (taskArguments.isEmpty()) {
+            throw usageError("No task given: say what the agent should do, e.g. "
+                    + "codeact run --model openrouter:google/gemini-2.5-flash 'What is 2**100?' (- reads it from standard input).");
+        }
+        if (taskArguments.size() > 1) {
+            throw usageError("The task must be one argument, but " + taskArguments.size() + " were given ('"
+                    + String.join("' '", taskArguments) + "'): put the task in quotes.");
+        }
+        String task = taskArguments.get(0);
+        if (task.equals("-")) {
+            task = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+            if (task.isBlank()) {
+                throw usageError("The task read from standard input is empty.");
+            }
+        } else if (task.isBlank()) {
+            throw usageError("The task is empty: say what the agent should do.");
+        }
+        return task.strip();
+    }
+
+    private ModelSpec modelSpec(CliConfig config) {
+        if (model == null && config.model() == null) {
+            throw usageError("No model named: pass --model PROVIDER:MODEL (e.g. --model openrouter:google/gemini-2.5-flash), "
+                    + "or set \"model\" in " + CliConfig.home(codeact.environment()).resolve("config.json")
+                    + ". To see an agent at work without a model or an API key: codeact demo");
+        }
+        try {
+            return ModelSpec.parse(model != null ? model : config.model());
+        } catch (IllegalArgumentException e) {
+            throw usageError("Invalid value for option '--model': " + e.getMessage() + ".");
+        }
+    }
+
+    private AnswerSchema readSchema() {
+        if (schemaFile == null) {
+            return null;
+        }
+        if (!Files.isRegularFile(schemaFile)) {
+            throw usageError("--schema " + schemaFile + ": no such file; name a JSON Schema file.");
+        }
+        try {
+            return AnswerSchema.parse(Files.readString(schemaFile));
+        } catch (IOException e) {
+            throw usageError("--schema " + schemaFile + " cannot be read: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw usageError("--schema " + schemaFile + ": " + e.getMessage() + ".");
+        }
+    }
+
+    private ParameterException usageError(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    static final class ModeConverter implements ITypeConverter<AgentMode> {
+        @Override
+        public AgentMode convert(String value) {
+            try {
+                return AgentMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class FormatConverter implements ITypeConverter<AnswerFormat> {
+        @Override
+        public AnswerFormat convert(String value) {
+            try {
+                return AnswerFormat.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

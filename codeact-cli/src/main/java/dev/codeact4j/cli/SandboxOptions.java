@@ -1,0 +1,102 @@
+package dev.codeact4j.cli;
+
+import dev.codeact4j.sandbox.SandboxPolicy;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The sandbox's limits and permissions as options, shared by {@code exec} and {@code run} through
+ * {@code @Mixin}. A command using it names {@link PolicyDefaults} as its default value provider, so that the
+ * help shows the sandbox's own defaults.
+ */
+final class SandboxOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "Time limit of each execution; it is then interrupted (default: ${DEFAULT-VALUE}).")
+    double timeoutSeconds;
+
+    @Option(names = "--memory", paramLabel = "MB", description = "Memory for the session (default: ${DEFAULT-VALUE}).")
+    int memoryMb;
+
+    @Option(names = "--allow-import", paramLabel = "M", split = ",",
+            description = "Also let the code import these modules. Allowed by default: the safe part of the "
+                    + "standard library, numpy, pandas, scipy, matplotlib and sklearn. * allows every module.")
+    List<String> allowedImports = new ArrayList<>();
+
+    @Option(names = "--network", description = "Let the code reach the network (it cannot by default).")
+    boolean network;
+
+    /** The policy these options ask for, in the given working directory (null: a private temporary one). */
+    SandboxPolicy policy(Path workdir) {
+        return policy(CliConfig.NONE, workdir);
+    }
+
+    /**
+     * The policy these options ask for. An option that was not given takes the config file's value when it has
+     * one, else the sandbox's default; modules to import are those of both.
+     */
+    SandboxPolicy policy(CliConfig config, Path workdir) {
+        ParseResult given = command.commandLine().getParseResult();
+        double timeout = given.hasMatchedOption("--timeout") || config.timeoutSeconds() == null
+                ? timeoutSeconds : config.timeoutSeconds();
+        int memory = given.hasMatchedOption("--memory") || config.memoryMb() == null ? memoryMb : config.memoryMb();
+        boolean reachable = network || Boolean.TRUE.equals(config.network());
+        Set<String> imports = new LinkedHashSet<>(config.allowImports());
+        allowedImports.stream().map(String::strip).forEach(imports::add);
+        if (!(timeout > 0) || Double.isInfinite(timeout)) {
+            throw usageError("--timeout must be a number of seconds above 0, got " + timeout + ".");
+        }
+        try {
+            return SandboxPolicy.builder()
+                    .timeout(Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))))
+                    .memoryMb(memory)
+                    .allowImports(imports.toArray(String[]::new))
+                    .network(reachable)
+                    .workdir(workdir)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw usageError("Invalid sandbox limit: " + e.getMessage() + ".");
+        }
+    }
+
+    private ParameterException usageError(String message) {
+        return new ParameterException(command.commandLine(), message);
+    }
+
+    /** The sandbox's own defaults, so that they are written in one place and the help shows them. */
+    static final class PolicyDefaults implements IDefaultValueProvider {
+        @Override
+        public String defaultValue(ArgSpec argument) {
+            if (!(argument instanceof OptionSpec option)) {
+                return null;
+            }
+            SandboxPolicy defaults = SandboxPolicy.defaults();
+            return switch (option.longestName()) {
+                case "--timeout" -> seconds(defaults.timeout());
+                case "--memory" -> Integer.toString(defaults.memoryMb());
+                default -> null;
+            };
+        }
+
+        private static String seconds(Duration duration) {
+            long millis = duration.toMillis();
+            return millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0);
+        }
+    }
+}

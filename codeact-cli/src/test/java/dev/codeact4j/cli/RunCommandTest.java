@@ -1,0 +1,362 @@
+package dev.codeact4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codeact4j.testing.ScriptedModelServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code codeact run} in-process: usage and configuration errors, and whole runs against a model server on
+ * loopback that speaks the OpenAI protocol with scripted replies, through the real agent loop and sandbox.
+ */
+class RunCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path home;
+
+    @TempDir
+    Path temp;
+
+    record Run(int exitCode, String out, String err) {
+        JsonNode json() throws Exception {
+            assertThat(out.lines()).as("one JSON object on one line").hasSize(1);
+            return JSON.readTree(out);
+        }
+    }
+
+    /** The command with CODEACT_HOME at the test's own directory and no API key in the environment. */
+    private Run codeact(String... args) {
+        return codeact(Map.of("CODEACT_HOME", home.toString()), args);
+    }
+
+    private Run codeact(Map<String, String> environment, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exitCode = new CommandLine(new CodeactCommand(environment))
+                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    private void config(String json) throws Exception {
+        Files.writeString(home.resolve("config.json"), json);
+    }
+
+    private static String code(String thought, String code) {
+        return thought + "\n\n```python\n" + code + "\n```";
+    }
+
+    // --- usage ------------------------------------------------------------------------------------------------------
+
+    @Test
+    void usageErrorsExitTwoWithAClearMessage() {
+        Run noTask = codeact("run", "--model", "openai:gpt-4o-mini");
+        assertThat(noTask.exitCode()).isEqualTo(2);
+        assertThat(noTask.err()).contains("No task given");
+
+        Run words = codeact("run", "--model", "openai:gpt-4o-mini", "add", "two", "numbers");
+        assertThat(words.exitCode()).isEqualTo(2);
+        assertThat(words.err()).contains("The task must be one argument, but 3 were given", "put the task in quotes");
+
+        Run mode = codeact("run", "--model", "openai:gpt-4o-mini", "--mode", "fast", "task");
+        assertThat(mode.exitCode()).isEqualTo(2);
+        assertThat(mode.err()).contains("Invalid value for option '--mode'", "unknown mode 'fast'; use simple or multi-step");
+
+        Run format = codeact("run", "--model", "openai:gpt-4o-mini", "--format", "xml", "task");
+        assertThat(format.exitCode()).isEqualTo(2);
+        assertThat(format.err()).contains("Invalid value for option '--format'", "use json, csv or text");
+
+        Run model = codeact("run", "--model", "gpt-4o-mini", "task");
+        assertThat(model.exitCode()).isEqualTo(2);
+        assertThat(model.err()).contains("'gpt-4o-mini' is not a model spec; write PROVIDER:MODEL");
+
+        Run steps = codeact("run", "--model", "openai:gpt-4o-mini", "--max-steps", "0", "task");
+        assertThat(steps.exitCode()).isEqualTo(2);
+        assertThat(steps.err()).contains("--max-steps must be at least 1");
+
+        Run schema = codeact("run", "--model", "openai:gpt-4o-mini", "--schema", temp.resolve("none.json").toString(), "task");
+        assertThat(schema.exitCode()).isEqualTo(2);
+        assertThat(schema.err()).contains("--schema " + temp.resolve("none.json") + ": no such file");
+    }
+
+    @Test
+    void withoutAModelTheMessageSaysWhereToNameOneAndMentionsTheDemo() {
+        Run run = codeact("run", "What is 2 + 2?");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("No model named: pass --model PROVIDER:MODEL",
+                "set \"model\" in " + home.resolve("config.json"), "codeact demo");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void aMalformedConfigFileIsAUsageErrorNamingTheFileAndTheProblem() throws Exception {
+        Path file = home.resolve("config.json");
+
+        config("{\"model\": \"openai:gpt-4o-mini\",\n  maxSteps: 3}");
+        Run syntax = codeact("run", "task");
+        assertThat(syntax.exitCode()).isEqualTo(2);
+        assertThat(syntax.err()).contains("the config file " + file + " is not valid: it is not valid JSON", "line 2");
+
+        config("{\"model\": \"openai:gpt-4o-mini\", \"maxSteps\": \"ten\"}");
+        Run type = codeact("run", "task");
+        assertThat(type.exitCode()).isEqualTo(2);
+        assertThat(type.err()).contains(file + " is not valid: \"maxSteps\" must be a whole number of at least 1, not \"ten\"");
+
+        config("{\"modle\": \"openai:gpt-4o-mini\"}");
+        Run unknown = codeact("run", "task");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown key \"modle\"; the keys are model, baseUrl, maxSteps");
+
+        config("{\"mode\": \"fast\"}");
+        Run mode = codeact("run", "task");
+        assertThat(mode.exitCode()).isEqualTo(2);
+        assertThat(mode.err()).contains("\"mode\": unknown mode 'fast'");
+
+        config("[\"openai:gpt-4o-mini\"]");
+        Run notAnObject = codeact("run", "task");
+        assertThat(notAnObject.exitCode()).isEqualTo(2);
+        assertThat(notAnObject.err()).contains("it must hold a JSON object");
+    }
+
+    @Test
+    void aMissingApiKeyExitsFourNamingTheVariable() {
+        Run run = codeact("run", "--model", "openai:gpt-4o-mini", "What is 2 + 2?");
+
+        assertThat(run.exitCode()).isEqualTo(4);
+        assertThat(run.err()).contains("codeact: no API key for openai: set OPENAI_API_KEY or pass --api-key")
+                .doesNotContain("\tat ");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void theKeyIsReadFromTheProvidersVariableAndTheModelFromTheConfigFile() throws Exception {
+        config("{\"model\": \"anthropic:claude-sonnet-4-5\"}");
+
+        Run withoutKey = codeact("run", "task");
+        assertThat(withoutKey.exitCode()).isEqualTo(4);
+        assertThat(withoutKey.err()).contains("no API key for anthropic: set ANTHROPIC_API_KEY");
+
+        try (ScriptedModelServer server = ScriptedModelServer.anthropic()) {
+            server.reply(code("Done.", "final_answer(4)"));
+            Run withKey = codeact(Map.of("CODEACT_HOME", home.toString(), "ANTHROPIC_API_KEY", "from-the-environment"),
+                    "run", "--base-url", server.baseUrl(), "--json", "What is 2 + 2?");
+
+            assertThat(withKey.exitCode()).as(withKey.err()).isZero();
+            assertThat(withKey.json().get("answer").asInt()).isEqualTo(4);
+            assertThat(withKey.json().get("model").asText()).isEqualTo("anthropic:claude-sonnet-4-5");
+            assertThat(server.lastRequest().header("x-api-key")).isEqualTo("from-the-environment");
+            assertThat(server.lastRequest().body().path("model").asText()).isEqualTo("claude-sonnet-4-5");
+        }
+    }
+
+    // --- whole runs against a scripted model ------------------------------------------------------------------------
+
+    @Test
+    void aTwoStepRunPrintsTheAnswerAsJson() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("First the squares.", "squares = [n * n for n in range(1, 6)]\nprint(squares)"), 300, 40)
+                    .reply(code("Now the total.", "final_answer({'squares': squares, 'total': sum(squares)})"), 420, 30);
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--json", "Sum the squares of 1 to 5.");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode result = run.json();
+            assertThat(result.get("runId").asText()).isNotBlank();
+            assertThat(result.get("model").asText()).isEqualTo("openai:test");
+            assertThat(result.get("task").asText()).isEqualTo("Sum the squares of 1 to 5.");
+            assertThat(result.get("success").asBoolean()).isTrue();
+            assertThat(result.get("reason").asText()).isEqualTo("final_answer");
+            assertThat(result.get("answer")).isEqualTo(JSON.readTree("{\"squares\": [1, 4, 9, 16, 25], \"total\": 55}"));
+            assertThat(result.get("answerText").asText()).isEqualTo("{\"squares\":[1,4,9,16,25],\"total\":55}");
+            assertThat(result.get("format").asText()).isEqualTo("json");
+            assertThat(result.get("parseError").isNull()).isTrue();
+            JsonNode steps = result.get("steps");
+            assertThat(steps).hasSize(2);
+            assertThat(steps.get(0).get("index").asInt()).isZero();
+            assertThat(steps.get(0).get("thought").asText()).isEqualTo("First the squares.");
+            assertThat(steps.get(0).get("code").asText()).isEqualTo("squares = [n * n for n in range(1, 6)]\nprint(squares)");
+            assertThat(steps.get(0).get("observation").asText()).isEqualTo("Observation:\nOutput:\n[1, 4, 9, 16, 25]");
+            assertThat(steps.get(0).get("error").isNull()).isTrue();
+            assertThat(steps.get(0).get("durationMs").asLong())
+                    .isEqualTo(steps.get(0).get("modelMs").asLong() + steps.get(0).get("executionMs").asLong());
+            assertThat(steps.get(1).get("code").asText()).contains("final_answer(");
+            assertThat(steps.get(1).get("observation").asText()).startsWith("Final answer: ");
+            int input = steps.get(0).get("inputTokens").asInt() + steps.get(1).get("inputTokens").asInt();
+            int output = steps.get(0).get("outputTokens").asInt() + steps.get(1).get("outputTokens").asInt();
+            assertThat(result.get("inputTokens").asInt()).isEqualTo(input);
+            assertThat(result.get("outputTokens").asInt()).isEqualTo(output);
+            assertThat(result.get("durationMs").asLong()).isPositive();
+
+            assertThat(server.requests()).hasSize(2);
+            assertThat(server.lastRequest().header("Authorization")).isEqualTo("Bearer k");
+            assertThat(server.lastRequest().body().path("model").asText()).isEqualTo("test");
+            assertThat(server.lastRequest().rawBody()).contains("[1, 4, 9, 16, 25]");
+        }
+    }
+
+    @Test
+    void withoutJsonTheProgressGoesToStandardErrorAndTheAnswerToStandardOutput() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Let me look.", "x = 6 * 7\nprint('x is', x)"))
+                    .reply(code("Oops.", "print(y)"))
+                    .reply(code("Fixed.", "final_answer({'x': x})"));
+            InputStream stdin = System.in;
+            System.setIn(new ByteArrayInputStream("Find x.\n".getBytes(StandardCharsets.UTF_8)));
+            Run run;
+            try {
+                run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k", "-");
+            } finally {
+                System.setIn(stdin);
+            }
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).isEqualTo("{\"x\": 42}\n");
+            assertThat(run.err()).contains("▶ openai:test · multi-step · up to 10 steps", "Task: Find x.",
+                    "── Step 1 ", "Let me look.", "1 │ x = 6 * 7", "x is 42", "✓ ran · code",
+                    "── Step 2 ", "File \"<cell-2>\", line 1", "✗ NameError: name 'y' is not defined",
+                    "── Step 3 ", "✓ final answer", "✓ Answer after 3 steps")
+                    .doesNotContain("── Step 4 ");
+        }
+    }
+
+    @Test
+    void aRefusedKeyExitsFourWithTheProvidersMessage() {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.fail(401);
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "wrong",
+                    "--json", "task");
+
+            assertThat(run.exitCode()).isEqualTo(4);
+            assertThat(run.err()).contains("codeact: openai refused the API key (HTTP 401: Incorrect API key provided.); "
+                    + "check OPENAI_API_KEY or pass --api-key.").doesNotContain("\tat ");
+            assertThat(run.out()).isEmpty();
+        }
+    }
+
+    @Test
+    void reachingTheStepLimitExitsOneWithoutSuccess() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Look.", "print(1)")).reply(code("Look again.", "print(2)"))
+                    .reply("I could not finish; my best guess is 3.");
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--max-steps", "2", "--json", "task");
+
+            assertThat(run.exitCode()).isEqualTo(1);
+            JsonNode result = run.json();
+            assertThat(result.get("success").asBoolean()).isFalse();
+            assertThat(result.get("reason").asText()).isEqualTo("max_steps");
+            assertThat(result.get("answerText").asText()).isEqualTo("I could not finish; my best guess is 3.");
+            assertThat(result.get("steps")).hasSize(3);
+            assertThat(result.get("steps").get(2).get("code").isNull()).isTrue();
+
+            server.reply(code("Look.", "print(1)")).reply("Best guess: 3.");
+            Run human = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--max-steps", "1", "task");
+            assertThat(human.exitCode()).isEqualTo(1);
+            assertThat(human.out()).isEmpty();
+            assertThat(human.err()).contains("Step limit reached", "✗ No answer: the step limit of 1 was reached",
+                    "The model's last word", "Best guess: 3.");
+        }
+    }
+
+    @Test
+    void configValuesArePickedUpAndOptionsOverrideThem() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            config("{\"model\": \"openai:test\", \"baseUrl\": \"" + server.baseUrl() + "\", \"maxSteps\": 1, "
+                    + "\"mode\": \"multi-step\", \"timeoutSeconds\": 0.5, \"memoryMb\": 512, "
+                    + "\"allowImports\": [\"os\"], \"network\": false}");
+            String probe = "import os, time\nprint(os.sep)\ntime.sleep(2)";
+            server.reply(code("Probe.", probe)).reply("Gave up.");
+
+            Run fromConfig = codeact("run", "--api-key", "k", "--json", "task");
+
+            assertThat(fromConfig.exitCode()).as(fromConfig.err()).isEqualTo(1);
+            JsonNode result = fromConfig.json();
+            assertThat(result.get("model").asText()).as("model and baseUrl").isEqualTo("openai:test");
+            assertThat(result.get("reason").asText()).as("maxSteps 1").isEqualTo("max_steps");
+            assertThat(result.get("steps")).hasSize(2);
+            JsonNode probed = result.get("steps").get(0);
+            assertThat(probed.get("observation").asText()).as("allowImports").contains("Output:\n/")
+                    .doesNotContain("ImportError");
+            assertThat(probed.get("error").get("type").asText()).as("timeoutSeconds 0.5").isEqualTo("TimeoutError");
+            assertThat(probed.get("error").get("message").asText()).contains("time limit of 0.5 s");
+
+            server.reply(code("Probe.", probe)).reply(code("Answer.", "final_answer('ok')"));
+            Run overridden = codeact("run", "--api-key", "k", "--json", "--max-steps", "3", "--timeout", "10",
+                    "--mode", "multi-step", "task");
+
+            assertThat(overridden.exitCode()).as(overridden.err()).isZero();
+            JsonNode second = overridden.json();
+            assertThat(second.get("steps").get(0).get("error").isNull()).as("--timeout 10").isTrue();
+            assertThat(second.get("answer").asText()).isEqualTo("ok");
+            assertThat(server.remaining()).isZero();
+        }
+    }
+
+    @Test
+    void simpleModeRunsOneProgramAndItsResultIsTheAnswer() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply("```python\nimport math\nmath.factorial(10)\n```");
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--mode", "simple", "--format", "json", "--json", "10!");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.json().get("answer").asLong()).isEqualTo(3628800L);
+            assertThat(run.json().get("steps")).hasSize(1);
+            assertThat(server.requests().get(0).rawBody()).contains("one complete python program");
+        }
+    }
+
+    @Test
+    void anAnswerThatBreaksTheSchemaGoesBackToTheModel() throws Exception {
+        Path schema = Files.writeString(temp.resolve("schema.json"),
+                "{\"type\": \"object\", \"required\": [\"total\"], \"properties\": {\"total\": {\"type\": \"integer\"}}}");
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Answer.", "final_answer({'sum': 3})"))
+                    .reply(code("With the right key.", "final_answer({'total': 3})"));
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--schema", schema.toString(), "--json", "Add 1 and 2.");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.json().get("answer")).isEqualTo(JSON.readTree("{\"total\": 3}"));
+            assertThat(run.err()).contains("the answer does not match the schema");
+            assertThat(server.requests().get(1).rawBody()).contains("required property 'total' not found");
+        }
+    }
+
+    @Test
+    void helpDocumentsTheConfigKeysAndTheJsonFields() {
+        Run help = codeact("run", "--help");
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("codeact run [--model SPEC]", "$CODEACT_HOME/config.json", "timeoutSeconds",
+                "allowImports", "memoryMb", "OPENROUTER_API_KEY", "answerText", "parseError", "(default: 30)",
+                "codeact demo");
+        for (String key : CliConfig.KEYS) {
+            assertThat(help.out()).contains("  " + key + " ");
+        }
+        Run root = codeact("--help");
+        assertThat(root.out()).contains("run", "demo", "exec", "4   the model could not be called");
+        assertThat(List.of(root.exitCode(), help.exitCode())).containsOnly(0);
+    }
+}
