@@ -3,6 +3,7 @@ package dev.codeact4j.cli;
 import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.CodeActAgent;
+import dev.codeact4j.agent.PromptTemplates;
 import dev.codeact4j.model.ChatModels;
 import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
@@ -79,6 +80,10 @@ import java.util.concurrent.Callable;
                 "  allowImports    a list of module names, allowed besides --allow-import's",
                 "  network         true or false; --network turns it on",
                 "For example: {\"model\": \"openrouter:google/gemini-2.5-flash\", \"maxSteps\": 8}",
+                "",
+                "Prompts: a file $CODEACT_HOME/prompts/NAME.txt replaces the built-in prompt of",
+                "that name (system, simple, no-code, max-steps, invalid-answer, multi-step, retry);",
+                "{{variables}} such as {{authorized_imports}} are filled in as in the built-in ones.",
                 "",
                 "Output:",
                 "Without --json: the answer on standard output, JSON pretty-printed; everything",
@@ -165,7 +170,8 @@ public final class RunCommand implements Callable<Integer> {
 
     private int execute() throws IOException {
         String task = readTask();
-        CliConfig config = CliConfig.load(CliConfig.home(codeact.environment()));
+        Path home = CliConfig.home(codeact.environment());
+        CliConfig config = CliConfig.load(home);
         ModelSpec modelSpec = modelSpec(config);
         int steps = maxSteps != null ? maxSteps : config.maxSteps() != null ? config.maxSteps() : DEFAULT_MAX_STEPS;
         if (steps < 1) {
@@ -194,6 +200,7 @@ public final class RunCommand implements Callable<Integer> {
                 .mode(agentMode)
                 .expectedFormat(format)
                 .answerSchema(schema)
+                .prompts(PromptTemplates.defaults().overriddenBy(home.resolve("prompts")))
                 .build();
         AgentResult result = agent.run(task, report.progress(models.spec().toString(), steps));
         report.finished(result, null);

@@ -236,6 +236,24 @@ class RunCommandTest {
     }
 
     @Test
+    void promptFilesInTheHomeDirectoryReplaceTheBuiltInOnes() throws Exception {
+        Files.createDirectories(home.resolve("prompts"));
+        Files.writeString(home.resolve("prompts/system.txt"),
+                "House rules for this team. Write {{language}} only; imports allowed: {{authorized_imports}}.");
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Done.", "final_answer(1)"));
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k", "--json", "One.");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode system = server.lastRequest().body().path("messages").get(0);
+            assertThat(system.path("role").asText()).isEqualTo("system");
+            assertThat(system.path("content").asText()).startsWith("House rules for this team. Write python only; imports allowed:")
+                    .contains("numpy").doesNotContain("{{");
+        }
+    }
+
+    @Test
     void aRefusedKeyExitsFourWithTheProvidersMessage() {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.fail(401);
