@@ -14,6 +14,7 @@ import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.sandbox.SessionPool;
+import dev.codeact4j.tools.Tools;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
@@ -54,6 +55,8 @@ public final class CodeActAgent {
     private final int maxObservationChars;
     private final PromptTemplates prompts;
     private final List<AgentListener> listeners;
+    private final Tools tools;
+    private final Duration toolTimeout;
 
     private CodeActAgent(Builder builder) {
         this.caller = new ModelCaller(builder.chat, builder.streaming, builder.spec, builder.endpoint, builder.modelTimeout);
@@ -68,6 +71,8 @@ public final class CodeActAgent {
         this.maxObservationChars = builder.maxObservationChars;
         this.prompts = builder.prompts;
         this.listeners = List.copyOf(builder.listeners);
+        this.tools = builder.tools;
+        this.toolTimeout = builder.toolTimeout;
     }
 
     public static Builder builder() {
@@ -190,6 +195,7 @@ public final class CodeActAgent {
 
         AgentResult execute(Session session) {
             emit(new AgentEvent.RunStarted(runId, task, mode.label()));
+            offerTools(session);
             AgentResult result = mode == AgentMode.SIMPLE ? simple(session) : loop(session);
             emit(new AgentEvent.RunFinished(runId, result));
             return result;
@@ -321,6 +327,32 @@ public final class CodeActAgent {
         }
     }
 
+    /** Defines the tools as functions in the session and routes their calls to the host. */
+    private void offerTools(Session session) {
+        if (tools.isEmpty()) {
+            return;
+        }
+        session.toolHandler(tools.handler(toolTimeout));
+        ExecutionResult defined = session.execute(tools.pythonDefinitions());
+        if (!defined.ok()) {
+            throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
+        }
+    }
+
+    private String toolsSection() {
+        if (tools.isEmpty()) {
+            return "";
+        }
+        return """
+
+                Host tools: these functions are already defined in the interpreter. Call them like any Python function, \
+                from loops and conditions as you need: they return Python values, and raise ToolError when they fail. \
+                Filter and combine their results in code rather than printing them whole.
+                ```python
+                %s
+                ```""".formatted(tools.pythonStubs());
+    }
+
     private static JsonNode answerJson(ResultValue value) {
         return value.json() != null ? value.json() : TextNode.valueOf(value.repr());
     }
@@ -343,7 +375,7 @@ public final class CodeActAgent {
                 "authorized_imports", imports,
                 "answer_format", format,
                 "network", policy.network() ? "The network can be reached." : "There is no network access.",
-                "tools", ""));
+                "tools", toolsSection()));
     }
 
     public static final class Builder {
@@ -363,8 +395,22 @@ public final class CodeActAgent {
         private PromptTemplates prompts = PromptTemplates.defaults();
         private final List<AgentListener> listeners = new ArrayList<>();
         private Duration modelTimeout = Duration.ofMinutes(10);
+        private Tools tools = Tools.none();
+        private Duration toolTimeout = Duration.ofSeconds(60);
 
         private Builder() {
+        }
+
+        /** Host tools the code can call as Python functions (Java lambdas, LangChain4j @Tool classes, MCP servers). */
+        public Builder tools(Tools tools) {
+            this.tools = Objects.requireNonNull(tools, "tools");
+            return this;
+        }
+
+        /** How long one tool call may take before the code gets a ToolError (default 60 s). */
+        public Builder toolTimeout(Duration toolTimeout) {
+            this.toolTimeout = Objects.requireNonNull(toolTimeout, "toolTimeout");
+            return this;
         }
 
         /** The models built from a spec (blocking and streaming), with the spec kept for error messages. */

@@ -27,6 +27,11 @@ public record Step(
         int inputTokens,
         int outputTokens) {
 
+    /** The host tools the step's code called, in order. */
+    public java.util.List<dev.codeact4j.sandbox.ToolCall> toolCalls() {
+        return execution == null ? java.util.List.of() : execution.toolCalls();
+    }
+
     public long durationMillis() {
         return modelMillis + executionMillis;
     }

@@ -12,6 +12,7 @@ import java.util.List;
  * @param finalAnswer the value the code passed to {@code final_answer(...)}, which ends the snippet; else null
  * @param error     why it failed, or null when it succeeded
  * @param displays  figures and tables, in the order they were shown
+ * @param toolCalls the host tools the code called, in order
  * @param duration  wall-clock time as seen by the host
  * @param timedOut  the time limit was reached
  * @param truncated output was cut to the limit
@@ -24,6 +25,7 @@ public record ExecutionResult(
         ResultValue finalAnswer,
         ExecutionError error,
         List<Display> displays,
+        List<ToolCall> toolCalls,
         Duration duration,
         boolean timedOut,
         boolean truncated,
@@ -31,6 +33,7 @@ public record ExecutionResult(
 
     public ExecutionResult {
         displays = List.copyOf(displays);
+        toolCalls = List.copyOf(toolCalls);
     }
 
     public boolean ok() {

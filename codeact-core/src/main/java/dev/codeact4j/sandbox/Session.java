@@ -26,6 +26,7 @@ public final class Session implements AutoCloseable {
     private final Path workdir;
     private final boolean ownsWorkdir;
     private KernelProcess kernel;
+    private volatile ToolHandler toolHandler;
     private String pendingRestartNotice;
     private long executions;
     private int restarts;
@@ -104,6 +105,7 @@ public final class Session implements AutoCloseable {
             ObjectNode frame = FrameChannel.JSON.createObjectNode().put("type", "execute").put("id", id).put("code", code);
             current.send(frame);
             List<Display> displays = new ArrayList<>();
+            List<ToolCall> toolCalls = new ArrayList<>();
             while (true) {
                 JsonNode reply = current.receive();
                 if (!id.equals(reply.path("id").asText())) {
@@ -112,8 +114,9 @@ public final class Session implements AutoCloseable {
                 switch (reply.path("type").asText()) {
                     case "stream" -> output.onOutput(reply.path("name").asText("stdout"), reply.path("text").asText());
                     case "display" -> displays.add(new Display(reply.path("mime").asText(), reply.path("data").asText()));
+                    case "tool_call" -> toolCalls.add(answerToolCall(current, reply));
                     case "done" -> {
-                        return finished(reply, output, displays, started, interrupted.get(), timeout, restarted);
+                        return finished(reply, output, displays, toolCalls, started, interrupted.get(), timeout, restarted);
                     }
                     default -> { /* frame types of later protocol versions are ignored */ }
                 }
@@ -132,7 +135,32 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private ExecutionResult finished(JsonNode done, OutputCollector output, List<Display> displays, long started,
+    /** Runs the tool the code asked for and sends the answer back; the code waits meanwhile. */
+    private ToolCall answerToolCall(KernelProcess current, JsonNode request) throws IOException {
+        String name = request.path("name").asText();
+        JsonNode arguments = request.path("args");
+        long started = System.nanoTime();
+        ObjectNode answer = FrameChannel.JSON.createObjectNode().put("type", "tool_result")
+                .put("id", request.path("id").asText()).put("call", request.path("call").asLong());
+        JsonNode value = null;
+        String error = null;
+        ToolHandler handler = toolHandler;
+        try {
+            if (handler == null) {
+                throw new IllegalStateException("this session has no host tools");
+            }
+            value = handler.call(name, arguments);
+            answer.set("value", value);
+        } catch (Exception e) {
+            error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            answer.putObject("error").put("type", e.getClass().getSimpleName()).put("message", error);
+        }
+        current.send(answer);
+        return new ToolCall(name, arguments, value, error, elapsed(started));
+    }
+
+    private ExecutionResult finished(JsonNode done, OutputCollector output, List<Display> displays,
+                                     List<ToolCall> toolCalls, long started,
                                      boolean interrupted, Duration timeout, boolean restarted) {
         ExecutionError error = null;
         JsonNode errorNode = done.path("error");
@@ -147,7 +175,7 @@ public final class Session implements AutoCloseable {
                     + "Make the code faster, or work on a smaller part of the data.", error.traceback());
         }
         return new ExecutionResult(output.stdout(), output.stderr(), resultValue(done.path("result")),
-                resultValue(done.path("final")), error, displays, elapsed(started),
+                resultValue(done.path("final")), error, displays, toolCalls, elapsed(started),
                 timedOut, output.truncated() || done.path("truncated").asBoolean(), restarted);
     }
 
@@ -199,7 +227,7 @@ public final class Session implements AutoCloseable {
             kernel = null;
             pendingRestartNotice = "the previous interpreter was replaced (" + error.type() + ")";
         }
-        return new ExecutionResult(output.stdout(), output.stderr(), null, null, error, List.of(), elapsed(started),
+        return new ExecutionResult(output.stdout(), output.stderr(), null, null, error, List.of(), List.of(), elapsed(started),
                 timedOut, output.truncated(), true);
     }
 
@@ -223,6 +251,14 @@ public final class Session implements AutoCloseable {
 
     private static String tail(String text, int chars) {
         return text.length() <= chars ? text : "..." + text.substring(text.length() - chars);
+    }
+
+    /**
+     * Where the code's calls to host tools go (see {@code dev.codeact4j.tools}); null for none. The functions
+     * that call them are defined in the interpreter by running the code the tools package generates.
+     */
+    public void toolHandler(ToolHandler handler) {
+        this.toolHandler = handler;
     }
 
     /** The working directory on the host: files the code writes to its current directory appear here. */

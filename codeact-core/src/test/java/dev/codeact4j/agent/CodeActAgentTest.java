@@ -10,6 +10,8 @@ import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.testing.ScriptedModelServer;
+import dev.codeact4j.tools.Tool;
+import dev.codeact4j.tools.Tools;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -360,6 +362,28 @@ class CodeActAgentTest {
         assertThat(result.steps().get(0).observation()).contains("[0, 1, 4, 9, 16]");
         assertThat(result.inputTokens()).isEqualTo(460);
         assertThat(server.requests()).allSatisfy(r -> assertThat(r.path()).endsWith("/messages"));
+    }
+
+    @Test
+    void hostToolsAreFunctionsInTheCodeAndEveryCallIsRecordedInTheStep() {
+        server = ScriptedModelServer.openAi()
+                .reply("I'll look up each order's total with the tool and add them in code.\n" + python("""
+                        totals = [order_total(order_id=i) for i in (101, 102, 103)]
+                        final_answer({'orders': 3, 'sum': sum(totals)})
+                        """));
+        Tools tools = Tools.of(Tool.builder("order_total").description("The total of an order, in cents.")
+                .parameter("order_id", "integer", "the order's number")
+                .function(args -> args.path("order_id").asInt() * 10).build());
+
+        AgentResult result = agent(server).tools(tools).build().run("What do orders 101 to 103 add up to?");
+
+        assertThat(result.success()).isTrue();
+        assertThat(result.answerValue().path("sum").asInt()).isEqualTo(3060);
+        assertThat(result.steps().get(0).toolCalls()).extracting(call -> call.result().asInt()).containsExactly(1010, 1020, 1030);
+        assertThat(server.requests().get(0).rawBody())
+                .contains("def order_total(order_id: int):")
+                .contains("The total of an order, in cents.")
+                .contains("Host tools");
     }
 
     private static double mean(double[] values, int from, int to) {

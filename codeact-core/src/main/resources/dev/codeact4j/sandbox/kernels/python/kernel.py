@@ -212,7 +212,9 @@ class Kernel:
         self.running_user_code = False
         self.budget = OutputBudget(int(config.get("maxOutputChars", 100_000)))
         self.namespace = {"__name__": "__main__", "__builtins__": builtins, "display": self.display,
-                          "final_answer": self.final_answer}
+                          "final_answer": self.final_answer, "ToolError": ToolError,
+                          "_codeact_call_tool": self.call_tool}
+        self.tool_calls = 0
         self.stdout = StreamWriter(self, "stdout")
         self.stderr = StreamWriter(self, "stderr")
         self.pid = os.getpid()
@@ -236,6 +238,28 @@ class Kernel:
     def final_answer(answer):
         """Ends the task with this answer (any value: text, numbers, lists, dicts, DataFrames...)."""
         raise FinalAnswer(answer)
+
+    def call_tool(self, name, arguments):
+        """Runs a host tool: the generated tool functions call this. Blocks until the host answers."""
+        if self.current_id is None or isinstance(self.channel, DetachedChannel):
+            raise ToolError(f"the tool {name} can only be called from the session's own code as it runs")
+        try:
+            arguments = to_json_value(arguments)
+        except (TypeError, ValueError) as error:
+            raise ToolError(f"the arguments of {name} must be JSON values (numbers, strings, lists, dicts): {error}") from None
+        self.tool_calls += 1
+        call = self.tool_calls
+        self.channel.send({"type": "tool_call", "id": self.current_id, "call": call, "name": name, "args": arguments})
+        while True:
+            frame = self.channel.receive()
+            if frame is None:
+                os._exit(3)  # the host is gone: nothing left to answer to
+            if frame.get("type") == "tool_result" and frame.get("call") == call:
+                break
+        error = frame.get("error")
+        if error:
+            raise ToolError(error.get("message") or f"the tool {name} failed")
+        return frame.get("value")
 
     def display(self, *objects):
         """Shows objects as rich output: figures as PNG, DataFrames as a table plus JSON."""
@@ -427,12 +451,18 @@ class Kernel:
                 return
             if frame.get("type") == "execute":
                 self.execute(frame)
+            elif frame.get("type") == "tool_result":
+                pass  # the answer to a tool call that was interrupted: nobody waits for it any more
             else:
                 self.channel.send({"type": "error", "message": f"unknown frame type {frame.get('type')!r}"})
 
 
 class CpuTimeExceeded(Exception):
     pass
+
+
+class ToolError(Exception):
+    """A host tool failed, or could not be called; the message says why."""
 
 
 class FinalAnswer(BaseException):

@@ -1,0 +1,139 @@
+package dev.codeact4j.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.codeact4j.sandbox.ToolHandler;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The host tools a session offers, each as a Python function: {@link #pythonDefinitions()} is the code that
+ * defines them in the interpreter, {@link #pythonStubs()} what the model is shown, and {@link #handler}
+ * runs them when the code calls.
+ */
+public final class Tools {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Tools NONE = new Tools(new LinkedHashMap<>());
+
+    /** Python function name to tool. */
+    private final Map<String, Tool> byFunction;
+    private final Map<String, Tool> byName = new LinkedHashMap<>();
+
+    private Tools(Map<String, Tool> byFunction) {
+        this.byFunction = byFunction;
+        byFunction.values().forEach(tool -> byName.put(tool.name(), tool));
+    }
+
+    public static Tools none() {
+        return NONE;
+    }
+
+    public static Tools of(Tool... tools) {
+        return of(List.of(tools));
+    }
+
+    /** Throws when two tools would get the same Python name; rename one (MCP tools are prefixed on a clash). */
+    public static Tools of(Collection<Tool> tools) {
+        Map<String, Tool> byFunction = new LinkedHashMap<>();
+        for (Tool tool : tools) {
+            Tool previous = byFunction.putIfAbsent(PythonStubs.identifier(tool.name()), tool);
+            if (previous != null) {
+                throw new IllegalArgumentException("two tools would both be the Python function "
+                        + PythonStubs.identifier(tool.name()) + ": '" + previous.name() + "' and '" + tool.name()
+                        + "'; rename one of them");
+            }
+        }
+        return new Tools(byFunction);
+    }
+
+    /** These tools and those. */
+    public Tools plus(Collection<Tool> more) {
+        List<Tool> all = new ArrayList<>(byFunction.values());
+        all.addAll(more);
+        return of(all);
+    }
+
+    public List<Tool> list() {
+        return List.copyOf(byFunction.values());
+    }
+
+    public boolean isEmpty() {
+        return byFunction.isEmpty();
+    }
+
+    /** Whether a tool would be the Python function of this name. */
+    public boolean definesFunction(String function) {
+        return byFunction.containsKey(function);
+    }
+
+    /** Code that defines every tool as a function in the interpreter (run it once per session). */
+    public String pythonDefinitions() {
+        StringBuilder code = new StringBuilder();
+        byFunction.forEach((function, tool) -> code.append(PythonStubs.definition(function, tool)).append('\n'));
+        return code.toString();
+    }
+
+    /** The tools as Python signatures with docstrings, for the model's prompt. */
+    public String pythonStubs() {
+        StringBuilder code = new StringBuilder();
+        byFunction.forEach((function, tool) -> code.append(PythonStubs.stub(function, tool)).append('\n'));
+        return code.toString().strip();
+    }
+
+    /** Runs the tools when the code calls them; a call that takes longer than {@code timeout} fails with a clear message. */
+    public ToolHandler handler(Duration timeout) {
+        return (name, arguments) -> call(name, arguments, timeout);
+    }
+
+    private JsonNode call(String name, JsonNode arguments, Duration timeout) throws Exception {
+        Tool tool = byName.get(name);
+        if (tool == null) {
+            throw new IllegalArgumentException("there is no tool named " + name);
+        }
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            Future<Object> result = executor.submit(() -> tool.function().apply(arguments == null ? JSON.createObjectNode() : arguments));
+            return toJson(result.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            throw new ToolTimeoutException("the tool " + name + " took longer than its time limit of "
+                    + timeout.toMillis() / 1000.0 + " s and was abandoned");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof Exception exception ? exception : new RuntimeException(cause);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    static JsonNode toJson(Object value) {
+        if (value == null) {
+            return JSON.nullNode();
+        }
+        if (value instanceof JsonNode node) {
+            return node;
+        }
+        if (value instanceof CharSequence text) {
+            return TextNode.valueOf(text.toString());
+        }
+        return JSON.valueToTree(value);
+    }
+
+    /** A tool ran past its time limit. */
+    public static final class ToolTimeoutException extends RuntimeException {
+        public ToolTimeoutException(String message) {
+            super(message);
+        }
+    }
+}
