@@ -10,9 +10,6 @@ final class Observations {
 
     static String describe(ExecutionResult result, int maxChars) {
         StringBuilder text = new StringBuilder();
-        if (result.restarted() && result.error() == null) {
-            text.append("Note: the interpreter was restarted before this code ran; earlier variables and imports are gone.\n");
-        }
         if (!result.stdout().isEmpty()) {
             text.append("Output:\n").append(result.stdout().stripTrailing()).append('\n');
         }

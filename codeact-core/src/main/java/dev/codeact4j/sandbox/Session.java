@@ -100,7 +100,6 @@ public final class Session implements AutoCloseable {
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         ScheduledFuture<?> kill = sandbox.scheduler().schedule(current::kill,
                 timeout.plus(policy.interruptGrace()).toMillis(), TimeUnit.MILLISECONDS);
-        long oomKillsBefore = current.oomKills();
         try {
             ObjectNode frame = FrameChannel.JSON.createObjectNode().put("type", "execute").put("id", id).put("code", code);
             current.send(frame);
@@ -127,7 +126,7 @@ public final class Session implements AutoCloseable {
                     "the interpreter broke the host protocol (" + e.getMessage() + "); it was killed and will be "
                             + "replaced: variables and imports are gone, files in the working directory are kept", ""));
         } catch (IOException e) {
-            return died(current, output, started, restarted, interrupted.get(), timeout, oomKillsBefore);
+            return died(current, output, started, restarted, interrupted.get(), timeout);
         } finally {
             interrupt.cancel(false);
             kill.cancel(false);
@@ -189,13 +188,14 @@ public final class Session implements AutoCloseable {
 
     /** The channel closed in the middle of an execution: find out why, say so, and prepare a fresh interpreter. */
     private ExecutionResult died(KernelProcess current, OutputCollector output, long started, boolean restarted,
-                                 boolean interrupted, Duration timeout, long oomKillsBefore) {
+                                 boolean interrupted, Duration timeout) {
         if (closed) {
             return failed(output, started, restarted, false, new ExecutionError("SessionClosed",
                     "the session was closed while this code was running", ""));
         }
         String exit = current.exitDescription();
-        boolean outOfMemory = current.oomKills() > oomKillsBefore; // read before kill() removes the cgroup
+        // Each interpreter has a cgroup of its own, so any OOM kill there was this one; read before kill() removes it.
+        boolean outOfMemory = current.oomKills() > 0;
         current.kill();
         ExecutionError error;
         boolean timedOut = false;
