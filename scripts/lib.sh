@@ -88,3 +88,20 @@ ensure_cli_jar() {
   fi
   mvn_quiet -DskipTests -pl codeact-cli -am package >&2 || { say "the build failed; see the messages above."; exit 3; }
 }
+
+# npm packages the tests use, installed under .tools/npm (not committed) and handed to Maven as -Dcodeact.npmTools.
+NPM_TOOLS="$CODEACT_ROOT/.tools/npm"
+# The reference MCP memory server: the MCP tests call its tools from sandboxed code. Pinned, like every dependency.
+MCP_MEMORY_SERVER="@modelcontextprotocol/server-memory@2026.8.31"
+
+# Installs the npm packages the tests use when they are missing (once; later runs find them).
+ensure_test_npm_packages() {
+  local package_json="$NPM_TOOLS/node_modules/${MCP_MEMORY_SERVER%@*}/package.json"
+  if [ -f "$package_json" ] && grep -q "\"version\": *\"${MCP_MEMORY_SERVER##*@}\"" "$package_json"; then return 0; fi
+  if ! command -v npm >/dev/null 2>&1; then
+    ensure_packages "nodejs:command -v node" "npm:command -v npm"
+  fi
+  say "installing $MCP_MEMORY_SERVER into .tools/npm with npm (an MCP server the tests call)..."
+  npm install --prefix "$NPM_TOOLS" --no-audit --no-fund --loglevel=error "$MCP_MEMORY_SERVER" >&2 \
+    || { say "npm install of $MCP_MEMORY_SERVER failed; see the messages above."; exit 3; }
+}

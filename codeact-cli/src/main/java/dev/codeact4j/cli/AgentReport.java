@@ -55,7 +55,7 @@ final class AgentReport {
 
     /** Reports a finished run; {@code example} names the demo example it was, or is null. */
     void finished(AgentResult result, String example) throws IOException {
-        Map<Integer, List<Path>> figures = saveFigures(result);
+        Map<Integer, List<Path>> figures = saveFigures(result, displayFiles);
         if (json) {
             ObjectNode line = NODES.objectNode();
             if (example != null) {
@@ -74,7 +74,8 @@ final class AgentReport {
         err.flush();
     }
 
-    private Map<Integer, List<Path>> saveFigures(AgentResult result) throws IOException {
+    /** Saves the figures of every step as files; by step index, their paths. */
+    static Map<Integer, List<Path>> saveFigures(AgentResult result, DisplayFiles displayFiles) throws IOException {
         Map<Integer, List<Path>> figures = new LinkedHashMap<>();
         for (Step step : result.steps()) {
             if (step.execution() == null) {

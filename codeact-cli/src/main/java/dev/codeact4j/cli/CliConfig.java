@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.tools.McpEndpoint;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The settings of {@code $CODEACT_HOME/config.json} ({@code ~/.codeact/config.json} by default); every key is
@@ -22,18 +24,19 @@ import java.util.Map;
  *
  * <pre>{@code
  * {"model": "openrouter:google/gemini-2.5-flash", "maxSteps": 8, "mode": "multi-step",
- *  "timeoutSeconds": 60, "memoryMb": 2048, "allowImports": ["requests"], "network": true}
+ *  "timeoutSeconds": 60, "memoryMb": 2048, "allowImports": ["requests"], "network": true,
+ *  "mcp": ["npx -y @modelcontextprotocol/server-memory"], "mcpUrls": ["http://localhost:3000/mcp"]}
  * }</pre>
  */
 record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode, Double timeoutSeconds,
-                 Integer memoryMb, List<String> allowImports, Boolean network) {
+                 Integer memoryMb, List<String> allowImports, Boolean network, List<String> mcp, List<String> mcpUrls) {
 
     /** The keys the file may hold, in the order the help lists them. */
     static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
-            "allowImports", "network");
+            "allowImports", "network", "mcp", "mcpUrls");
 
     /** No config file: nothing set. */
-    static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, List.of(), null);
+    static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, List.of(), null, List.of(), List.of());
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -89,7 +92,9 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 seconds(file, root),
                 wholeNumber(file, root, "memoryMb", 64),
                 modules(file, root),
-                bool(file, root));
+                bool(file, root),
+                mcpServers(file, root, "mcp", McpEndpoint::commandLine, "command lines such as [\"npx -y @modelcontextprotocol/server-memory\"]"),
+                mcpServers(file, root, "mcpUrls", McpEndpoint::http, "URLs such as [\"http://localhost:3000/mcp\"]"));
     }
 
     private static String modelSpec(Path file, JsonNode root) {
@@ -166,6 +171,32 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                     + kind(value));
         }
         return List.copyOf(modules);
+    }
+
+    /** A list of MCP servers, each checked by {@code parse} (which throws with what is wrong). */
+    private static List<String> mcpServers(Path file, JsonNode root, String key, Function<String, McpEndpoint> parse,
+                                           String example) {
+        JsonNode value = root.get(key);
+        if (value == null || value.isNull()) {
+            return List.of();
+        }
+        String expected = "\"" + key + "\" must be a list of " + example + ", not ";
+        if (!value.isArray()) {
+            throw invalid(file, expected + kind(value));
+        }
+        List<String> servers = new ArrayList<>();
+        for (JsonNode server : value) {
+            if (!server.isTextual() || server.asText().isBlank()) {
+                throw invalid(file, expected + kind(value));
+            }
+            try {
+                parse.apply(server.asText());
+            } catch (IllegalArgumentException e) {
+                throw invalid(file, "\"" + key + "\": " + e.getMessage());
+            }
+            servers.add(server.asText().strip());
+        }
+        return List.copyOf(servers);
     }
 
     private static Boolean bool(Path file, JsonNode root) {

@@ -5,6 +5,7 @@ import dev.codeact4j.sandbox.Isolation;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxException;
 import dev.codeact4j.sandbox.SandboxUnavailableException;
+import dev.codeact4j.tools.McpServerException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -33,14 +34,15 @@ import java.util.concurrent.Callable;
         description = {
                 "Runs model-written (or your own) Python code in sandboxed, stateful sessions.",
                 "New here? 'codeact demo' shows an agent at work without a model or an API key."},
-        subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, HelpCommand.class},
+        subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, McpCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:success",
                 "1:the code failed (exec), or the agent reached no answer (run, demo)",
                 "2:usage error: unknown option, nothing to run, missing file, bad config file",
                 "3:no sandbox can be made here (the message says why and what to do)",
-                "4:the model could not be called: no API key, refused key, unknown model, provider down"})
+                "4:the model could not be called (no API key, refused key, unknown model, provider down), "
+                        + "or an MCP server could not be started or reached"})
 public final class CodeactCommand implements Callable<Integer> {
     /** Kept in step with the version in the poms. */
     static final String VERSION = "0.1.0-SNAPSHOT";
@@ -136,7 +138,8 @@ public final class CodeactCommand implements Callable<Integer> {
     /**
      * Runs a subcommand's work with the handling all subcommands share: usage errors go to picocli (exit 2),
      * so does a bad config file (with its own message), a sandbox that cannot be made exits 3 with its reason,
-     * a model that cannot be called exits 4 with the provider's, and nothing else ever shows a raw stack trace
+     * a model that cannot be called exits 4 with the provider's, so does an MCP server that cannot be started or
+     * reached (another service the run depends on), and nothing else ever shows a raw stack trace
      * unless {@code --debug} asks for it.
      */
     int run(CommandSpec command, Callable<Integer> work) {
@@ -149,6 +152,8 @@ public final class CodeactCommand implements Callable<Integer> {
         } catch (CliConfig.InvalidException e) {
             return report(err, colors, e, e.getMessage(), USAGE);
         } catch (ModelException e) {
+            return report(err, colors, e, e.getMessage(), MODEL_ERROR);
+        } catch (McpServerException e) {
             return report(err, colors, e, e.getMessage(), MODEL_ERROR);
         } catch (SandboxUnavailableException e) {
             return report(err, colors, e, "cannot make a sandbox: " + e.getMessage(), NO_SANDBOX);

@@ -4,6 +4,8 @@ import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.tools.McpEndpoint;
+import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterConsumer;
 import picocli.CommandLine.Model.ArgSpec;
@@ -35,6 +37,7 @@ import java.util.concurrent.Callable;
         customSynopsis = {
                 "codeact exec [--json] [--timeout SECONDS] [--memory MB] [--allow-import M,...]",
                 "             [--network] [--workdir DIR] [--output-dir DIR] [--fail-fast]",
+                "             [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]...",
                 "             (-c CODE | FILE)..."},
         description = {
                 "Runs Python snippets, in order, in ONE sandboxed session: variables, imports and files carry over "
@@ -47,7 +50,8 @@ import java.util.concurrent.Callable;
                 "0:every snippet succeeded",
                 "1:a snippet failed",
                 "2:usage error: unknown option, no snippet, missing file",
-                "3:no sandbox can be made here (the message says why and what to do)"},
+                "3:no sandbox can be made here (the message says why and what to do)",
+                "4:an MCP server could not be started or reached"},
         footerHeading = "%nOutput:%n",
         // Written line by line: picocli wraps long footer lines without indenting them.
         footer = {
@@ -78,6 +82,9 @@ import java.util.concurrent.Callable;
                 "              time-out, ran out of memory, or crashed): variables and",
                 "              imports of earlier snippets are gone",
                 "",
+                "Tools: the functions of --mcp, --mcp-url and --tools-class (see codeact run",
+                "--help) are defined in the session before the first snippet runs.",
+                "",
                 "Examples:",
                 "  codeact exec -c 'x = 21' -c 'x * 2'",
                 "  codeact exec --json --output-dir plots analysis.py",
@@ -95,6 +102,9 @@ public final class ExecCommand implements Callable<Integer> {
 
     @Mixin
     SandboxOptions sandboxOptions;
+
+    @Mixin
+    ToolOptions toolOptions;
 
     @Option(names = "--workdir", paramLabel = "DIR",
             description = "An existing directory to be the code's working directory (the code can read and write "
@@ -129,6 +139,8 @@ public final class ExecCommand implements Callable<Integer> {
         List<Snippet> snippets = readSnippets();
         SandboxPolicy policy = policy();
         checkOutputDirectory();
+        List<McpEndpoint> mcpServers = toolOptions.mcpServers(CliConfig.NONE); // exec reads no config file
+        Tools classTools = toolOptions.classTools();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
@@ -137,10 +149,12 @@ public final class ExecCommand implements Callable<Integer> {
 
         Sandbox sandbox = codeact.sandbox(err, colors);
         boolean allSucceeded = true;
-        try (Session session = sandbox.open(policy)) {
+        try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
+             Session session = sandbox.open(policy)) {
+            tools.offerTo(session);
             for (int index = 0; index < snippets.size(); index++) {
                 Snippet snippet = snippets.get(index);
-                ExecutionResult result = session.execute(snippet.code(), report);
+                ExecutionResult result = tools.execute(session, snippet.code(), policy.timeout(), report);
                 report.snippetFinished(index, snippet, result, displayFiles.save(result.displays()));
                 allSucceeded &= result.ok();
                 int remaining = snippets.size() - index - 1;

@@ -34,6 +34,12 @@ final class JsonReport implements ExecReport {
 
     @Override
     public void snippetFinished(int index, Snippet snippet, ExecutionResult result, List<SavedDisplay> displays) {
+        out.println(line(index, snippet, result, displays));
+        out.flush();
+    }
+
+    /** One snippet's object on one line, as {@code exec --json} prints it (and {@code codeact mcp}'s execute_code returns it). */
+    static String line(int index, Snippet snippet, ExecutionResult result, List<SavedDisplay> displays) {
         ObjectNode line = NODES.objectNode()
                 .put("index", index)
                 .put("source", snippet.source())
@@ -48,11 +54,10 @@ final class JsonReport implements ExecReport {
                 .put("truncated", result.truncated())
                 .put("restarted", result.restarted());
         try {
-            out.println(JSON.writeValueAsString(line));
+            return JSON.writeValueAsString(line);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException("cannot write the result as JSON: " + e.getOriginalMessage(), e);
         }
-        out.flush();
     }
 
     /** The repr is kept next to the JSON value, which only some types have ({@code json} is null otherwise). */

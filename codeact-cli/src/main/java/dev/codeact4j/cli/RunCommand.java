@@ -11,6 +11,8 @@ import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.tools.McpEndpoint;
+import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -40,7 +42,8 @@ import java.util.concurrent.Callable;
                 "codeact run [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
                 "            [--mode simple|multi-step] [--format json|csv|text] [--schema FILE]",
                 "            [--json] [--timeout SECONDS] [--memory MB] [--allow-import M,...]",
-                "            [--network] [--output-dir DIR] TASK"},
+                "            [--network] [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
+                "            [--tools-class CLASS]... TASK"},
         description = {
                 "A model solves TASK by writing Python that runs in a sandboxed, stateful session.",
                 "The CodeAct loop: what the code prints goes back to the model, which writes more code, and so on "
@@ -54,7 +57,8 @@ import java.util.concurrent.Callable;
                 "1:the agent reached no answer (step limit, or simple mode's code failed)",
                 "2:usage error: no task, unknown option or value, no model named, bad config file",
                 "3:no sandbox can be made here (the message says why and what to do)",
-                "4:the model could not be called: no API key, refused key, unknown model, provider down"},
+                "4:the model could not be called (no API key, refused key, unknown model, provider down), "
+                        + "or an MCP server could not be started or reached"},
         footerHeading = "%nModels:%n",
         // Written line by line: picocli wraps long footer lines without indenting them.
         footer = {
@@ -79,7 +83,24 @@ import java.util.concurrent.Callable;
                 "  memoryMb        like --memory",
                 "  allowImports    a list of module names, allowed besides --allow-import's",
                 "  network         true or false; --network turns it on",
+                "  mcp             a list of MCP server command lines, started besides --mcp's",
+                "  mcpUrls         a list of MCP server URLs, reached besides --mcp-url's",
                 "For example: {\"model\": \"openrouter:google/gemini-2.5-flash\", \"maxSteps\": 8}",
+                "",
+                "Tools:",
+                "Every tool of the MCP servers (--mcp, --mcp-url) and of the --tools-class",
+                "classes is a Python function in the session, under its own name made a valid",
+                "identifier; when two servers (or a server and a class) offer the same name,",
+                "the server's tool is prefixed with its server's name (memory_server_read_graph).",
+                "The input schema is the function's signature; the model is shown the functions",
+                "with their docstrings. --mcp takes one command line, split as a shell would,",
+                "NAME=VALUE words before the program setting its environment:",
+                "  --mcp \"MEMORY_FILE_PATH=/tmp/m.jsonl npx -y",
+                "         @modelcontextprotocol/server-memory\"",
+                "A server that cannot be started or reached stops the run (exit 4); one that",
+                "dies during a call fails that call. --tools-class loads a class from the",
+                "classpath, so start codeact with your jar on it:",
+                "  java -cp codeact.jar:tools.jar dev.codeact4j.cli.CodeactCommand run ...",
                 "",
                 "Prompts: a file $CODEACT_HOME/prompts/NAME.txt replaces the built-in prompt of",
                 "that name (system, simple, no-code, max-steps, invalid-answer, multi-step, retry);",
@@ -154,6 +175,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     SandboxOptions sandboxOptions;
 
+    @Mixin
+    ToolOptions toolOptions;
+
     @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
             description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
     Path outputDir;
@@ -180,6 +204,8 @@ public final class RunCommand implements Callable<Integer> {
         AgentMode agentMode = mode != null ? mode : config.mode() != null ? config.mode() : AgentMode.MULTI_STEP;
         AnswerSchema schema = readSchema();
         SandboxPolicy policy = sandboxOptions.policy(config, null);
+        List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
+        Tools classTools = toolOptions.classTools();
         if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
             throw usageError("--output-dir " + outputDir + " is a file, not a directory; name another.");
         }
@@ -192,19 +218,23 @@ public final class RunCommand implements Callable<Integer> {
         Colors colors = Colors.of(spec.commandLine());
         AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, json, new DisplayFiles(outputDir));
         Sandbox sandbox = codeact.sandbox(err, colors);
-        CodeActAgent agent = CodeActAgent.builder()
-                .models(models)
-                .sandbox(sandbox)
-                .policy(policy)
-                .maxSteps(steps)
-                .mode(agentMode)
-                .expectedFormat(format)
-                .answerSchema(schema)
-                .prompts(PromptTemplates.defaults().overriddenBy(home.resolve("prompts")))
-                .build();
-        AgentResult result = agent.run(task, report.progress(models.spec().toString(), steps));
-        report.finished(result, null);
-        return result.success() ? CodeactCommand.OK : CodeactCommand.FAILED;
+        try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors)) {
+            CodeActAgent agent = CodeActAgent.builder()
+                    .models(models)
+                    .sandbox(sandbox)
+                    .policy(policy)
+                    .maxSteps(steps)
+                    .mode(agentMode)
+                    .expectedFormat(format)
+                    .answerSchema(schema)
+                    .prompts(PromptTemplates.defaults().overriddenBy(home.resolve("prompts")))
+                    .tools(tools.tools())
+                    .toolTimeout(HostTools.CALL_LIMIT)
+                    .build();
+            AgentResult result = agent.run(task, report.progress(models.spec().toString(), steps));
+            report.finished(result, null);
+            return result.success() ? CodeactCommand.OK : CodeactCommand.FAILED;
+        }
     }
 
     private String readTask() throws IOException {

@@ -1,0 +1,205 @@
+package dev.codeact4j.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codeact4j.agent.AgentMode;
+import dev.codeact4j.agent.AgentResult;
+import dev.codeact4j.agent.CodeActAgent;
+import dev.codeact4j.agent.PromptTemplates;
+import dev.codeact4j.model.ChatModels;
+import dev.codeact4j.model.ModelException;
+import dev.codeact4j.model.ModelSettings;
+import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.sandbox.Display;
+import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.OutputListener;
+import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.SandboxException;
+import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.sandbox.Session;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The tools {@code codeact mcp} serves. {@code execute_code} runs code in one persistent sandboxed session per
+ * client connection and answers with the JSON object {@code exec --json} prints for a snippet, figures also as
+ * images; {@code run_agent} runs an agent in a fresh session and answers with the JSON {@code run --json} prints.
+ * What goes wrong is answered as a tool error with a message, never thrown at the client.
+ */
+final class CodeactMcpServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Everything the tools need, set when the server starts.
+     *
+     * @param defaultModel the model SPEC when run_agent names none, or null
+     */
+    record Settings(Sandbox sandbox, SandboxPolicy policy, HostTools tools, DisplayFiles displayFiles,
+                    String defaultModel, ModelSettings modelSettings, int defaultMaxSteps, AgentMode mode,
+                    PromptTemplates prompts, Map<String, String> environment, Path configFile) {
+    }
+
+    /** One client connection's session, and how many snippets it has run (the JSON's index). */
+    private record Connection(Session session, AtomicInteger executions) {
+    }
+
+    private final Settings settings;
+    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+
+    CodeactMcpServer(Settings settings) {
+        this.settings = settings;
+    }
+
+    List<SyncToolSpecification> tools() {
+        String hostTools = settings.tools().tools().isEmpty() ? "" : "\n\nThese host tools are defined as Python "
+                + "functions in the interpreter:\n" + settings.tools().tools().pythonStubs();
+        McpSchema.Tool executeCode = McpSchema.Tool.builder()
+                .name("execute_code")
+                .description("Runs Python code in a sandboxed, persistent interpreter: one per connection, so "
+                        + "variables, imports and files stay for the next call. Returns JSON: {index, source, ok, "
+                        + "stdout, stderr, result: {repr, type, json} or null, error: {type, message, traceback} or "
+                        + "null, displays, durationMs, timedOut, truncated, restarted}; figures also come back as "
+                        + "PNG images." + hostTools)
+                .inputSchema(Map.of("type", "object", "required", List.of("code"), "properties", Map.of(
+                        "code", Map.of("type", "string", "description", "The Python code to run."),
+                        "timeout", Map.of("type", "number", "exclusiveMinimum", 0, "description",
+                                "Time limit in seconds; the code is then interrupted, its state kept. Default: "
+                                        + seconds(settings.policy().timeout()) + "."))))
+                .build();
+        McpSchema.Tool runAgent = McpSchema.Tool.builder()
+                .name("run_agent")
+                .description("A CodeAct agent solves a task: a model writes Python that runs in a fresh sandboxed "
+                        + "session until the code calls final_answer(...). Returns JSON: {runId, model, task, success, "
+                        + "reason, answer, answerText, format, parseError, steps: [{index, thought, code, observation, "
+                        + "error, figures, ...}], durationMs, inputTokens, outputTokens}.")
+                .inputSchema(Map.of("type", "object", "required", List.of("task"), "properties", Map.of(
+                        "task", Map.of("type", "string", "description", "What the agent should do."),
+                        "model", Map.of("type", "string", "description", "The model as PROVIDER:MODEL, e.g. "
+                                + "openrouter:google/gemini-2.5-flash. Default: "
+                                + (settings.defaultModel() == null ? "the server's." : settings.defaultModel() + ".")),
+                        "max_steps", Map.of("type", "integer", "minimum", 1, "description",
+                                "The most code-writing steps. Default: " + settings.defaultMaxSteps() + "."))))
+                .build();
+        return List.of(new SyncToolSpecification(executeCode, this::executeCode),
+                new SyncToolSpecification(runAgent, this::runAgent));
+    }
+
+    private CallToolResult executeCode(McpSyncServerExchange exchange, CallToolRequest request) {
+        Map<String, Object> arguments = request.arguments() == null ? Map.of() : request.arguments();
+        if (!(arguments.get("code") instanceof String code)) {
+            return error("execute_code needs the argument code: the Python code to run, as a string.");
+        }
+        Duration timeout = settings.policy().timeout();
+        if (arguments.get("timeout") != null) {
+            if (!(arguments.get("timeout") instanceof Number seconds) || !(seconds.doubleValue() > 0)) {
+                return error("timeout must be a number of seconds above 0, not " + arguments.get("timeout") + ".");
+            }
+            timeout = Duration.ofMillis(Math.max(1, Math.round(seconds.doubleValue() * 1000)));
+        }
+        try {
+            Connection connection = connections.computeIfAbsent(exchange.sessionId(), id -> open());
+            ExecutionResult result = settings.tools().execute(connection.session(), code, timeout, OutputListener.NONE);
+            List<SavedDisplay> saved;
+            synchronized (settings.displayFiles()) {
+                saved = settings.displayFiles().save(result.displays());
+            }
+            CallToolResult.Builder answer = CallToolResult.builder().addTextContent(JsonReport.line(
+                    connection.executions().getAndIncrement(), new Snippet("-c", code), result, saved));
+            for (Display display : result.displays()) {
+                if (display.mime().equals("image/png")) {
+                    answer.addContent(McpSchema.ImageContent.builder(display.data(), display.mime()).build());
+                }
+            }
+            return answer.build();
+        } catch (SandboxException e) {
+            return error("the sandbox failed: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            return error("execute_code failed: " + e.getMessage());
+        }
+    }
+
+    private Connection open() {
+        Session session = settings.sandbox().open(settings.policy());
+        try {
+            settings.tools().offerTo(session);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+        return new Connection(session, new AtomicInteger());
+    }
+
+    private CallToolResult runAgent(McpSyncServerExchange exchange, CallToolRequest request) {
+        Map<String, Object> arguments = request.arguments() == null ? Map.of() : request.arguments();
+        if (!(arguments.get("task") instanceof String task) || task.isBlank()) {
+            return error("run_agent needs the argument task: what the agent should do, as a string.");
+        }
+        Object model = arguments.get("model") != null ? arguments.get("model") : settings.defaultModel();
+        if (model == null) {
+            return error("No model named: pass the argument model as PROVIDER:MODEL (e.g. "
+                    + "openrouter:google/gemini-2.5-flash), or start codeact mcp with --model, or set \"model\" in "
+                    + settings.configFile() + ".");
+        }
+        Object steps = arguments.getOrDefault("max_steps", settings.defaultMaxSteps());
+        if (!(steps instanceof Integer maxSteps) || maxSteps < 1) {
+            return error("max_steps must be a whole number of at least 1, not " + steps + ".");
+        }
+        ModelSpec spec;
+        try {
+            spec = ModelSpec.parse(model.toString());
+        } catch (IllegalArgumentException e) {
+            return error("model: " + e.getMessage() + ".");
+        }
+        try {
+            ChatModels models = ChatModels.create(spec, settings.modelSettings(), settings.environment());
+            AgentResult result = CodeActAgent.builder()
+                    .models(models)
+                    .sandbox(settings.sandbox())
+                    .policy(settings.policy())
+                    .maxSteps(maxSteps)
+                    .mode(settings.mode())
+                    .prompts(settings.prompts())
+                    .tools(settings.tools().tools())
+                    .toolTimeout(HostTools.CALL_LIMIT)
+                    .build()
+                    .run(task.strip());
+            var figures = AgentReport.saveFigures(result, settings.displayFiles());
+            return CallToolResult.builder().addTextContent(JSON.writeValueAsString(AgentReport.json(result, figures))).build();
+        } catch (ModelException e) {
+            return error("the model could not be called: " + e.getMessage());
+        } catch (SandboxException e) {
+            return error("the sandbox failed: " + e.getMessage());
+        } catch (JsonProcessingException e) {
+            return error("cannot write the result as JSON: " + e.getOriginalMessage());
+        } catch (IOException | RuntimeException e) {
+            return error("run_agent failed: " + e.getMessage());
+        }
+    }
+
+    private static CallToolResult error(String message) {
+        return CallToolResult.builder().addTextContent(message).isError(true).build();
+    }
+
+    private static String seconds(Duration duration) {
+        long millis = duration.toMillis();
+        return (millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0)) + " s";
+    }
+
+    /** Ends every connection's session. */
+    @Override
+    public void close() {
+        connections.values().forEach(connection -> connection.session().close());
+        connections.clear();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.codeact4j.cli;
+
+import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.OutputListener;
+import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.tools.McpEndpoint;
+import dev.codeact4j.tools.McpServers;
+import dev.codeact4j.tools.Tools;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The host tools of one command: those of {@code --tools-class} classes and of the MCP servers it started, which
+ * closing stops. {@code servers} is null when there are none.
+ */
+record HostTools(Tools tools, McpServers servers) implements AutoCloseable {
+    /** How long one tool call may take, as in the agent. */
+    static final Duration CALL_LIMIT = Duration.ofSeconds(60);
+
+    /** Starts the MCP servers and puts their tools beside the classes' ones; says on {@code err} what each offers. */
+    static HostTools start(Tools classTools, List<McpEndpoint> endpoints, PrintWriter err, Colors colors) {
+        if (endpoints.isEmpty()) {
+            return new HostTools(classTools, null);
+        }
+        McpServers servers = McpServers.start(endpoints);
+        Tools tools;
+        try {
+            tools = servers.addTo(classTools);
+        } catch (RuntimeException e) {
+            servers.close();
+            throw e;
+        }
+        List<String> names = tools.list().stream().map(tool -> tool.name()).toList();
+        err.println(colors.faint("[tools: " + String.join(", ", names) + "]"));
+        err.flush();
+        return new HostTools(tools, servers);
+    }
+
+    /** Defines the tools as functions in the session and routes their calls here. */
+    void offerTo(Session session) {
+        if (!tools.isEmpty()) {
+            define(session);
+        }
+    }
+
+    /**
+     * Runs code in a session the tools were offered to. An interpreter that was replaced (it ran out of memory,
+     * say) has lost their functions with everything else: they are defined again first, and the result still
+     * says that the interpreter was replaced.
+     */
+    ExecutionResult execute(Session session, String code, Duration timeout, OutputListener listener) {
+        if (tools.isEmpty() || session.isAlive()) {
+            return session.execute(code, timeout, listener);
+        }
+        ExecutionResult definitions = define(session);
+        listener.onOutput("stderr", definitions.stderr());
+        ExecutionResult result = session.execute(code, timeout, listener);
+        return new ExecutionResult(result.stdout(), definitions.stderr() + result.stderr(), result.result(),
+                result.finalAnswer(), result.error(), result.displays(), result.toolCalls(), result.duration(),
+                result.timedOut(), result.truncated(), result.restarted() || definitions.restarted());
+    }
+
+    private ExecutionResult define(Session session) {
+        session.toolHandler(tools.handler(CALL_LIMIT));
+        ExecutionResult defined = session.execute(tools.pythonDefinitions());
+        if (!defined.ok()) {
+            throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
+        }
+        return defined;
+    }
+
+    @Override
+    public void close() {
+        if (servers != null) {
+            servers.close();
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.codeact4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codeact4j.agent.AgentMode;
+import dev.codeact4j.agent.PromptTemplates;
+import dev.codeact4j.model.ModelSettings;
+import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.tools.McpEndpoint;
+import dev.codeact4j.tools.McpSchemaValidator;
+import dev.codeact4j.tools.Tools;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code codeact mcp}: an MCP server on standard input and output, serving execute_code and run_agent. */
+@Command(name = "mcp",
+        mixinStandardHelpOptions = true,
+        version = "codeact " + CodeactCommand.VERSION,
+        defaultValueProvider = SandboxOptions.PolicyDefaults.class,
+        customSynopsis = {
+                "codeact mcp [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
+                "            [--timeout SECONDS] [--memory MB] [--allow-import M,...] [--network]",
+                "            [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
+                "            [--tools-class CLASS]..."},
+        description = {
+                "Serves codeact to an MCP client (Claude Desktop, an IDE, another agent) over standard input and "
+                        + "output, until the client closes the connection. Standard output carries only the "
+                        + "protocol; messages go to standard error.",
+                ""},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+                "0:the client closed the connection",
+                "2:usage error: unknown option or value, bad config file",
+                "3:no sandbox can be made here (the message says why and what to do)",
+                "4:an MCP server of --mcp or --mcp-url could not be started or reached"},
+        footerHeading = "%nTools served:%n",
+        // Written line by line: picocli wraps long footer lines without indenting them.
+        footer = {
+                "execute_code(code, timeout=None)",
+                "  Runs Python in the connection's sandboxed session, which keeps variables,",
+                "  imports and files from one call to the next (one session per connection).",
+                "  timeout is in seconds (default: --timeout). Returns as text the JSON object",
+                "  that 'codeact exec --json' prints for a snippet (see codeact exec --help), and",
+                "  each PNG figure also as an image; figures are saved under --output-dir too.",
+                "run_agent(task, model=None, max_steps=None)",
+                "  An agent solves the task in a fresh session. model is PROVIDER:MODEL (default:",
+                "  --model, else \"model\" in the config file); its API key comes from the",
+                "  provider's variable in this server's environment, or --api-key; --base-url",
+                "  (or \"baseUrl\" in the config file) applies to every model. Returns as text the",
+                "  JSON object that 'codeact run --json' prints (see codeact run --help).",
+                "A failure (a bad argument, no API key, no sandbox) is a tool error whose text",
+                "says what went wrong. The functions of --mcp, --mcp-url and --tools-class (see",
+                "codeact run --help) are defined in every session, for both tools.",
+                "",
+                "Setting it up, e.g. in Claude Desktop's claude_desktop_config.json:",
+                "  {\"mcpServers\": {\"codeact\": {\"command\": \"/path/to/codeact\",",
+                "    \"args\": [\"mcp\", \"--model\", \"openrouter:google/gemini-2.5-flash\"],",
+                "    \"env\": {\"OPENROUTER_API_KEY\": \"...\"}}}}"})
+public final class McpCommand implements Callable<Integer> {
+    private static final int DEFAULT_MAX_STEPS = 10;
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    CodeactCommand codeact;
+
+    @Option(names = "--model", paramLabel = "SPEC",
+            description = "The model run_agent uses when the call names none; default: \"model\" in the config file.")
+    String model;
+
+    @Option(names = "--base-url", paramLabel = "URL", description = "Another endpoint for the models' provider.")
+    String baseUrl;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "The API key, instead of the provider's variable (which is safer: not in the process list).")
+    String apiKey;
+
+    @Option(names = "--max-steps", paramLabel = "N",
+            description = "run_agent's step limit when the call sets none (default: \"maxSteps\" in the config file, else 10).")
+    Integer maxSteps;
+
+    @Mixin
+    SandboxOptions sandboxOptions;
+
+    @Mixin
+    ToolOptions toolOptions;
+
+    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
+            description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
+    Path outputDir;
+
+    @Override
+    public Integer call() {
+        return codeact.run(spec, this::serve);
+    }
+
+    private int serve() throws InterruptedException {
+        Path home = CliConfig.home(codeact.environment());
+        CliConfig config = CliConfig.load(home);
+        SandboxPolicy policy = sandboxOptions.policy(config, null);
+        String defaultModel = model != null ? model : config.model();
+        if (model != null) {
+            try {
+                ModelSpec.parse(model);
+            } catch (IllegalArgumentException e) {
+                throw usageError("Invalid value for option '--model': " + e.getMessage() + ".");
+            }
+        }
+        int steps = maxSteps != null ? maxSteps : config.maxSteps() != null ? config.maxSteps() : DEFAULT_MAX_STEPS;
+        if (steps < 1) {
+            throw usageError("--max-steps must be at least 1, got " + steps + ".");
+        }
+        if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
+            throw usageError("--output-dir " + outputDir + " is a file, not a directory; name another.");
+        }
+        List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
+        Tools classTools = toolOptions.classTools();
+
+        PrintWriter err = spec.commandLine().getErr();
+        Colors colors = Colors.of(spec.commandLine());
+        Sandbox sandbox = codeact.sandbox(err, colors);
+        // Standard output is the protocol's: whatever else would print there (a library, say) goes to standard error.
+        OutputStream protocol = new FileOutputStream(FileDescriptor.out);
+        PrintStream standardOutput = System.out;
+        System.setOut(System.err);
+        try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors)) {
+            CodeactMcpServer.Settings settings = new CodeactMcpServer.Settings(sandbox, policy, tools,
+                    new DisplayFiles(outputDir), defaultModel,
+                    ModelSettings.defaults().withBaseUrl(baseUrl != null ? baseUrl : config.baseUrl()).withApiKey(apiKey),
+                    steps, config.mode() != null ? config.mode() : AgentMode.MULTI_STEP,
+                    PromptTemplates.defaults().overriddenBy(home.resolve("prompts")), codeact.environment(),
+                    home.resolve("config.json"));
+            try (CodeactMcpServer server = new CodeactMcpServer(settings)) {
+                serveUntilClosed(server, protocol);
+            }
+        } finally {
+            System.setOut(standardOutput);
+        }
+        return CodeactCommand.OK;
+    }
+
+    /** Answers requests on standard input until the client closes it. */
+    private void serveUntilClosed(CodeactMcpServer server, OutputStream protocol) throws InterruptedException {
+        CountDownLatch closed = new CountDownLatch(1);
+        InputStream input = new FilterInputStream(new FileInputStream(FileDescriptor.in)) {
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int read = super.read(buffer, offset, length);
+                if (read < 0) {
+                    closed.countDown();
+                }
+                return read;
+            }
+        };
+        JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(new ObjectMapper());
+        McpSyncServer mcp = McpServer.sync(new StdioServerTransportProvider(json, input, protocol))
+                .jsonMapper(json)
+                .serverInfo("codeact", CodeactCommand.VERSION)
+                .instructions("execute_code runs Python in a persistent sandboxed session; run_agent has a model "
+                        + "solve a whole task by writing and running Python.")
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                .jsonSchemaValidator(new McpSchemaValidator())
+                .tools(server.tools())
+                .build();
+        try {
+            closed.await();
+        } finally {
+            mcp.close();
+        }
+    }
+
+    private ParameterException usageError(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.codeact4j.testing;
+
+import dev.codeact4j.tools.McpEndpoint;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** MCP servers for tests: the real memory server from npm, and {@link TestMcpServer} started as a process. */
+public final class McpTestServers {
+    /** Set by the build (see the poms and scripts/lib.sh): where ./test installs the npm packages the tests use. */
+    public static final String NPM_TOOLS_PROPERTY = "codeact.npmTools";
+
+    private McpTestServers() {
+    }
+
+    /**
+     * The reference memory server, @modelcontextprotocol/server-memory, run with node and keeping its knowledge
+     * graph in {@code memoryFile}. Fails, saying how to install it, when ./test has not installed it.
+     */
+    public static McpEndpoint memoryServer(Path memoryFile) {
+        String tools = System.getProperty(NPM_TOOLS_PROPERTY);
+        Path script = tools == null ? null
+                : Path.of(tools, "node_modules", "@modelcontextprotocol", "server-memory", "dist", "index.js");
+        if (script == null || !Files.isRegularFile(script)) {
+            throw new IllegalStateException("The MCP memory server is not installed"
+                    + (script == null ? " (the system property " + NPM_TOOLS_PROPERTY + " is not set)" : " at " + script)
+                    + ". Run the tests with ./test, which installs it under .tools/npm, or install it by hand: "
+                    + "npm install --prefix .tools/npm @modelcontextprotocol/server-memory (see scripts/lib.sh for the version).");
+        }
+        return McpEndpoint.stdio(List.of("node", script.toString()), Map.of("MEMORY_FILE_PATH", memoryFile.toString()));
+    }
+
+    /** A {@link TestMcpServer} named {@code name} offering these tools, in a JVM of its own. */
+    public static McpEndpoint javaServer(String name, String... tools) {
+        List<String> arguments = new ArrayList<>(List.of(name));
+        arguments.addAll(List.of(tools));
+        return McpEndpoint.stdio(javaCommand(TestMcpServer.class.getName(), arguments), Map.of());
+    }
+
+    /** A command that runs a main class of the test classpath with the running JVM's java. */
+    public static List<String> javaCommand(String mainClass, List<String> arguments) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(arguments);
+        return command;
+    }
+}
