@@ -57,6 +57,7 @@ final class AgentProgress implements AgentListener {
             case AgentEvent.CodeReady ready -> codeReady(ready.code());
             case AgentEvent.ExecutionOutput output -> output(output.stream(), output.text());
             case AgentEvent.Observation observation -> observed(observation);
+            case AgentEvent.StepFinished finished -> { /* shown piece by piece above */ }
             case AgentEvent.FinalAnswer answer -> answered();
             case AgentEvent.Error problem -> problem(problem.message());
             case AgentEvent.RunFinished finished -> { /* the command reports the result */ }

@@ -5,7 +5,10 @@ import dev.codeact4j.sandbox.Isolation;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxException;
 import dev.codeact4j.sandbox.SandboxUnavailableException;
+import dev.codeact4j.store.RunStore;
+import dev.codeact4j.store.StoreException;
 import dev.codeact4j.tools.McpServerException;
+import io.opentelemetry.api.OpenTelemetry;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -34,11 +37,13 @@ import java.util.concurrent.Callable;
         description = {
                 "Runs model-written (or your own) Python code in sandboxed, stateful sessions.",
                 "New here? 'codeact demo' shows an agent at work without a model or an API key."},
-        subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, McpCommand.class, HelpCommand.class},
+        subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, McpCommand.class, HistoryCommand.class,
+                ShowCommand.class, ReportCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:success",
-                "1:the code failed (exec), or the agent reached no answer (run, demo)",
+                "1:the code failed (exec), the agent reached no answer (run, demo), or the run store could not be "
+                        + "read (history, show, report)",
                 "2:usage error: unknown option, nothing to run, missing file, bad config file",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:the model could not be called (no API key, refused key, unknown model, provider down), "
@@ -73,6 +78,9 @@ public final class CodeactCommand implements Callable<Integer> {
     @Option(names = "--bwrap", paramLabel = "PATH", hidden = true, scope = ScopeType.INHERIT,
             description = "The bubblewrap binary to use instead of the one on PATH.")
     Path bubblewrap;
+
+    /** Where the agents' spans go: set up for the first agent, closed (flushed) when the command ends. */
+    private TraceExport traceExport;
 
     public CodeactCommand() {
         this(System.getenv());
@@ -115,6 +123,19 @@ public final class CodeactCommand implements Callable<Integer> {
         return environment;
     }
 
+    /** The OpenTelemetry for agents: exporting by OTLP when the OTEL_* variables ask for it, else a no-op. */
+    OpenTelemetry openTelemetry(PrintWriter err, Colors colors) {
+        if (traceExport == null) {
+            traceExport = TraceExport.start(environment, err, colors);
+        }
+        return traceExport.openTelemetry();
+    }
+
+    /** Where runs are recorded ({@code run}, {@code demo}) and read back ({@code history}, {@code show}, {@code report}). */
+    Path runStoreFile() {
+        return CliConfig.home(environment).resolve(RunStore.FILE_NAME);
+    }
+
     /** The sandbox the global options ask for; warns on every use of {@code --unsafe-no-sandbox}. */
     Sandbox sandbox(PrintWriter err, Colors colors) {
         if (unsafeNoSandbox) {
@@ -139,8 +160,8 @@ public final class CodeactCommand implements Callable<Integer> {
      * Runs a subcommand's work with the handling all subcommands share: usage errors go to picocli (exit 2),
      * so does a bad config file (with its own message), a sandbox that cannot be made exits 3 with its reason,
      * a model that cannot be called exits 4 with the provider's, so does an MCP server that cannot be started or
-     * reached (another service the run depends on), and nothing else ever shows a raw stack trace
-     * unless {@code --debug} asks for it.
+     * reached (another service the run depends on), a run store that cannot be read exits 1 naming its file,
+     * and nothing else ever shows a raw stack trace unless {@code --debug} asks for it.
      */
     int run(CommandSpec command, Callable<Integer> work) {
         PrintWriter err = command.commandLine().getErr();
@@ -155,6 +176,8 @@ public final class CodeactCommand implements Callable<Integer> {
             return report(err, colors, e, e.getMessage(), MODEL_ERROR);
         } catch (McpServerException e) {
             return report(err, colors, e, e.getMessage(), MODEL_ERROR);
+        } catch (StoreException e) {
+            return report(err, colors, e, e.getMessage() + ".", FAILED);
         } catch (SandboxUnavailableException e) {
             return report(err, colors, e, "cannot make a sandbox: " + e.getMessage(), NO_SANDBOX);
         } catch (SandboxException e) {
@@ -164,6 +187,11 @@ public final class CodeactCommand implements Callable<Integer> {
         } catch (Exception e) {
             return report(err, colors, e, "unexpected error: " + e
                     + (debug ? "" : "\nRun again with --debug for the details, and please report it."), FAILED);
+        } finally {
+            if (traceExport != null) {
+                traceExport.close();
+                traceExport = null;
+            }
         }
     }
 

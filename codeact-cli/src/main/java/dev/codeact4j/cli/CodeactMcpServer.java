@@ -2,6 +2,7 @@ package dev.codeact4j.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codeact4j.agent.AgentListener;
 import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.CodeActAgent;
@@ -22,6 +23,7 @@ import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.opentelemetry.api.OpenTelemetry;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,10 +46,12 @@ final class CodeactMcpServer implements AutoCloseable {
      * Everything the tools need, set when the server starts.
      *
      * @param defaultModel the model SPEC when run_agent names none, or null
+     * @param runRecorder  records run_agent's runs in the run store (or does nothing)
      */
     record Settings(Sandbox sandbox, SandboxPolicy policy, HostTools tools, DisplayFiles displayFiles,
                     String defaultModel, ModelSettings modelSettings, int defaultMaxSteps, AgentMode mode,
-                    PromptTemplates prompts, Map<String, String> environment, Path configFile) {
+                    PromptTemplates prompts, Map<String, String> environment, Path configFile,
+                    OpenTelemetry openTelemetry, AgentListener runRecorder) {
     }
 
     /** One client connection's session, and how many snippets it has run (the JSON's index). */
@@ -172,6 +176,8 @@ final class CodeactMcpServer implements AutoCloseable {
                     .prompts(settings.prompts())
                     .tools(settings.tools().tools())
                     .toolTimeout(HostTools.CALL_LIMIT)
+                    .openTelemetry(settings.openTelemetry())
+                    .listener(settings.runRecorder())
                     .build()
                     .run(task.strip());
             var figures = AgentReport.saveFigures(result, settings.displayFiles());

@@ -5,6 +5,7 @@ import dev.codeact4j.agent.CodeActAgent;
 import dev.codeact4j.model.ReplayedChatModel;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
+import io.opentelemetry.api.OpenTelemetry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi.Style;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,7 +33,7 @@ import java.util.stream.Stream;
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
         version = "codeact " + CodeactCommand.VERSION,
-        customSynopsis = "codeact demo [--json] [--output-dir DIR] [stock|physics|news]",
+        customSynopsis = "codeact demo [--json] [--output-dir DIR] [--no-store] [stock|physics|news]",
         description = {
                 "Shows an agent at work on three real-world tasks, offline, with recorded model replies.",
                 "No model is called and no API key is needed, but the code in the replies runs for real, in the "
@@ -75,6 +76,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
     Path outputDir;
 
+    @Option(names = "--no-store", description = "Do not record these runs in $CODEACT_HOME/runs.db ('codeact history').")
+    boolean noStore;
+
     @Override
     public Integer call() {
         return codeact.run(spec, this::execute);
@@ -95,14 +99,16 @@ public final class DemoCommand implements Callable<Integer> {
         Sandbox sandbox = codeact.sandbox(err, colors);
 
         int succeeded = 0;
-        for (int i = 0; i < examples.size(); i++) {
-            DemoExample demo = examples.get(i);
-            String heading = "Example " + (i + 1) + " of " + examples.size() + ": " + demo.title() + " (" + demo.name() + ")";
-            err.println();
-            err.println(colors.styled("━━ " + heading + " " + "━".repeat(Math.max(3, 72 - heading.length() - 4)), Style.bold));
-            err.flush();
-            if (run(demo, sandbox, report).success()) {
-                succeeded++;
+        try (RunRecording recording = RunRecording.open(codeact.runStoreFile(), !noStore, err, colors)) {
+            for (int i = 0; i < examples.size(); i++) {
+                DemoExample demo = examples.get(i);
+                String heading = "Example " + (i + 1) + " of " + examples.size() + ": " + demo.title() + " (" + demo.name() + ")";
+                err.println();
+                err.println(colors.styled("━━ " + heading + " " + "━".repeat(Math.max(3, 72 - heading.length() - 4)), Style.bold));
+                err.flush();
+                if (run(demo, sandbox, report, codeact.openTelemetry(err, colors), recording).success()) {
+                    succeeded++;
+                }
             }
         }
         if (!json) {
@@ -131,7 +137,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** One example in a working directory of its own, holding its data files, deleted afterwards. */
-    private AgentResult run(DemoExample demo, Sandbox sandbox, AgentReport report) throws IOException {
+    private AgentResult run(DemoExample demo, Sandbox sandbox, AgentReport report, OpenTelemetry openTelemetry,
+                            RunRecording recording) throws IOException {
         Path workdir = Files.createTempDirectory("codeact-demo-" + demo.name() + "-");
         try {
             demo.writeFiles(workdir);
@@ -144,6 +151,8 @@ public final class DemoCommand implements Callable<Integer> {
                     .sandbox(sandbox)
                     .policy(SandboxPolicy.builder().workdir(workdir).build())
                     .maxSteps(maxSteps)
+                    .openTelemetry(openTelemetry)
+                    .listener(recording.listener())
                     .build();
             AgentResult result = agent.run(demo.task(), report.progress(model.name(), maxSteps));
             report.finished(result, demo.name());

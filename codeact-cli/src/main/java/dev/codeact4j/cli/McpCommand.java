@@ -47,7 +47,7 @@ import java.util.concurrent.CountDownLatch;
                 "codeact mcp [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
                 "            [--timeout SECONDS] [--memory MB] [--allow-import M,...] [--network]",
                 "            [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
-                "            [--tools-class CLASS]..."},
+                "            [--tools-class CLASS]... [--no-store]"},
         description = {
                 "Serves codeact to an MCP client (Claude Desktop, an IDE, another agent) over standard input and "
                         + "output, until the client closes the connection. Standard output carries only the "
@@ -116,6 +116,9 @@ public final class McpCommand implements Callable<Integer> {
             description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
     Path outputDir;
 
+    @Option(names = "--no-store", description = "Do not record run_agent's runs in $CODEACT_HOME/runs.db ('codeact history').")
+    boolean noStore;
+
     @Override
     public Integer call() {
         return codeact.run(spec, this::serve);
@@ -150,13 +153,14 @@ public final class McpCommand implements Callable<Integer> {
         OutputStream protocol = new FileOutputStream(FileDescriptor.out);
         PrintStream standardOutput = System.out;
         System.setOut(System.err);
-        try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors)) {
+        try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
+             RunRecording recording = RunRecording.open(codeact.runStoreFile(), !noStore, err, colors)) {
             CodeactMcpServer.Settings settings = new CodeactMcpServer.Settings(sandbox, policy, tools,
                     new DisplayFiles(outputDir), defaultModel,
                     ModelSettings.defaults().withBaseUrl(baseUrl != null ? baseUrl : config.baseUrl()).withApiKey(apiKey),
                     steps, config.mode() != null ? config.mode() : AgentMode.MULTI_STEP,
                     PromptTemplates.defaults().overriddenBy(home.resolve("prompts")), codeact.environment(),
-                    home.resolve("config.json"));
+                    home.resolve("config.json"), codeact.openTelemetry(err, colors), recording.listener());
             try (CodeactMcpServer server = new CodeactMcpServer(settings)) {
                 serveUntilClosed(server, protocol);
             }

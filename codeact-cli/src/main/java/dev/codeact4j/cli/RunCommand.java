@@ -43,7 +43,7 @@ import java.util.concurrent.Callable;
                 "            [--mode simple|multi-step] [--format json|csv|text] [--schema FILE]",
                 "            [--json] [--timeout SECONDS] [--memory MB] [--allow-import M,...]",
                 "            [--network] [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
-                "            [--tools-class CLASS]... TASK"},
+                "            [--tools-class CLASS]... [--no-store] TASK"},
         description = {
                 "A model solves TASK by writing Python that runs in a sandboxed, stateful session.",
                 "The CodeAct loop: what the code prints goes back to the model, which writes more code, and so on "
@@ -182,6 +182,9 @@ public final class RunCommand implements Callable<Integer> {
             description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
     Path outputDir;
 
+    @Option(names = "--no-store", description = "Do not record this run in $CODEACT_HOME/runs.db ('codeact history').")
+    boolean noStore;
+
     // A list, so that an unquoted task of several words gets a message that says to quote it.
     @Parameters(paramLabel = "TASK", arity = "0..*",
             description = "What the agent should do, in one argument (quote it); - reads it from standard input.")
@@ -218,7 +221,8 @@ public final class RunCommand implements Callable<Integer> {
         Colors colors = Colors.of(spec.commandLine());
         AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, json, new DisplayFiles(outputDir));
         Sandbox sandbox = codeact.sandbox(err, colors);
-        try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors)) {
+        try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
+             RunRecording recording = RunRecording.open(codeact.runStoreFile(), !noStore, err, colors)) {
             CodeActAgent agent = CodeActAgent.builder()
                     .models(models)
                     .sandbox(sandbox)
@@ -230,9 +234,16 @@ public final class RunCommand implements Callable<Integer> {
                     .prompts(PromptTemplates.defaults().overriddenBy(home.resolve("prompts")))
                     .tools(tools.tools())
                     .toolTimeout(HostTools.CALL_LIMIT)
+                    .openTelemetry(codeact.openTelemetry(err, colors))
+                    .listener(recording.listener())
                     .build();
             AgentResult result = agent.run(task, report.progress(models.spec().toString(), steps));
             report.finished(result, null);
+            if (!json && recording.recording()) {
+                String id = ShowCommand.shortId(result.runId());
+                err.println(colors.faint("Recorded as " + id + ": codeact show " + id));
+                err.flush();
+            }
             return result.success() ? CodeactCommand.OK : CodeactCommand.FAILED;
         }
     }

@@ -2,6 +2,7 @@ package dev.codeact4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codeact4j.store.RunStore;
 import dev.codeact4j.testing.McpTestServers;
 import dev.codeact4j.testing.ScriptedModelServer;
 import dev.codeact4j.tools.McpSchemaValidator;
@@ -131,6 +132,9 @@ class McpCommandTest {
             assertThat(run.get("inputTokens").asInt()).isEqualTo(150);
             assertThat(model.lastRequest().header("Authorization")).isEqualTo("Bearer scripted-key");
             assertThat(model.lastRequest().body().path("model").asText()).isEqualTo("scripted-model");
+            try (RunStore store = RunStore.openIn(temp.resolve("home"))) { // recorded like codeact run's
+                assertThat(store.find(run.get("runId").asText()).orElseThrow().answerText()).isEqualTo("45");
+            }
 
             assertThat(withoutModel.isError()).isTrue();
             assertThat(((McpSchema.TextContent) withoutModel.content().get(0)).text())

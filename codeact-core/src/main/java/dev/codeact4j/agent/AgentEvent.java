@@ -8,7 +8,8 @@ public sealed interface AgentEvent {
     /** The run this event belongs to. */
     String runId();
 
-    record RunStarted(String runId, String task, String mode) implements AgentEvent { }
+    /** {@code model} is the model's name as in {@link AgentResult#model()}. */
+    record RunStarted(String runId, String task, String mode, String model) implements AgentEvent { }
 
     record StepStarted(String runId, int step) implements AgentEvent { }
 
@@ -24,6 +25,9 @@ public sealed interface AgentEvent {
     record ExecutionOutput(String runId, int step, String stream, String text) implements AgentEvent { }
 
     record Observation(String runId, int step, String text, boolean error, long durationMs) implements AgentEvent { }
+
+    /** A step is complete, with everything {@link AgentResult#steps()} will hold of it (a run store writes it now). */
+    record StepFinished(String runId, Step step) implements AgentEvent { }
 
     record FinalAnswer(String runId, int step, ProcessedAnswer answer) implements AgentEvent { }
 

@@ -15,12 +15,17 @@ import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.sandbox.SessionPool;
 import dev.codeact4j.tools.Tools;
+import dev.codeact4j.trace.AgentTracing;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +34,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.IntFunction;
 
 /**
  * A CodeAct agent: the model writes Python, the code runs in a sandboxed session that keeps its state, what it
@@ -40,6 +46,8 @@ import java.util.UUID;
  *         .build();
  * AgentResult result = agent.run("What is the 20th Fibonacci number?");
  * }</pre>
+ *
+ * Each run is traced with OpenTelemetry (see {@link AgentTracing}) when an SDK is given or registered globally.
  */
 public final class CodeActAgent {
 
@@ -57,9 +65,14 @@ public final class CodeActAgent {
     private final List<AgentListener> listeners;
     private final Tools tools;
     private final Duration toolTimeout;
+    private final AgentTracing tracing;
 
     private CodeActAgent(Builder builder) {
-        this.caller = new ModelCaller(builder.chat, builder.streaming, builder.spec, builder.endpoint, builder.modelTimeout);
+        this.tracing = AgentTracing.of(
+                builder.openTelemetry != null ? builder.openTelemetry : GlobalOpenTelemetry.getOrNoop(),
+                builder.spec, builder.endpoint, builder.chat, builder.streaming, builder.modelName);
+        this.caller = new ModelCaller(builder.chat, builder.streaming, builder.spec, builder.endpoint,
+                builder.modelTimeout, tracing);
         this.modelName = builder.modelName;
         this.pool = builder.pool;
         this.sandbox = builder.pool != null ? null : builder.sandbox != null ? builder.sandbox : Sandbox.create();
@@ -194,9 +207,18 @@ public final class CodeActAgent {
         }
 
         AgentResult execute(Session session) {
-            emit(new AgentEvent.RunStarted(runId, task, mode.label()));
-            offerTools(session);
-            AgentResult result = mode == AgentMode.SIMPLE ? simple(session) : loop(session);
+            emit(new AgentEvent.RunStarted(runId, task, mode.label(), modelName));
+            Span span = tracing.startRun(runId, mode.label());
+            AgentResult result;
+            try (Scope ignored = span.makeCurrent()) {
+                offerTools(session);
+                result = mode == AgentMode.SIMPLE ? simple(session) : loop(session);
+            } catch (RuntimeException | Error e) {
+                AgentTracing.fail(span, e);
+                throw e;
+            }
+            tracing.endRun(span, result.success(), result.reason().label(), result.steps().size(),
+                    result.inputTokens(), result.outputTokens());
             emit(new AgentEvent.RunFinished(runId, result));
             return result;
         }
@@ -205,44 +227,77 @@ public final class CodeActAgent {
             messages.add(SystemMessage.from(systemPrompt(prompts.system())));
             messages.add(UserMessage.from(task));
             for (int index = 0; index < maxSteps; index++) {
-                int step = index;
-                emit(new AgentEvent.StepStarted(runId, step));
-                ModelCaller.Reply reply = ask(step);
-                CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
-                if (!extracted.hasCode()) {
-                    String observation = PromptTemplates.render(prompts.noCode(), Map.of("language", "python"));
-                    emit(new AgentEvent.Error(runId, step, "the reply had no code"));
-                    record(step, extracted, null, observation, reply);
-                    continue;
+                AgentResult finished = inStepSpan(index, step -> step(session, step));
+                if (finished != null) {
+                    return finished;
                 }
-                emit(new AgentEvent.CodeReady(runId, step, extracted.code()));
-                ExecutionResult execution = session.execute(extracted.code(),
-                        (stream, text) -> emit(new AgentEvent.ExecutionOutput(runId, step, stream, text)));
-                if (execution.finalAnswer() != null) {
-                    ProcessedAnswer answer = ResultProcessor.process(answerJson(execution.finalAnswer()), expectedFormat);
-                    List<String> violations = answerSchema == null ? List.of() : answerSchema.violations(answer.value());
-                    if (violations.isEmpty()) {
-                        record(step, extracted, execution, "Final answer: " + Observations.cut(answer.text(), maxObservationChars), reply);
-                        emit(new AgentEvent.FinalAnswer(runId, step, answer));
-                        return finish(true, StopReason.FINAL_ANSWER, answer);
-                    }
-                    String observation = PromptTemplates.render(prompts.invalidAnswer(), Map.of("problem",
-                            "it does not match the required JSON schema " + answerSchema + ": " + String.join("; ", violations)));
-                    emit(new AgentEvent.Error(runId, step, "the answer does not match the schema: " + String.join("; ", violations)));
-                    record(step, extracted, execution, observation, reply);
-                    continue;
-                }
-                String observation = Observations.describe(execution, maxObservationChars);
-                emit(new AgentEvent.Observation(runId, step, observation, !execution.ok(), execution.duration().toMillis()));
-                record(step, extracted, execution, "Observation:\n" + observation, reply);
             }
-            return lastWord();
+            return inStepSpan(maxSteps, this::lastWord);
+        }
+
+        /** One step of the loop: the run's result when it ends here, else null. */
+        private AgentResult step(Session session, int step) {
+            emit(new AgentEvent.StepStarted(runId, step));
+            ModelCaller.Reply reply = ask(step);
+            CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
+            if (!extracted.hasCode()) {
+                String observation = PromptTemplates.render(prompts.noCode(), Map.of("language", "python"));
+                emit(new AgentEvent.Error(runId, step, "the reply had no code"));
+                record(step, extracted, null, observation, reply);
+                return null;
+            }
+            emit(new AgentEvent.CodeReady(runId, step, extracted.code()));
+            ExecutionResult execution = runCode(session, step, extracted.code());
+            if (execution.finalAnswer() != null) {
+                ProcessedAnswer answer = ResultProcessor.process(answerJson(execution.finalAnswer()), expectedFormat);
+                List<String> violations = answerSchema == null ? List.of() : answerSchema.violations(answer.value());
+                if (violations.isEmpty()) {
+                    record(step, extracted, execution, "Final answer: " + Observations.cut(answer.text(), maxObservationChars), reply);
+                    emit(new AgentEvent.FinalAnswer(runId, step, answer));
+                    return finish(true, StopReason.FINAL_ANSWER, answer);
+                }
+                String observation = PromptTemplates.render(prompts.invalidAnswer(), Map.of("problem",
+                        "it does not match the required JSON schema " + answerSchema + ": " + String.join("; ", violations)));
+                emit(new AgentEvent.Error(runId, step, "the answer does not match the schema: " + String.join("; ", violations)));
+                record(step, extracted, execution, observation, reply);
+                return null;
+            }
+            String observation = Observations.describe(execution, maxObservationChars);
+            emit(new AgentEvent.Observation(runId, step, observation, !execution.ok(), execution.duration().toMillis()));
+            record(step, extracted, execution, "Observation:\n" + observation, reply);
+            return null;
+        }
+
+        /** Runs a step inside its span, made current so that the step's model call and execution nest in it. */
+        private AgentResult inStepSpan(int step, IntFunction<AgentResult> work) {
+            Span span = tracing.startStep(step);
+            try (Scope ignored = span.makeCurrent()) {
+                AgentResult result = work.apply(step);
+                span.end();
+                return result;
+            } catch (RuntimeException | Error e) {
+                AgentTracing.fail(span, e);
+                throw e;
+            }
+        }
+
+        /** Runs code inside an execution span, made current so that the tool calls the code makes nest in it. */
+        private ExecutionResult runCode(Session session, int step, String code) {
+            Span span = tracing.startExecution();
+            ExecutionResult execution;
+            try (Scope ignored = span.makeCurrent()) {
+                execution = session.execute(code, (stream, text) -> emit(new AgentEvent.ExecutionOutput(runId, step, stream, text)));
+            } catch (RuntimeException | Error e) {
+                AgentTracing.fail(span, e);
+                throw e;
+            }
+            tracing.endExecution(span, execution);
+            return execution;
         }
 
         /** The step limit is reached: one last call asks for the best answer; the run still counts as failed. */
-        private AgentResult lastWord() {
+        private AgentResult lastWord(int step) {
             messages.add(UserMessage.from(PromptTemplates.render(prompts.maxSteps(), Map.of("max_steps", maxSteps))));
-            int step = maxSteps;
             emit(new AgentEvent.StepStarted(runId, step));
             ModelCaller.Reply reply = ask(step);
             CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
@@ -250,6 +305,7 @@ public final class CodeActAgent {
             ProcessedAnswer answer = ResultProcessor.processText(text, expectedFormat);
             steps.add(new Step(step, reply.text(), null, "The step limit was reached; this is the model's best answer.",
                     null, null, reply.millis(), 0, reply.inputTokens(), reply.outputTokens()));
+            emit(new AgentEvent.StepFinished(runId, steps.get(steps.size() - 1)));
             emit(new AgentEvent.Error(runId, step, "the step limit of " + maxSteps + " was reached"));
             return finish(false, StopReason.MAX_STEPS, answer);
         }
@@ -258,6 +314,10 @@ public final class CodeActAgent {
         private AgentResult simple(Session session) {
             messages.add(SystemMessage.from(systemPrompt(prompts.simple())));
             messages.add(UserMessage.from(task));
+            return inStepSpan(0, step -> simpleStep(session));
+        }
+
+        private AgentResult simpleStep(Session session) {
             emit(new AgentEvent.StepStarted(runId, 0));
             ModelCaller.Reply reply = ask(0);
             CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
@@ -267,8 +327,7 @@ public final class CodeActAgent {
                 return finish(false, StopReason.EXECUTION_FAILED, null);
             }
             emit(new AgentEvent.CodeReady(runId, 0, extracted.code()));
-            ExecutionResult execution = session.execute(extracted.code(),
-                    (stream, text) -> emit(new AgentEvent.ExecutionOutput(runId, 0, stream, text)));
+            ExecutionResult execution = runCode(session, 0, extracted.code());
             String observation = Observations.describe(execution, maxObservationChars);
             emit(new AgentEvent.Observation(runId, 0, observation, !execution.ok(), execution.duration().toMillis()));
             record(0, extracted, execution, "Observation:\n" + observation, reply);
@@ -299,6 +358,7 @@ public final class CodeActAgent {
             steps.add(new Step(step, extracted.thought(), extracted.code(), observation,
                     execution == null ? null : execution.error(), execution, reply.millis(),
                     execution == null ? 0 : execution.duration().toMillis(), reply.inputTokens(), reply.outputTokens()));
+            emit(new AgentEvent.StepFinished(runId, steps.get(steps.size() - 1)));
             messages.add(UserMessage.from(observation));
         }
 
@@ -332,7 +392,7 @@ public final class CodeActAgent {
         if (tools.isEmpty()) {
             return;
         }
-        session.toolHandler(tools.handler(toolTimeout));
+        session.toolHandler(tracing.traced(tools.handler(toolTimeout)));
         ExecutionResult defined = session.execute(tools.pythonDefinitions());
         if (!defined.ok()) {
             throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
@@ -397,8 +457,19 @@ public final class CodeActAgent {
         private Duration modelTimeout = Duration.ofMinutes(10);
         private Tools tools = Tools.none();
         private Duration toolTimeout = Duration.ofSeconds(60);
+        private OpenTelemetry openTelemetry;
 
         private Builder() {
+        }
+
+        /**
+         * Where the runs' spans go (see {@link AgentTracing}). By default, the OpenTelemetry registered globally
+         * when the agent is built (by the OpenTelemetry Java agent, or {@code buildAndRegisterGlobal()}), and
+         * when there is none, nowhere, at no cost.
+         */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+            return this;
         }
 
         /** Host tools the code can call as Python functions (Java lambdas, LangChain4j @Tool classes, MCP servers). */

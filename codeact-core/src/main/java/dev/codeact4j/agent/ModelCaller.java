@@ -2,6 +2,7 @@ package dev.codeact4j.agent;
 
 import dev.codeact4j.model.ModelException;
 import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.trace.AgentTracing;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.model.chat.ChatModel;
@@ -10,6 +11,8 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.output.TokenUsage;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +26,7 @@ import java.util.function.Consumer;
 /**
  * One model call: streamed when a streaming model is given (its text goes to the caller as it comes), else
  * blocking. LangChain4j's streaming models do not retry, so a retriable failure before any text arrived is
- * answered by the blocking model, which does (with backoff, honouring Retry-After).
+ * answered by the blocking model, which does (with backoff, honouring Retry-After). Each call is a {@code chat} span.
  */
 final class ModelCaller {
     record Reply(String text, int inputTokens, int outputTokens, long millis) { }
@@ -33,28 +36,37 @@ final class ModelCaller {
     private final ModelSpec spec;
     private final String endpoint;
     private final Duration streamTimeout;
+    private final AgentTracing tracing;
 
-    ModelCaller(ChatModel chat, StreamingChatModel streaming, ModelSpec spec, String endpoint, Duration streamTimeout) {
+    ModelCaller(ChatModel chat, StreamingChatModel streaming, ModelSpec spec, String endpoint, Duration streamTimeout,
+                AgentTracing tracing) {
         this.chat = chat;
         this.streaming = streaming;
         this.spec = spec;
         this.endpoint = endpoint;
         this.streamTimeout = streamTimeout;
+        this.tracing = tracing;
     }
 
     Reply call(List<ChatMessage> messages, Consumer<String> onText) {
         long started = System.nanoTime();
         ChatRequest request = ChatRequest.builder().messages(messages).build();
         ChatResponse response;
-        try {
+        Span span = tracing.startModelCall();
+        try (Scope ignored = span.makeCurrent()) {
             response = streaming == null ? chat.chat(request) : stream(request, onText);
         } catch (RuntimeException e) {
-            throw ModelException.from(e, spec, endpoint);
+            ModelException failure = ModelException.from(e, spec, endpoint);
+            // error.type: what the client threw (e.g. LangChain4j's RateLimitException), not our wrapper
+            Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+            AgentTracing.fail(span, failure, cause.getClass().getName());
+            throw failure;
         }
         String text = response.aiMessage() == null || response.aiMessage().text() == null ? "" : response.aiMessage().text();
         TokenUsage usage = response.tokenUsage();
         int in = usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount();
         int out = usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount();
+        tracing.endModelCall(span, response, in, out);
         return new Reply(text, in, out, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 

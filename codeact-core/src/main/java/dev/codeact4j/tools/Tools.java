@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.codeact4j.sandbox.ToolHandler;
+import io.opentelemetry.context.Context;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -104,7 +106,9 @@ public final class Tools {
         }
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         try {
-            Future<Object> result = executor.submit(() -> tool.function().apply(arguments == null ? JSON.createObjectNode() : arguments));
+            Callable<Object> work = () -> tool.function().apply(arguments == null ? JSON.createObjectNode() : arguments);
+            // the caller's trace context goes along, so that what the tool does (an MCP call) is part of its span
+            Future<Object> result = executor.submit(Context.current().wrap(work));
             return toJson(result.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
         } catch (TimeoutException e) {
             throw new ToolTimeoutException("the tool " + name + " took longer than its time limit of "

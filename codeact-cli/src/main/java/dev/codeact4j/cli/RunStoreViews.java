@@ -1,0 +1,62 @@
+package dev.codeact4j.cli;
+
+import dev.codeact4j.store.RunStatus;
+import dev.codeact4j.store.RunStore;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+
+/** What {@code history}, {@code show} and {@code report} share: the store opened to read, and how runs look. */
+final class RunStoreViews {
+    private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
+            .withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+            .withZone(ZoneId.systemDefault());
+
+    private RunStoreViews() {
+    }
+
+    /** The store, or none when no run was ever recorded there (reading should not create it). */
+    static Optional<RunStore> openIfRecorded(Path file) {
+        return Files.exists(file) ? Optional.of(RunStore.open(file)) : Optional.empty();
+    }
+
+    static String noRunsYet(Path file) {
+        return "No runs recorded yet in " + file + ": 'codeact run' and 'codeact demo' record theirs.";
+    }
+
+    /** Local time, to the minute, as in the history. */
+    static String minute(Instant instant) {
+        return MINUTE.format(instant);
+    }
+
+    /** Local time, to the second, as in a run shown whole. */
+    static String second(Instant instant) {
+        return SECOND.format(instant);
+    }
+
+    static String status(RunStatus status, Colors colors) {
+        return switch (status) {
+            case SUCCEEDED -> colors.green(status.label());
+            case FAILED -> colors.red(status.label());
+            case INCOMPLETE -> colors.yellow(status.label());
+            case RUNNING -> colors.cyan(status.label());
+        };
+    }
+
+    /** The first line of {@code text}, cut to {@code width} characters with an ellipsis. */
+    static String abbreviated(String text, int width) {
+        String line = text.strip().replaceAll("\\s*\\n\\s*", " ⏎ ");
+        return line.length() <= width ? line : line.substring(0, width - 1) + "…";
+    }
+
+    /** Pads {@code text} to {@code width} columns, whatever colour codes it holds. */
+    static String padded(String text, String shown, int width, boolean right) {
+        String padding = " ".repeat(Math.max(0, width - text.length()));
+        return right ? padding + shown : shown + padding;
+    }
+}

@@ -1,0 +1,292 @@
+package dev.codeact4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codeact4j.testing.ScriptedModelServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs recorded by {@code codeact run} into the real store file under CODEACT_HOME, and read back by
+ * {@code history}, {@code show} and {@code report}, for people and as JSON; and a store that cannot be used.
+ */
+class RunStoreCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path home;
+
+    @TempDir
+    Path temp;
+
+    record Run(int exitCode, String out, String err) {
+        JsonNode json() throws Exception {
+            assertThat(out.lines()).as("one JSON object on one line").hasSize(1);
+            return JSON.readTree(out);
+        }
+
+        List<JsonNode> jsonLines() throws Exception {
+            List<JsonNode> lines = new java.util.ArrayList<>();
+            for (String line : out.lines().toList()) {
+                lines.add(JSON.readTree(line));
+            }
+            return lines;
+        }
+    }
+
+    private Run codeact(String... args) {
+        return codeact(home, args);
+    }
+
+    private static Run codeact(Path codeactHome, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exitCode = new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", codeactHome.toString())))
+                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    private static String code(String thought, String code) {
+        return thought + "\n\n```python\n" + code + "\n```";
+    }
+
+    private Run run(ScriptedModelServer server, String... options) {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--model", "openai:test", "--base-url",
+                server.baseUrl(), "--api-key", "k"));
+        args.addAll(List.of(options));
+        return codeact(args.toArray(String[]::new));
+    }
+
+    @Test
+    void runsAreRecordedAndReadBackByHistoryShowAndReport() throws Exception {
+        String solved;
+        String gaveUp;
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Let me look.", "x = 6 * 7\nprint('x is', x)"), 300, 40)
+                    .reply(code("Oops.", "print(y)"), 350, 20)
+                    .reply(code("Fixed.", "final_answer({'x': x})"), 400, 30);
+            Run first = run(server, "--json", "Find x.");
+            assertThat(first.exitCode()).as(first.err()).isZero();
+            solved = first.json().get("runId").asText();
+
+            server.reply(code("Look.", "{'a': 1}['b']"), 100, 10).reply("I could not finish; my best guess is 3.", 120, 12);
+            Run second = run(server, "--max-steps", "1", "Guess.");
+            assertThat(second.exitCode()).isEqualTo(1);
+            assertThat(second.err()).contains("Recorded as " + second.err().split("Recorded as ")[1].substring(0, 8)
+                    + ": codeact show ");
+            gaveUp = second.err().split("codeact show ")[1].strip();
+        }
+        assertThat(home.resolve("runs.db")).isRegularFile();
+
+        // history: latest first, for people and as JSON lines
+        Run history = codeact("history");
+        assertThat(history.exitCode()).as(history.err()).isZero();
+        List<String> table = history.out().lines().toList();
+        assertThat(table).hasSize(3);
+        assertThat(table.get(0)).startsWith("ID").contains("STARTED", "MODEL", "STATUS", "STEPS", "DURATION", "TOKENS IN/OUT", "TASK");
+        assertThat(table.get(1)).startsWith(gaveUp).contains("openai:test", "failed", "Guess.", "220/22");
+        assertThat(table.get(2)).startsWith(solved.substring(0, 8)).contains("succeeded", " 3 ", "1,050/90", "Find x.");
+
+        Run historyJson = codeact("history", "--json", "-n", "1");
+        assertThat(historyJson.exitCode()).isZero();
+        JsonNode latest = historyJson.json();
+        assertThat(latest.get("id").asText()).startsWith(gaveUp);
+        assertThat(latest.get("status").asText()).isEqualTo("failed");
+        assertThat(latest.get("reason").asText()).isEqualTo("max_steps");
+        assertThat(latest.get("mode").asText()).isEqualTo("multi-step");
+        assertThat(latest.get("steps").asInt()).isEqualTo(2);
+        assertThat(latest.get("inputTokens").asInt()).isEqualTo(220);
+        assertThat(latest.get("durationMs").asLong()).isPositive();
+        assertThat(latest.get("startedAt").asText()).endsWith("Z");
+
+        // show: the whole run, by a prefix of its id
+        Run show = codeact("show", solved.substring(0, 8));
+        assertThat(show.exitCode()).as(show.err()).isZero();
+        assertThat(show.out()).contains("Run " + solved, "task     Find x.", "model    openai:test · multi-step",
+                "status   succeeded (final_answer)", "3 steps", "1,050 in + 90 out tokens",
+                "── Step 1 ", "Let me look.", "1 │ x = 6 * 7", "── output", "x is 42", "✓ ran",
+                "── Step 2 ", "1 │ print(y)", "File \"<cell-2>\", line 1", "✗ NameError: name 'y' is not defined",
+                "── Step 3 ", "✓ final answer", "── Answer (json) ", "{\"x\": 42}");
+
+        Run showJson = codeact("show", "--json", solved);
+        JsonNode whole = showJson.json();
+        assertThat(whole.get("runId").asText()).isEqualTo(solved);
+        assertThat(whole.get("status").asText()).isEqualTo("succeeded");
+        assertThat(whole.get("success").asBoolean()).isTrue();
+        assertThat(whole.get("answer")).isEqualTo(JSON.readTree("{\"x\": 42}"));
+        assertThat(whole.get("steps")).hasSize(3);
+        JsonNode failedStep = whole.get("steps").get(1);
+        assertThat(failedStep.get("code").asText()).isEqualTo("print(y)");
+        assertThat(failedStep.get("error").get("type").asText()).isEqualTo("NameError");
+        assertThat(failedStep.get("error").get("traceback").asText()).contains("<cell-2>");
+        assertThat(whole.get("steps").get(0).get("stdout").asText()).isEqualTo("x is 42\n");
+        assertThat(whole.get("steps").get(0).get("inputTokens").asInt()).isEqualTo(300);
+        assertThat(whole.get("inputTokens").asInt()).isEqualTo(1050);
+
+        Run lastWord = codeact("show", gaveUp);
+        assertThat(lastWord.out()).contains("status   failed (max_steps)", "✗ KeyError: 'b'",
+                "! The step limit was reached", "✗ No answer (max_steps)", "my best guess is 3.");
+
+        // report: the seed's figures, in all and by model
+        Run report = codeact("report", "--json");
+        assertThat(report.exitCode()).as(report.err()).isZero();
+        JsonNode figures = report.json();
+        assertThat(figures.fieldNames()).toIterable().containsExactly("runs", "succeeded", "successRate",
+                "averageDurationMs", "p50DurationMs", "p95DurationMs", "averageSteps", "executionTimeMs",
+                "commonErrors", "inputTokens", "outputTokens", "byModel");
+        assertThat(figures.get("runs").asInt()).isEqualTo(2);
+        assertThat(figures.get("succeeded").asInt()).isEqualTo(1);
+        assertThat(figures.get("successRate").asDouble()).isEqualTo(0.5);
+        assertThat(figures.get("averageSteps").asDouble()).isEqualTo(2.5);
+        assertThat(figures.get("p95DurationMs").asLong()).isGreaterThanOrEqualTo(figures.get("p50DurationMs").asLong());
+        assertThat(figures.get("executionTimeMs").asLong()).isPositive();
+        assertThat(figures.get("inputTokens").asLong()).isEqualTo(1270);
+        assertThat(figures.get("outputTokens").asLong()).isEqualTo(112);
+        assertThat(figures.get("commonErrors")).hasSize(2);
+        assertThat(figures.get("commonErrors").findValuesAsText("type")).containsExactlyInAnyOrder("NameError", "KeyError");
+        JsonNode nameError = figures.get("commonErrors").get(figures.get("commonErrors").get(0).get("type").asText()
+                .equals("NameError") ? 0 : 1);
+        assertThat(nameError.get("count").asInt()).isEqualTo(1);
+        assertThat(nameError.get("example").asText()).isEqualTo("name 'y' is not defined");
+        assertThat(figures.get("byModel").get("openai:test").get("runs").asInt()).isEqualTo(2);
+        assertThat(figures.get("byModel").get("openai:test").has("byModel")).isFalse();
+
+        Run human = codeact("report", "--since", "1h");
+        assertThat(human.exitCode()).isZero();
+        assertThat(human.out()).contains("Execution report: 2 runs since ", "(the last 1h)", "succeeded  1 of 2 (50.0%)",
+                "run time", "p95", "steps      2.5 per run", "code time", "tokens     1,270 in + 112 out",
+                "Common errors", "NameError", "name 'y' is not defined", "KeyError", "By model", "openai:test");
+
+        assertThat(codeact("report", "--json", "--model", "openai:other").json().get("runs").asInt()).isZero();
+        Run other = codeact("report", "--model", "openai:other");
+        assertThat(other.exitCode()).isZero();
+        assertThat(other.err()).contains("No runs of openai:other.");
+    }
+
+    @Test
+    void aRunWhoseProcessDiedShowsAsIncomplete() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Files.createDirectories(home);
+        codeact("history"); // nothing yet, and no file made by reading
+        assertThat(home.resolve("runs.db")).doesNotExist();
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Done.", "final_answer(1)"));
+            assertThat(run(server, "--json", "One.").exitCode()).isZero();
+        }
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("runs.db"));
+             PreparedStatement insert = connection.prepareStatement("INSERT INTO runs (id, task, model, mode, status, "
+                     + "started_at, pid, process_started_at, host) SELECT 'dead0000-run', 'Cut short.', 'openai:test', "
+                     + "'multi-step', 'running', started_at + 1, ?, NULL, host FROM runs")) {
+            insert.setLong(1, gone.pid());
+            insert.executeUpdate();
+        }
+
+        Run history = codeact("history");
+        assertThat(history.out().lines().skip(1).findFirst().orElseThrow())
+                .startsWith("dead0000").contains("incomplete", "Cut short.", " - ");
+        Run show = codeact("show", "dead");
+        assertThat(show.out()).contains("status   incomplete (its process ended before the run finished)",
+                "No answer: the run never finished.");
+        assertThat(codeact("report", "--json").json().get("runs").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void aRunTheModelBrokeOffIsIncompleteAtOnce() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Look.", "print(1)")).fail(401);
+            Run run = run(server, "--json", "Cut short by the provider.");
+            assertThat(run.exitCode()).isEqualTo(4);
+        }
+        Run history = codeact("history", "--json");
+        assertThat(history.json().get("status").asText()).isEqualTo("incomplete");
+        assertThat(history.json().get("steps").asInt()).as("the step before the failure is kept").isEqualTo(1);
+    }
+
+    @Test
+    void aStoreThatCannotBeOpenedIsAWarningAndTheRunStillCompletes() throws Exception {
+        Path notADirectory = Files.writeString(temp.resolve("codeact-home"), "a file, not a directory");
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Done.", "final_answer(4)"));
+            Run run = codeact(notADirectory, "run", "--model", "openai:test", "--base-url", server.baseUrl(),
+                    "--api-key", "k", "--json", "What is 2 + 2?");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.json().get("answer").asInt()).isEqualTo(4);
+            assertThat(run.err()).contains("codeact: warning: the run store at " + notADirectory.resolve("runs.db")
+                    + " could not be opened: " + notADirectory + " is a file, not a directory; the run goes on without it.");
+        }
+
+        Files.writeString(home.resolve("runs.db"), "not a database ".repeat(200));
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Done.", "final_answer(4)"));
+            Run run = run(server, "What is 2 + 2?");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).isEqualTo("4\n");
+            assertThat(run.err()).contains("codeact: warning: the run store at " + home.resolve("runs.db")
+                    + " could not be opened: file is not a database; the run goes on without it.")
+                    .doesNotContain("Recorded as");
+        }
+        Run history = codeact("history");
+        assertThat(history.exitCode()).isEqualTo(1);
+        assertThat(history.err()).isEqualTo("codeact: the run store at " + home.resolve("runs.db")
+                + " could not be opened: file is not a database.\n");
+    }
+
+    @Test
+    void noStoreRecordsNothingAndReadingAnEmptyHomeSaysSo() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Done.", "final_answer(1)"));
+            assertThat(run(server, "--no-store", "--json", "One.").exitCode()).isZero();
+        }
+        assertThat(home.resolve("runs.db")).doesNotExist();
+
+        Run history = codeact("history");
+        assertThat(history.exitCode()).isZero();
+        assertThat(history.out()).isEmpty();
+        assertThat(history.err()).contains("No runs recorded yet in " + home.resolve("runs.db"));
+        assertThat(codeact("history", "--json").out()).isEmpty();
+        assertThat(codeact("report", "--json").json().get("runs").asInt()).isZero();
+        Run show = codeact("show", "abc");
+        assertThat(show.exitCode()).isEqualTo(2);
+        assertThat(show.err()).contains("No run 'abc': No runs recorded yet");
+    }
+
+    @Test
+    void usageErrorsAndHelp() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Done.", "final_answer(1)"));
+            assertThat(run(server, "--json", "One.").exitCode()).isZero();
+        }
+        Run unknown = codeact("show", "ffffffff");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("No run 'ffffffff' in " + home.resolve("runs.db") + "; 'codeact history' lists the latest.");
+
+        Run since = codeact("report", "--since", "a week");
+        assertThat(since.exitCode()).isEqualTo(2);
+        assertThat(since.err()).contains("Invalid value for option '--since'", "'a week' is not an age", "7d (days)");
+
+        Run limit = codeact("history", "-n", "0");
+        assertThat(limit.exitCode()).isEqualTo(2);
+        assertThat(limit.err()).contains("-n must be at least 1");
+
+        Run help = codeact("--help");
+        assertThat(help.out()).contains("history", "show", "report");
+        assertThat(codeact("report", "--help").out()).contains("successRate", "p95DurationMs", "commonErrors", "byModel");
+        assertThat(codeact("show", "--help").out()).contains("RUN_ID", "incomplete");
+        assertThat(codeact("history", "--help").out()).contains("-n N", "runs.db");
+    }
+}

@@ -1,0 +1,53 @@
+package dev.codeact4j.store;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How runs went, over the runs a report covers (finished or incomplete ones; runs still under way are left
+ * out): the seed's execution report, from the store.
+ *
+ * @param runs              how many runs
+ * @param succeeded         how many ended with an answer
+ * @param successRate       succeeded / runs, from 0 to 1 (0 without runs)
+ * @param averageDurationMs wall-clock time of a finished run, on average (incomplete runs have none)
+ * @param p50DurationMs     the median of the same
+ * @param p95DurationMs     95% of finished runs took this long or less
+ * @param averageSteps      steps per run
+ * @param executionTimeMs   the time the code ran, summed over every step of every run
+ * @param commonErrors      the code's errors grouped by exception type, most frequent first
+ * @param inputTokens       summed over the runs
+ * @param byModel           the same report for each model's runs, by model name, most runs first (empty in
+ *                          those reports)
+ */
+public record ExecutionReport(
+        int runs,
+        int succeeded,
+        double successRate,
+        long averageDurationMs,
+        long p50DurationMs,
+        long p95DurationMs,
+        double averageSteps,
+        long executionTimeMs,
+        List<CommonError> commonErrors,
+        long inputTokens,
+        long outputTokens,
+        Map<String, ExecutionReport> byModel) {
+
+    public ExecutionReport {
+        commonErrors = List.copyOf(commonErrors);
+        byModel = Collections.unmodifiableMap(new LinkedHashMap<>(byModel));
+    }
+
+    /**
+     * One kind of error.
+     *
+     * @param type    the exception's type as Python names it (NameError, TimeoutError, ...)
+     * @param count   how many steps failed with it
+     * @param example the message of its latest occurrence
+     */
+    public record CommonError(String type, int count, String example) {
+    }
+}

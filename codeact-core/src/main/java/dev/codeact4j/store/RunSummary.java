@@ -1,0 +1,24 @@
+package dev.codeact4j.store;
+
+import java.time.Instant;
+
+/**
+ * One line of the history: a stored run without its steps.
+ *
+ * @param durationMs   wall-clock time of the whole run; null while it runs, or when it never finished
+ * @param steps        how many steps were recorded
+ * @param inputTokens  for the whole run (so far, for a run that has not finished)
+ */
+public record RunSummary(
+        String id,
+        String task,
+        String model,
+        String mode,
+        RunStatus status,
+        String reason,
+        Instant startedAt,
+        Long durationMs,
+        int steps,
+        int inputTokens,
+        int outputTokens) {
+}

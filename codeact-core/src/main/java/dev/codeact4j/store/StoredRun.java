@@ -1,0 +1,43 @@
+package dev.codeact4j.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A whole stored run: what {@link dev.codeact4j.agent.AgentResult} holds, with where it stands and who ran it.
+ *
+ * @param mode        simple or multi-step
+ * @param reason      why it stopped (final_answer, max_steps, execution_failed); null until it finishes
+ * @param answer      the answer's JSON value, or null
+ * @param format      json, csv or text, or null without an answer
+ * @param finishedAt  null while it runs, or when it never finished
+ * @param durationMs  null while it runs, or when it never finished
+ * @param pid         the process that ran it, on {@code host}
+ */
+public record StoredRun(
+        String id,
+        String task,
+        String model,
+        String mode,
+        RunStatus status,
+        String reason,
+        JsonNode answer,
+        String answerText,
+        String format,
+        String parseError,
+        Instant startedAt,
+        Instant finishedAt,
+        Long durationMs,
+        int inputTokens,
+        int outputTokens,
+        int attempts,
+        Long pid,
+        String host,
+        List<StoredStep> steps) {
+
+    public StoredRun {
+        steps = List.copyOf(steps);
+    }
+}
