@@ -104,7 +104,12 @@ final class AgentReport {
                 + ", code " + AgentProgress.seconds(codeMillis) + ") · "
                 + AgentProgress.tokens(result.inputTokens(), result.outputTokens()) + " · " + result.model();
         if (result.success()) {
-            err.println(colors.green("✓ Answer after " + steps + (steps == 1 ? " step" : " steps")) + colors.faint(cost));
+            String how = !result.cached() ? "after " + steps + (steps == 1 ? " step" : " steps")
+                    : steps == 0 ? "from the cache" : "from the cached program, run again";
+            err.println(colors.green("✓ Answer " + how) + colors.faint(cost));
+            if (result.reusedFrom() != null) {
+                err.println(colors.faint("  adapted from the solution of run " + ShowCommand.shortId(result.reusedFrom())));
+            }
             ProcessedAnswer answer = result.answer();
             if (answer.parseError() != null) {
                 err.println(colors.yellow("! " + answer.parseError() + "; the answer is printed as given"));
@@ -169,7 +174,9 @@ final class AgentReport {
         }
         node.put("durationMs", result.durationMs())
                 .put("inputTokens", result.inputTokens())
-                .put("outputTokens", result.outputTokens());
+                .put("outputTokens", result.outputTokens())
+                .put("cached", result.cached())
+                .put("reusedFrom", result.reusedFrom());
         return node;
     }
 

@@ -58,6 +58,7 @@ import java.util.regex.Pattern;
                 "                       type, most frequent first (ten at most); example is the",
                 "                       message of the latest",
                 "  inputTokens, outputTokens   in all",
+                "  cacheHits            how many runs were answered from the cache, without the model",
                 "  byModel              {MODEL: {the fields above but byModel}}, most runs first"})
 public final class ReportCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -127,6 +128,7 @@ public final class ReportCommand implements Callable<Integer> {
         line(out, colors, "steps", String.format(Locale.ROOT, "%.1f per run", report.averageSteps()));
         line(out, colors, "code time", AgentProgress.seconds(report.executionTimeMs()) + " in all");
         line(out, colors, "tokens", String.format(Locale.ROOT, "%,d in + %,d out", report.inputTokens(), report.outputTokens()));
+        line(out, colors, "cache", report.cacheHits() + (report.cacheHits() == 1 ? " run" : " runs") + " answered from it");
         if (!report.commonErrors().isEmpty()) {
             out.println();
             out.println(colors.bold("Common errors"));
@@ -193,7 +195,8 @@ public final class ReportCommand implements Callable<Integer> {
         for (ExecutionReport.CommonError error : report.commonErrors()) {
             errors.addObject().put("type", error.type()).put("count", error.count()).put("example", error.example());
         }
-        node.put("inputTokens", report.inputTokens()).put("outputTokens", report.outputTokens());
+        node.put("inputTokens", report.inputTokens()).put("outputTokens", report.outputTokens())
+                .put("cacheHits", report.cacheHits());
         if (withModels) {
             ObjectNode byModel = node.putObject("byModel");
             report.byModel().forEach((name, figures) -> byModel.set(name, json(figures, false)));

@@ -43,7 +43,7 @@ import java.util.concurrent.Callable;
                 "            [--mode simple|multi-step] [--format json|csv|text] [--schema FILE]",
                 "            [--json] [--timeout SECONDS] [--memory MB] [--allow-import M,...]",
                 "            [--network] [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
-                "            [--tools-class CLASS]... [--no-store] TASK"},
+                "            [--tools-class CLASS]... [--no-store] [--no-cache] TASK"},
         description = {
                 "A model solves TASK by writing Python that runs in a sandboxed, stateful session.",
                 "The CodeAct loop: what the code prints goes back to the model, which writes more code, and so on "
@@ -103,7 +103,9 @@ import java.util.concurrent.Callable;
                 "  java -cp codeact.jar:tools.jar dev.codeact4j.cli.CodeactCommand run ...",
                 "",
                 "Prompts: a file $CODEACT_HOME/prompts/NAME.txt replaces the built-in prompt of",
-                "that name (system, simple, no-code, max-steps, invalid-answer, multi-step, retry);",
+                "that name (system, simple, no-code, max-steps, invalid-answer, multi-step, retry,",
+                "reuse, pattern-data_analysis, pattern-web_scraping, pattern-machine_learning,",
+                "pattern-general);",
                 "{{variables}} such as {{authorized_imports}} are filled in as in the built-in ones.",
                 "",
                 "Output:",
@@ -124,6 +126,19 @@ import java.util.concurrent.Callable;
                 "                where error is null or {type, message, traceback}, and figures",
                 "                lists the PNG files saved",
                 "  durationMs, inputTokens, outputTokens   for the whole run",
+                "  cached        true when the answer came from the cache, without the model",
+                "  reusedFrom    the run whose program the model was shown to adapt, or null",
+                "",
+                "Memory:",
+                "Unless --no-store, runs use what earlier ones left in $CODEACT_HOME/runs.db:",
+                "- The cache: a task solved before (same text up to white space, model, mode,",
+                "  format, tools and sandbox policy) in the last 7 days gets the earlier answer",
+                "  at once, without calling the model; with --network or tools, the earlier",
+                "  program is run again instead, still without the model. --no-cache skips it.",
+                "- Past solutions: a task similar to one solved before (by an embedding",
+                "  computed on this machine) gets the earlier program in its prompt to adapt.",
+                "- Task patterns: a data analysis, web scraping or machine learning task gets",
+                "  advice for its kind in the system prompt (prompts/pattern-KIND.txt).",
                 "",
                 "Examples:",
                 "  codeact run --model openrouter:google/gemini-2.5-flash 'What is 2**100 - 1?'",
@@ -182,8 +197,13 @@ public final class RunCommand implements Callable<Integer> {
             description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
     Path outputDir;
 
-    @Option(names = "--no-store", description = "Do not record this run in $CODEACT_HOME/runs.db ('codeact history').")
+    @Option(names = "--no-store", description = "Do not record this run in $CODEACT_HOME/runs.db ('codeact history'); "
+            + "nor use the cache or past solutions kept there.")
     boolean noStore;
+
+    @Option(names = "--no-cache", description = "Ask the model even when the same task was solved before "
+            + "(see Memory below); the run is not cached either.")
+    boolean noCache;
 
     // A list, so that an unquoted task of several words gets a message that says to quote it.
     @Parameters(paramLabel = "TASK", arity = "0..*",
@@ -236,6 +256,7 @@ public final class RunCommand implements Callable<Integer> {
                     .toolTimeout(HostTools.CALL_LIMIT)
                     .openTelemetry(codeact.openTelemetry(err, colors))
                     .listener(recording.listener())
+                    .memory(recording.memory(!noCache))
                     .build();
             AgentResult result = agent.run(task, report.progress(models.spec().toString(), steps));
             report.finished(result, null);

@@ -1,6 +1,7 @@
 package dev.codeact4j.cli;
 
 import dev.codeact4j.agent.AgentListener;
+import dev.codeact4j.memory.AgentMemory;
 import dev.codeact4j.store.RunRecorder;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.store.StoreException;
@@ -43,6 +44,11 @@ final class RunRecording implements AutoCloseable {
     /** For the agent's builder: records each of its runs, or does nothing. */
     AgentListener listener() {
         return recorder != null ? recorder : event -> { };
+    }
+
+    /** The agent's memory in the same file, with its cache on or off (--no-cache); null without a store. */
+    AgentMemory memory(boolean cache) {
+        return store == null ? null : AgentMemory.in(store).withCache(cache);
     }
 
     /** Whether the runs are being recorded (and {@code codeact show} will find them). */

@@ -211,6 +211,45 @@ class RunCommandTest {
     }
 
     @Test
+    void theSameTaskAgainIsAnsweredFromTheCacheUnlessNoCacheAndTheReportCountsIt() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("The sum.", "total = sum(range(1, 11))\nfinal_answer(total)"));
+            String[] run = {"run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--json", "Sum the numbers 1 to 10."};
+
+            JsonNode first = codeact(run).json();
+            assertThat(first.get("cached").asBoolean()).isFalse();
+            assertThat(first.get("reusedFrom").isNull()).isTrue();
+
+            Run again = codeact(run);
+            assertThat(again.exitCode()).as(again.err()).isZero();
+            assertThat(again.json().get("cached").asBoolean()).isTrue();
+            assertThat(again.json().get("answer").asInt()).isEqualTo(55);
+            assertThat(server.requests()).hasSize(1);
+
+            Run human = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "Sum the numbers 1 to 10.");
+            assertThat(human.err()).contains("Answer from the cache");
+            assertThat(human.out().strip()).isEqualTo("55");
+
+            server.reply(code("Again.", "final_answer(sum(range(1, 11)))"));
+            String[] noCache = java.util.Arrays.copyOf(run, run.length + 1);
+            noCache[run.length - 1] = "--no-cache";
+            noCache[run.length] = "Sum the numbers 1 to 10.";
+            JsonNode uncached = codeact(noCache).json();
+            assertThat(uncached.get("cached").asBoolean()).isFalse();
+            assertThat(uncached.get("reusedFrom").asText()).isEqualTo(first.get("runId").asText());
+            assertThat(server.requests()).hasSize(2);
+            assertThat(server.lastRequest().rawBody()).contains("total = sum(range(1, 11))");
+
+            JsonNode report = codeact("report", "--json").json();
+            assertThat(report.get("runs").asInt()).isEqualTo(4);
+            assertThat(report.get("cacheHits").asInt()).isEqualTo(2);
+            assertThat(codeact("report").out()).contains("cache      2 runs answered from it");
+        }
+    }
+
+    @Test
     void withoutJsonTheProgressGoesToStandardErrorAndTheAnswerToStandardOutput() throws Exception {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply(code("Let me look.", "x = 6 * 7\nprint('x is', x)"))

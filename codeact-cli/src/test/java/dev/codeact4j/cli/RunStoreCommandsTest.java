@@ -146,7 +146,7 @@ class RunStoreCommandsTest {
         JsonNode figures = report.json();
         assertThat(figures.fieldNames()).toIterable().containsExactly("runs", "succeeded", "successRate",
                 "averageDurationMs", "p50DurationMs", "p95DurationMs", "averageSteps", "executionTimeMs",
-                "commonErrors", "inputTokens", "outputTokens", "byModel");
+                "commonErrors", "inputTokens", "outputTokens", "cacheHits", "byModel");
         assertThat(figures.get("runs").asInt()).isEqualTo(2);
         assertThat(figures.get("succeeded").asInt()).isEqualTo(1);
         assertThat(figures.get("successRate").asDouble()).isEqualTo(0.5);

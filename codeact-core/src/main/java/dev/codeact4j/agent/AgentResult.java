@@ -18,6 +18,8 @@ import java.util.List;
  * @param steps       every step, in order
  * @param durationMs  wall-clock time of the whole run
  * @param attempts    how many attempts it took ({@link CodeActAgent#executeWithRetry}); 1 otherwise
+ * @param cached      the answer came from the agent's cache, without a model call (see {@code AgentMemory})
+ * @param reusedFrom  the earlier run whose solution the model was shown to adapt, or null
  */
 public record AgentResult(
         String runId,
@@ -30,10 +32,20 @@ public record AgentResult(
         long durationMs,
         int inputTokens,
         int outputTokens,
-        int attempts) {
+        int attempts,
+        boolean cached,
+        String reusedFrom) {
 
     public AgentResult {
         steps = List.copyOf(steps);
+    }
+
+    /** A result that owes nothing to the agent's memory. */
+    public AgentResult(String runId, String task, String model, boolean success, StopReason reason,
+                       ProcessedAnswer answer, List<Step> steps, long durationMs, int inputTokens, int outputTokens,
+                       int attempts) {
+        this(runId, task, model, success, reason, answer, steps, durationMs, inputTokens, outputTokens, attempts,
+                false, null);
     }
 
     /** The answer's JSON value, or null. */
@@ -52,6 +64,6 @@ public record AgentResult(
 
     AgentResult withAttempts(int attempts) {
         return new AgentResult(runId, task, model, success, reason, answer, steps, durationMs, inputTokens,
-                outputTokens, attempts);
+                outputTokens, attempts, cached, reusedFrom);
     }
 }

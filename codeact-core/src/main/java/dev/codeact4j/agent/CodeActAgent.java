@@ -2,6 +2,9 @@ package dev.codeact4j.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.codeact4j.memory.AgentMemory;
+import dev.codeact4j.memory.CacheKey;
+import dev.codeact4j.memory.TaskPattern;
 import dev.codeact4j.model.ChatModels;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.result.AnswerFormat;
@@ -14,6 +17,8 @@ import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.sandbox.SessionPool;
+import dev.codeact4j.store.MemoryTables.CachedAnswer;
+import dev.codeact4j.store.MemoryTables.CachedCode;
 import dev.codeact4j.tools.Tools;
 import dev.codeact4j.trace.AgentTracing;
 import dev.langchain4j.data.message.AiMessage;
@@ -32,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.IntFunction;
@@ -48,6 +54,8 @@ import java.util.function.IntFunction;
  * }</pre>
  *
  * Each run is traced with OpenTelemetry (see {@link AgentTracing}) when an SDK is given or registered globally.
+ * Each task is classified ({@link TaskPattern}) and the system prompt gets that kind's advice. With a
+ * {@link AgentMemory}, a run in a fresh session may be answered from the cache, or shown a similar past solution.
  */
 public final class CodeActAgent {
 
@@ -66,6 +74,7 @@ public final class CodeActAgent {
     private final Tools tools;
     private final Duration toolTimeout;
     private final AgentTracing tracing;
+    private final AgentMemory memory;
 
     private CodeActAgent(Builder builder) {
         this.tracing = AgentTracing.of(
@@ -86,6 +95,7 @@ public final class CodeActAgent {
         this.listeners = List.copyOf(builder.listeners);
         this.tools = builder.tools;
         this.toolTimeout = builder.toolTimeout;
+        this.memory = builder.memory;
     }
 
     public static Builder builder() {
@@ -100,7 +110,7 @@ public final class CodeActAgent {
     /** Like {@link #run(String)}, with one more listener for this run's events. */
     public AgentResult run(String task, AgentListener listener) {
         try (Session session = openSession()) {
-            return new Run(task, listener).execute(session);
+            return new Run(task, listener, true).execute(session);
         }
     }
 
@@ -109,7 +119,7 @@ public final class CodeActAgent {
      * interpreter is there for this one, and what this run leaves stays for the next.
      */
     public AgentResult run(String task, Session session, AgentListener listener) {
-        return new Run(task, listener).execute(Objects.requireNonNull(session, "session"));
+        return new Run(task, listener, false).execute(Objects.requireNonNull(session, "session"));
     }
 
     /**
@@ -131,7 +141,7 @@ public final class CodeActAgent {
                 String task = PromptTemplates.render(prompts.multiStep(), Map.of(
                         "task", steps.get(i), "index", (i + 1) + " of " + steps.size(),
                         "variables", earlier.isEmpty() ? "none yet" : String.join(", ", earlier)));
-                AgentResult result = new Run(task, listener).execute(session);
+                AgentResult result = new Run(task, listener, false).execute(session);
                 results.add(result);
                 keepStepResult(session, i, result);
             }
@@ -200,10 +210,21 @@ public final class CodeActAgent {
         private final long started = System.nanoTime();
         private final List<ChatMessage> messages = new ArrayList<>();
         private final List<Step> steps = new ArrayList<>();
+        private final TaskPattern pattern;
+        // The memory only serves runs in a fresh session: in a session with state, the same task may well
+        // mean something else.
+        private final boolean freshSession;
+        private CacheKey cacheKey;
+        private boolean cached;
+        private String reusedFrom;
+        private String reuseNote = "";
+        private final List<ChatMessage> replayed = new ArrayList<>();
 
-        Run(String task, AgentListener extraListener) {
+        Run(String task, AgentListener extraListener, boolean freshSession) {
             this.task = Objects.requireNonNull(task, "task");
             this.extraListener = extraListener;
+            this.freshSession = freshSession;
+            this.pattern = TaskPattern.classify(task);
         }
 
         AgentResult execute(Session session) {
@@ -212,7 +233,13 @@ public final class CodeActAgent {
             AgentResult result;
             try (Scope ignored = span.makeCurrent()) {
                 offerTools(session);
-                result = mode == AgentMode.SIMPLE ? simple(session) : loop(session);
+                result = fromMemory(session);
+                if (result == null) {
+                    result = mode == AgentMode.SIMPLE ? simple(session) : loop(session);
+                }
+                if (cacheKey != null) {
+                    memory.remember(cacheKey, result);
+                }
             } catch (RuntimeException | Error e) {
                 AgentTracing.fail(span, e);
                 throw e;
@@ -223,16 +250,86 @@ public final class CodeActAgent {
             return result;
         }
 
+        /**
+         * The memory's part at a run's start: the answer cached for this task and program (no model call, no
+         * code run), else the cached program run again without the model, else a similar past solution for the
+         * model to adapt. Null when the model is to work on the task.
+         */
+        private AgentResult fromMemory(Session session) {
+            if (memory == null || !freshSession) {
+                return null;
+            }
+            cacheKey = CacheKey.of(task, modelName, "python", mode.label(), expectedFormat, answerSchema, tools, policy);
+            Optional<CachedCode> program = memory.cachedCode(cacheKey);
+            if (program.isPresent()) {
+                Optional<CachedAnswer> answer = AgentMemory.answersReusable(policy.network(), !tools.isEmpty())
+                        ? memory.cachedAnswer(cacheKey, program.get().code()) : Optional.empty();
+                cached = true;
+                AgentResult result = answer.isPresent() ? finish(true, StopReason.FINAL_ANSWER, answer.get().answer())
+                        : replay(session, program.get());
+                if (result != null) {
+                    return result;
+                }
+                cached = false;
+                memory.forget(cacheKey);
+            }
+            memory.similarSolution(task).ifPresent(solution -> {
+                reusedFrom = solution.runId();
+                reuseNote = "\n\n" + PromptTemplates.render(prompts.reuse(), Map.of("similar_task", solution.task(),
+                        "code", String.join("\n\n", solution.code())));
+            });
+            return null;
+        }
+
+        /**
+         * Runs a cached program's steps again, without the model. Its answer when its last step reaches one; else
+         * null, and the model carries on from there, shown the steps as if it had written them.
+         */
+        private AgentResult replay(Session session, CachedCode program) {
+            String thought = "(the cached program of run " + program.runId() + ", run again without the model)";
+            ExecutionResult execution = null;
+            for (String code : program.code()) {
+                int step = steps.size();
+                emit(new AgentEvent.StepStarted(runId, step));
+                emit(new AgentEvent.CodeReady(runId, step, code));
+                execution = runCode(session, step, code);
+                String observation = Observations.describe(execution, maxObservationChars);
+                emit(new AgentEvent.Observation(runId, step, observation, !execution.ok(), execution.duration().toMillis()));
+                steps.add(new Step(step, thought, code, "Observation:\n" + observation, execution.error(), execution,
+                        0, execution.duration().toMillis(), 0, 0));
+                emit(new AgentEvent.StepFinished(runId, steps.get(steps.size() - 1)));
+                replayed.add(AiMessage.from("```python\n" + code + "\n```"));
+                replayed.add(UserMessage.from("Observation:\n" + observation));
+            }
+            ResultValue value = execution == null ? null : execution.finalAnswer() != null ? execution.finalAnswer()
+                    : mode == AgentMode.SIMPLE && execution.ok() ? execution.result() : null;
+            if (value == null) {
+                return null;
+            }
+            ProcessedAnswer answer = ResultProcessor.process(answerJson(value), expectedFormat);
+            if (answerSchema != null && !answerSchema.violations(answer.value()).isEmpty()) {
+                return null;
+            }
+            emit(new AgentEvent.FinalAnswer(runId, steps.size() - 1, answer));
+            return finish(true, StopReason.FINAL_ANSWER, answer);
+        }
+
+        /** The opening messages: the system prompt, the task (with a past solution to adapt), any replayed steps. */
+        private void open(String systemTemplate) {
+            messages.add(SystemMessage.from(systemPrompt(systemTemplate, pattern)));
+            messages.add(UserMessage.from(task + reuseNote));
+            messages.addAll(replayed);
+        }
+
         private AgentResult loop(Session session) {
-            messages.add(SystemMessage.from(systemPrompt(prompts.system())));
-            messages.add(UserMessage.from(task));
-            for (int index = 0; index < maxSteps; index++) {
+            open(prompts.system());
+            for (int index = steps.size(); index < maxSteps; index++) {
                 AgentResult finished = inStepSpan(index, step -> step(session, step));
                 if (finished != null) {
                     return finished;
                 }
             }
-            return inStepSpan(maxSteps, this::lastWord);
+            return inStepSpan(Math.max(maxSteps, steps.size()), this::lastWord);
         }
 
         /** One step of the loop: the run's result when it ends here, else null. */
@@ -312,25 +409,24 @@ public final class CodeActAgent {
 
         /** The seed's generateCode then execute: one reply, one run; its final answer, result or output is the answer. */
         private AgentResult simple(Session session) {
-            messages.add(SystemMessage.from(systemPrompt(prompts.simple())));
-            messages.add(UserMessage.from(task));
-            return inStepSpan(0, step -> simpleStep(session));
+            open(prompts.simple());
+            return inStepSpan(steps.size(), step -> simpleStep(session, step));
         }
 
-        private AgentResult simpleStep(Session session) {
-            emit(new AgentEvent.StepStarted(runId, 0));
-            ModelCaller.Reply reply = ask(0);
+        private AgentResult simpleStep(Session session, int step) {
+            emit(new AgentEvent.StepStarted(runId, step));
+            ModelCaller.Reply reply = ask(step);
             CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
             if (!extracted.hasCode()) {
-                emit(new AgentEvent.Error(runId, 0, "the reply had no code"));
-                record(0, extracted, null, "The reply had no code to run.", reply);
+                emit(new AgentEvent.Error(runId, step, "the reply had no code"));
+                record(step, extracted, null, "The reply had no code to run.", reply);
                 return finish(false, StopReason.EXECUTION_FAILED, null);
             }
-            emit(new AgentEvent.CodeReady(runId, 0, extracted.code()));
-            ExecutionResult execution = runCode(session, 0, extracted.code());
+            emit(new AgentEvent.CodeReady(runId, step, extracted.code()));
+            ExecutionResult execution = runCode(session, step, extracted.code());
             String observation = Observations.describe(execution, maxObservationChars);
-            emit(new AgentEvent.Observation(runId, 0, observation, !execution.ok(), execution.duration().toMillis()));
-            record(0, extracted, execution, "Observation:\n" + observation, reply);
+            emit(new AgentEvent.Observation(runId, step, observation, !execution.ok(), execution.duration().toMillis()));
+            record(step, extracted, execution, "Observation:\n" + observation, reply);
             ProcessedAnswer answer;
             if (execution.finalAnswer() != null) {
                 answer = ResultProcessor.process(answerJson(execution.finalAnswer()), expectedFormat);
@@ -341,7 +437,7 @@ public final class CodeActAgent {
             }
             boolean success = execution.finalAnswer() != null || execution.ok();
             if (success) {
-                emit(new AgentEvent.FinalAnswer(runId, 0, answer));
+                emit(new AgentEvent.FinalAnswer(runId, step, answer));
             }
             return finish(success, success ? StopReason.FINAL_ANSWER : StopReason.EXECUTION_FAILED, answer);
         }
@@ -366,7 +462,8 @@ public final class CodeActAgent {
             int in = steps.stream().mapToInt(Step::inputTokens).sum();
             int out = steps.stream().mapToInt(Step::outputTokens).sum();
             long millis = (System.nanoTime() - started) / 1_000_000;
-            return new AgentResult(runId, task, modelName, success, reason, answer, steps, millis, in, out, 1);
+            return new AgentResult(runId, task, modelName, success, reason, answer, steps, millis, in, out, 1, cached,
+                    reusedFrom);
         }
 
         private void emit(AgentEvent event) {
@@ -417,7 +514,7 @@ public final class CodeActAgent {
         return value.json() != null ? value.json() : TextNode.valueOf(value.repr());
     }
 
-    private String systemPrompt(String template) {
+    private String systemPrompt(String template, TaskPattern pattern) {
         String imports = policy.allowsAllImports() ? "any module"
                 : String.join(", ", new TreeSet<>(policy.allowedImports()));
         String format = "";
@@ -435,7 +532,8 @@ public final class CodeActAgent {
                 "authorized_imports", imports,
                 "answer_format", format,
                 "network", policy.network() ? "The network can be reached." : "There is no network access.",
-                "tools", toolsSection()));
+                "tools", toolsSection(),
+                "pattern", prompts.pattern(pattern)));
     }
 
     public static final class Builder {
@@ -458,8 +556,18 @@ public final class CodeActAgent {
         private Tools tools = Tools.none();
         private Duration toolTimeout = Duration.ofSeconds(60);
         private OpenTelemetry openTelemetry;
+        private AgentMemory memory;
 
         private Builder() {
+        }
+
+        /**
+         * Caches and past solutions in a run store's file (see {@link AgentMemory}); none by default. Only runs
+         * in a fresh session use it ({@link #run(String)}), not those in a session with state.
+         */
+        public Builder memory(AgentMemory memory) {
+            this.memory = memory;
+            return this;
         }
 
         /**

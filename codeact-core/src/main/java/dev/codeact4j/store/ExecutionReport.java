@@ -19,6 +19,7 @@ import java.util.Map;
  * @param executionTimeMs   the time the code ran, summed over every step of every run
  * @param commonErrors      the code's errors grouped by exception type, most frequent first
  * @param inputTokens       summed over the runs
+ * @param cacheHits         how many runs were served from the agent's cache, without a model call
  * @param byModel           the same report for each model's runs, by model name, most runs first (empty in
  *                          those reports)
  */
@@ -34,11 +35,20 @@ public record ExecutionReport(
         List<CommonError> commonErrors,
         long inputTokens,
         long outputTokens,
+        int cacheHits,
         Map<String, ExecutionReport> byModel) {
 
     public ExecutionReport {
         commonErrors = List.copyOf(commonErrors);
         byModel = Collections.unmodifiableMap(new LinkedHashMap<>(byModel));
+    }
+
+    /** A report without cache hits (as before the agent had a cache). */
+    public ExecutionReport(int runs, int succeeded, double successRate, long averageDurationMs, long p50DurationMs,
+                           long p95DurationMs, double averageSteps, long executionTimeMs, List<CommonError> commonErrors,
+                           long inputTokens, long outputTokens, Map<String, ExecutionReport> byModel) {
+        this(runs, succeeded, successRate, averageDurationMs, p50DurationMs, p95DurationMs, averageSteps,
+                executionTimeMs, commonErrors, inputTokens, outputTokens, 0, byModel);
     }
 
     /**

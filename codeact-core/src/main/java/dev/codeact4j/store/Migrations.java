@@ -64,7 +64,40 @@ final class Migrations {
                         tool_calls_json TEXT,
                         PRIMARY KEY (run_id, step_index)
                     )""",
-                    "CREATE INDEX steps_by_error ON steps (error_type) WHERE error_type IS NOT NULL")));
+                    "CREATE INDEX steps_by_error ON steps (error_type) WHERE error_type IS NOT NULL")),
+            new Migration(2, "the agent's memory: caches and past solutions (dev.codeact4j.memory)", List.of(
+                    // A run served from the cache, and the run whose solution a run was shown to adapt.
+                    "ALTER TABLE runs ADD COLUMN cached INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE runs ADD COLUMN reused_from TEXT",
+                    """
+                    CREATE TABLE code_cache (
+                        cache_key  TEXT PRIMARY KEY,
+                        run_id     TEXT NOT NULL,
+                        code_json  TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    )""",
+                    "CREATE INDEX code_cache_by_age ON code_cache (created_at)",
+                    """
+                    CREATE TABLE result_cache (
+                        cache_key   TEXT PRIMARY KEY,
+                        run_id      TEXT NOT NULL,
+                        answer_json TEXT,
+                        answer_text TEXT,
+                        format      TEXT,
+                        parse_error TEXT,
+                        created_at  INTEGER NOT NULL
+                    )""",
+                    "CREATE INDEX result_cache_by_age ON result_cache (created_at)",
+                    // Not tied to runs by a foreign key: an agent may keep a memory without recording its runs.
+                    """
+                    CREATE TABLE solutions (
+                        run_id     TEXT PRIMARY KEY,
+                        task       TEXT NOT NULL,
+                        code_json  TEXT NOT NULL,
+                        embedding  BLOB,
+                        created_at INTEGER NOT NULL
+                    )""",
+                    "CREATE INDEX solutions_by_age ON solutions (created_at)")));
 
     private Migrations() {
     }

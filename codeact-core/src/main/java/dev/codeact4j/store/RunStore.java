@@ -74,10 +74,12 @@ public final class RunStore implements AutoCloseable {
     // Runs started through this store and not finished: if the process goes on but the run does not (the model
     // failed), closing the store marks them incomplete at once rather than when the process has ended.
     private final Set<String> unfinished = new LinkedHashSet<>();
+    private final MemoryTables memoryTables;
 
     private RunStore(Path file, Connection connection) {
         this.file = file;
         this.connection = connection;
+        this.memoryTables = new MemoryTables(this);
     }
 
     /**
@@ -144,6 +146,11 @@ public final class RunStore implements AutoCloseable {
         return new RunRecorder(this, Objects.requireNonNull(onFailure, "onFailure"));
     }
 
+    /** The tables of the agent's memory in this file: caches and past solutions (see dev.codeact4j.memory). */
+    public MemoryTables memoryTables() {
+        return memoryTables;
+    }
+
     // --- writing ----------------------------------------------------------------------------------------------------
 
     /** Records that a run has started in this process; it is {@link RunStatus#RUNNING} until it finishes. */
@@ -181,15 +188,16 @@ public final class RunStore implements AutoCloseable {
             try (PreparedStatement upsert = connection.prepareStatement("""
                     INSERT INTO runs (id, task, model, status, reason, answer_json, answer_text, format, parse_error,
                                       started_at, finished_at, duration_ms, input_tokens, output_tokens, attempts,
-                                      pid, process_started_at, host)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      pid, process_started_at, host, cached, reused_from)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET
                         model = excluded.model, status = excluded.status, reason = excluded.reason,
                         answer_json = excluded.answer_json, answer_text = excluded.answer_text,
                         format = excluded.format, parse_error = excluded.parse_error,
                         finished_at = excluded.finished_at, duration_ms = excluded.duration_ms,
                         input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-                        attempts = excluded.attempts""")) {
+                        attempts = excluded.attempts, cached = excluded.cached,
+                        reused_from = excluded.reused_from""")) {
                 upsert.setString(1, result.runId());
                 upsert.setString(2, result.task());
                 upsert.setString(3, result.model());
@@ -208,6 +216,8 @@ public final class RunStore implements AutoCloseable {
                 upsert.setLong(16, ThisProcess.CURRENT.pid());
                 setLong(upsert, 17, ThisProcess.CURRENT.startedAt());
                 upsert.setString(18, ThisProcess.CURRENT.host());
+                upsert.setInt(19, result.cached() ? 1 : 0);
+                upsert.setString(20, result.reusedFrom());
                 upsert.executeUpdate();
             }
             for (Step step : result.steps()) {
@@ -419,6 +429,7 @@ public final class RunStore implements AutoCloseable {
         try {
             try (PreparedStatement select = connection.prepareStatement("""
                     SELECT r.model, r.status, r.duration_ms, COUNT(s.step_index), COALESCE(SUM(s.execution_ms), 0),
+                           r.cached,
                            CASE WHEN r.finished_at IS NULL THEN COALESCE(SUM(s.input_tokens), 0) ELSE r.input_tokens END,
                            CASE WHEN r.finished_at IS NULL THEN COALESCE(SUM(s.output_tokens), 0) ELSE r.output_tokens END
                     FROM runs r LEFT JOIN steps s ON s.run_id = r.id
@@ -429,7 +440,8 @@ public final class RunStore implements AutoCloseable {
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {
                         runs.add(new RunFigures(modelName(row.getString(1)), RunStatus.parse(row.getString(2)),
-                                nullableLong(row, 3), row.getInt(4), row.getLong(5), row.getLong(6), row.getLong(7)));
+                                nullableLong(row, 3), row.getInt(4), row.getLong(5), row.getInt(6) != 0,
+                                row.getLong(7), row.getLong(8)));
                     }
                 }
             }
@@ -461,7 +473,7 @@ public final class RunStore implements AutoCloseable {
     }
 
     private record RunFigures(String model, RunStatus status, Long durationMs, int steps, long executionMs,
-                              long inputTokens, long outputTokens) {
+                              boolean cached, long inputTokens, long outputTokens) {
     }
 
     private record ErrorSeen(String model, String type, String message) {
@@ -496,6 +508,7 @@ public final class RunStore implements AutoCloseable {
                 common,
                 runs.stream().mapToLong(RunFigures::inputTokens).sum(),
                 runs.stream().mapToLong(RunFigures::outputTokens).sum(),
+                (int) runs.stream().filter(RunFigures::cached).count(),
                 byModel);
     }
 
@@ -530,8 +543,12 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
+    Connection connection() {
+        return connection;
+    }
+
     /** Runs {@code work} as one transaction. */
-    private void write(Transaction.Work work) {
+    void write(Transaction.Work work) {
         try {
             Transaction.run(connection, work);
         } catch (SQLException e) {
@@ -539,7 +556,7 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private StoreException failure(String what, SQLException e) {
+    StoreException failure(String what, SQLException e) {
         return new StoreException("the run store at " + file + " could not be " + what + ": " + describe(e), e);
     }
 
@@ -564,7 +581,7 @@ public final class RunStore implements AutoCloseable {
         return e instanceof FileSystemException ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getMessage();
     }
 
-    private static String json(JsonNode value) {
+    static String json(JsonNode value) {
         try {
             return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
@@ -572,7 +589,7 @@ public final class RunStore implements AutoCloseable {
         }
     }
 
-    private static JsonNode parse(String json) {
+    static JsonNode parse(String json) {
         try {
             return JSON.readTree(json);
         } catch (JsonProcessingException e) {

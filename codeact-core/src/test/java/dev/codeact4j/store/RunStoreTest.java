@@ -23,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The store through its real file: schema and migrations, recording, reading, reports, crashes and failures. */
 class RunStoreTest {
+    private static final String LATEST = String.valueOf(Migrations.latest(Migrations.ALL));
 
     @TempDir
     Path temp;
@@ -75,7 +76,7 @@ class RunStoreTest {
                 assertThat(store.history(10)).extracting(RunSummary::task).containsExactly("first");
             }
         }
-        assertThat(pragma(file(), "user_version")).isEqualTo("1");
+        assertThat(pragma(file(), "user_version")).isEqualTo(LATEST);
         assertThat(pragma(file(), "integrity_check")).isEqualTo("ok");
     }
 
@@ -87,23 +88,46 @@ class RunStoreTest {
         try (RunStore store = RunStore.open(file())) {
             assertThat(store.history(5)).isEmpty();
         }
-        assertThat(pragma(file(), "user_version")).isEqualTo("1");
+        assertThat(pragma(file(), "user_version")).isEqualTo(LATEST);
     }
 
     @Test
     void anOlderStoreIsUpgradedByTheMigrationsItHasNotHadAndKeepsItsRuns() throws Exception {
-        Migration v2 = new Migration(2, "a label on runs", List.of(
+        int next = Migrations.latest(Migrations.ALL) + 1;
+        Migration label = new Migration(next, "a label on runs", List.of(
                 "ALTER TABLE runs ADD COLUMN label TEXT", "CREATE INDEX runs_by_label ON runs (label)"));
-        try (RunStore store = RunStore.open(file(), RunStore.BUSY_TIMEOUT, List.of(Migrations.ALL.get(0)))) {
+        try (RunStore store = RunStore.open(file())) {
             SyntheticRuns.emit(store.recorder(), "test:model", "kept", true, 100, (String) null);
         }
-        assertThat(pragma(file(), "user_version")).isEqualTo("1");
+        assertThat(pragma(file(), "user_version")).isEqualTo(LATEST);
 
-        try (RunStore store = RunStore.open(file(), RunStore.BUSY_TIMEOUT, List.of(Migrations.ALL.get(0), v2))) {
+        List<Migration> withLabel = new java.util.ArrayList<>(Migrations.ALL);
+        withLabel.add(label);
+        try (RunStore store = RunStore.open(file(), RunStore.BUSY_TIMEOUT, withLabel)) {
             assertThat(store.history(5)).extracting(RunSummary::task).containsExactly("kept");
         }
-        assertThat(pragma(file(), "user_version")).isEqualTo("2");
+        assertThat(pragma(file(), "user_version")).isEqualTo(String.valueOf(next));
         assertThat(columns(file(), "runs")).contains("label");
+    }
+
+    @Test
+    void aVersionOneStoreGetsTheMemoryTablesAndKeepsItsRuns() throws Exception {
+        RunStore.open(file(), RunStore.BUSY_TIMEOUT, List.of(Migrations.ALL.get(0))).close();
+        try (Connection connection = sqlite(file()); Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO runs (id, task, status, started_at, finished_at, duration_ms) "
+                    + "VALUES ('old', 'kept', 'succeeded', 1, 2, 1)");
+        }
+
+        try (RunStore store = RunStore.open(file())) {
+            assertThat(store.history(5)).extracting(RunSummary::task).containsExactly("kept");
+            assertThat(store.report(null, null).cacheHits()).isZero();
+            assertThat(store.memoryTables().solutionCount()).isZero();
+        }
+        assertThat(pragma(file(), "user_version")).isEqualTo("2");
+        assertThat(columns(file(), "runs")).contains("cached", "reused_from");
+        assertThat(columns(file(), "code_cache")).contains("cache_key", "run_id", "code_json", "created_at");
+        assertThat(columns(file(), "result_cache")).contains("cache_key", "answer_json", "created_at");
+        assertThat(columns(file(), "solutions")).contains("run_id", "task", "code_json", "embedding", "created_at");
     }
 
     @Test
@@ -111,15 +135,17 @@ class RunStoreTest {
         try (RunStore store = RunStore.open(file())) {
             SyntheticRuns.emit(store.recorder(), "test:model", "kept", true, 100, (String) null);
         }
-        Migration broken = new Migration(2, "half of it works", List.of(
+        Migration broken = new Migration(Migrations.latest(Migrations.ALL) + 1, "half of it works", List.of(
                 "ALTER TABLE runs ADD COLUMN label TEXT", "CREATE INDEX broken ON no_such_table (x)"));
+        List<Migration> withBroken = new java.util.ArrayList<>(Migrations.ALL);
+        withBroken.add(broken);
 
-        assertThatThrownBy(() -> RunStore.open(file(), RunStore.BUSY_TIMEOUT, List.of(Migrations.ALL.get(0), broken)))
+        assertThatThrownBy(() -> RunStore.open(file(), RunStore.BUSY_TIMEOUT, withBroken))
                 .isInstanceOf(StoreException.class)
                 .hasMessageStartingWith("the run store at " + file() + " could not be opened: ")
                 .hasMessageContaining("no_such_table");
 
-        assertThat(pragma(file(), "user_version")).isEqualTo("1");
+        assertThat(pragma(file(), "user_version")).isEqualTo(LATEST);
         assertThat(columns(file(), "runs")).doesNotContain("label");
         try (RunStore store = RunStore.open(file())) {
             assertThat(store.history(5)).hasSize(1);
@@ -136,7 +162,7 @@ class RunStoreTest {
         assertThatThrownBy(() -> RunStore.open(file()))
                 .isInstanceOf(StoreException.class)
                 .hasMessage("the run store at " + file() + " was written by a newer codeact (schema version 7; this "
-                        + "one knows up to 1): upgrade codeact, or point CODEACT_HOME at another directory");
+                        + "one knows up to " + LATEST + "): upgrade codeact, or point CODEACT_HOME at another directory");
         assertThat(pragma(file(), "user_version")).isEqualTo("7");
     }
 
