@@ -37,13 +37,13 @@ import java.util.concurrent.Callable;
         description = {
                 "Runs model-written (or your own) Python code in sandboxed, stateful sessions.",
                 "New here? 'codeact demo' shows an agent at work without a model or an API key."},
-        subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, McpCommand.class, HistoryCommand.class,
-                ShowCommand.class, ReportCommand.class, HelpCommand.class},
+        subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, McpCommand.class, ToolsCommand.class,
+                HistoryCommand.class, ShowCommand.class, ReportCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:success",
-                "1:the code failed (exec), the agent reached no answer (run, demo), or the run store could not be "
-                        + "read (history, show, report)",
+                "1:the code failed (exec), the agent reached no answer (run, demo), the run store could not be "
+                        + "read (history, show, report), or the tool server could not listen (tools serve)",
                 "2:usage error: unknown option, nothing to run, missing file, bad config file",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:the model could not be called (no API key, refused key, unknown model, provider down), "
