@@ -1,0 +1,279 @@
+package dev.codeact4j.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns one run's results into the Markdown of BENCHMARKS.md: p50 and p99 of every benchmark (from JMH's JSON
+ * results), the ratios to the baselines, whether the issue's targets are met, and the idle memory.
+ *
+ * <p>Usage: {@code Summary <dir>} where the directory holds {@code jmh.json} and, when they were measured,
+ * {@code jupyter-driver-<method>.json} and {@code memory.json}.
+ */
+public final class Summary {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PACKAGE = "dev.codeact4j.bench.";
+
+    /** One row of the table: a JMH benchmark with one parameter value (or none). */
+    record Row(String key, String label, String benchmark, String param, String value) {
+    }
+
+    static final List<Row> ROWS = List.of(
+            new Row("a", "(a) trivial snippet, warm session (bare), back to back", "WarmSessionBenchmark.roundTrip", "preload", "none"),
+            new Row("a-pooled", "(a) trivial snippet, warm session (numpy, pandas, matplotlib preloaded), back to back", "WarmSessionBenchmark.roundTrip", "preload", "data-science"),
+            new Row("a-idle", "(a) trivial snippet, warm session (preloaded), idle " + Pause.MILLIS + " ms before each execution", "IdleSessionBenchmark.roundTripAfterIdle", null, null),
+            new Row("b", "(b) `acquire()` from a full, idle pool", "PoolAcquireBenchmark.acquire", null, null),
+            new Row("b-first", "(b) `acquire()` + first execution of the snippet", "PoolAcquireBenchmark.acquireAndFirstExecute", null, null),
+            new Row("first", "first execution in a just-started preloaded session, no refill running", "FirstExecutionBenchmark.firstExecute", null, null),
+            new Row("c", "(c) cold session start, numpy + pandas + matplotlib imported", "ColdStartBenchmark.open", "preload", "data-science"),
+            new Row("c-bare", "(c) cold session start, nothing preloaded", "ColdStartBenchmark.open", "preload", "none"),
+            new Row("process", "baseline: `python3 -c` per execution, no sandbox", "ProcessPerExecutionBenchmark.execute", "isolation", "none"),
+            new Row("process-bwrap", "baseline: `python3 -c` per execution, in bubblewrap", "ProcessPerExecutionBenchmark.execute", "isolation", "bubblewrap"),
+            new Row("process-idle", "baseline: `python3 -c` per execution, no sandbox, idle " + Pause.MILLIS + " ms before each", "ProcessPerExecutionBenchmark.executeAfterIdle", "isolation", "none"),
+            new Row("process-bwrap-idle", "baseline: `python3 -c` per execution, in bubblewrap, idle " + Pause.MILLIS + " ms before each", "ProcessPerExecutionBenchmark.executeAfterIdle", "isolation", "bubblewrap"),
+            new Row("jupyter", "baseline: Jupyter kernel, back to back, from Java (one pipe hop included)", "JupyterKernelBenchmark.roundTrip", null, null),
+            new Row("jupyter-idle", "baseline: Jupyter kernel, idle " + Pause.MILLIS + " ms before each execution, from Java", "JupyterKernelBenchmark.roundTripAfterIdle", null, null));
+
+    /** Which session rows are compared with which baselines. */
+    static final Map<String, List<String>> COMPARISONS = Map.of(
+            "a", List.of("process", "process-bwrap", "jupyter", "jupyter-driver"),
+            "a-pooled", List.of("process", "process-bwrap", "jupyter", "jupyter-driver"),
+            "a-idle", List.of("process-idle", "process-bwrap-idle", "jupyter-idle", "jupyter-idle-driver"));
+
+    /** The process-per-execution baseline each session row is held to the 20x target against: like with like. */
+    static final Map<String, String> PROCESS_BASELINE = Map.of("a", "process", "a-pooled", "process", "a-idle", "process-idle");
+
+    /** p50, p99 and the slowest sample in microseconds, and how many samples they come from. */
+    record Stats(double p50, double p99, double max, long samples) {
+    }
+
+    private Summary() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args.length > 0 ? args[0] : "codeact-bench/target/bench");
+        JsonNode jmh = JSON.readTree(dir.resolve("jmh.json").toFile());
+        Map<String, Stats> stats = new LinkedHashMap<>();
+        for (Row row : ROWS) {
+            find(jmh, row).ifPresent(result -> stats.put(row.key(), stats(result)));
+        }
+        // The Jupyter driver's own timings: the same executions without the pipe hop to Java.
+        read(dir.resolve("jupyter-driver-roundTrip.json")).ifPresent(d -> stats.put("jupyter-driver", driverStats(d)));
+        read(dir.resolve("jupyter-driver-roundTripAfterIdle.json")).ifPresent(d -> stats.put("jupyter-idle-driver", driverStats(d)));
+        Optional<JsonNode> memory = read(dir.resolve("memory.json"));
+        StringBuilder out = new StringBuilder();
+        table(out, stats);
+        ratios(out, stats);
+        targets(out, stats, memory);
+        memory.ifPresent(m -> memory(out, m));
+        others(out, jmh);
+        System.out.print(out);
+    }
+
+    /** Benchmarks of the same run that the tables above do not name (other modules' benchmarks). */
+    private static void others(StringBuilder out, JsonNode jmh) {
+        StringBuilder rows = new StringBuilder();
+        for (JsonNode result : jmh) {
+            boolean named = ROWS.stream().anyMatch(row -> find(jmh, row).filter(found -> found == result).isPresent());
+            if (named) {
+                continue;
+            }
+            Stats s = stats(result);
+            String params = result.path("params").isObject() ? " " + result.path("params").toString() : "";
+            tableRow(rows, "`" + result.path("benchmark").asText().replace(PACKAGE, "") + "`" + params, s);
+        }
+        if (!rows.isEmpty()) {
+            out.append("| Other benchmarks of this run | p50 | p99 | max | samples |\n| --- | ---: | ---: | ---: | ---: |\n")
+                    .append(rows).append('\n');
+        }
+    }
+
+    private static void table(StringBuilder out, Map<String, Stats> stats) {
+        out.append("| What | p50 | p99 | max | samples |\n| --- | ---: | ---: | ---: | ---: |\n");
+        for (Row row : ROWS) {
+            tableRow(out, row.label(), stats.get(row.key()));
+            if (row.key().startsWith("jupyter")) {
+                tableRow(out, "… the same, timed inside the driver (no pipe hop)", stats.get(row.key() + "-driver"));
+            }
+        }
+        out.append('\n');
+    }
+
+    private static void tableRow(StringBuilder out, String label, Stats s) {
+        if (s != null) {
+            out.append("| ").append(label).append(" | ").append(time(s.p50())).append(" | ").append(time(s.p99()))
+                    .append(" | ").append(time(s.max())).append(" | ").append(s.samples()).append(" |\n");
+        }
+    }
+
+    private static void ratios(StringBuilder out, Map<String, Stats> stats) {
+        out.append("| Baseline / codeact4j | p50 | p99 |\n| --- | ---: | ---: |\n");
+        for (String session : List.of("a", "a-pooled", "a-idle")) {
+            Stats ours = stats.get(session);
+            if (ours == null) {
+                continue;
+            }
+            for (String baseline : COMPARISONS.get(session)) {
+                Stats base = stats.get(baseline);
+                if (base != null) {
+                    out.append("| ").append(label(baseline)).append(" / (a) ").append(which(session)).append(" | ")
+                            .append(ratio(base.p50() / ours.p50())).append(" | ")
+                            .append(ratio(base.p99() / ours.p99())).append(" |\n");
+                }
+            }
+        }
+        out.append('\n');
+    }
+
+    private static void targets(StringBuilder out, Map<String, Stats> stats, Optional<JsonNode> memory) {
+        out.append("| Target | Measured | Met |\n| --- | --- | --- |\n");
+        for (String a : List.of("a", "a-pooled", "a-idle")) {
+            Stats s = stats.get(a);
+            Stats process = stats.get(PROCESS_BASELINE.get(a));
+            if (s == null) {
+                continue;
+            }
+            out.append("| (a) under 1 ms (").append(which(a)).append(") | p50 ").append(time(s.p50())).append(", p99 ")
+                    .append(time(s.p99())).append(" | ").append(met(s.p50() < 1000)).append(" at p50, ")
+                    .append(met(s.p99() < 1000)).append(" at p99 |\n");
+            if (process != null) {
+                out.append("| (a) at least 20x faster than `python3 -c` per execution (").append(which(a))
+                        .append(a.equals("a-idle") ? "; `python3 -c` also after idle" : "").append(") | p50 ")
+                        .append(ratio(process.p50() / s.p50())).append(", p99 ").append(ratio(process.p99() / s.p99()))
+                        .append(" | ").append(met(process.p50() / s.p50() >= 20)).append(" at p50, ")
+                        .append(met(process.p99() / s.p99() >= 20)).append(" at p99 |\n");
+            }
+        }
+        Stats b = stats.get("b");
+        if (b != null) {
+            out.append("| (b) under 5 ms | p50 ").append(time(b.p50())).append(", p99 ").append(time(b.p99()))
+                    .append(" | ").append(met(b.p50() < 5000)).append(" at p50, ").append(met(b.p99() < 5000)).append(" at p99 |\n");
+        }
+        memory.ifPresent(m -> out.append("| record the PSS of an idle pooled session | ")
+                .append(megabytes(m.path("pooledSessionPssKbMean").asLong())).append(" | recorded |\n"));
+        out.append('\n');
+    }
+
+    private static String which(String session) {
+        return switch (session) {
+            case "a" -> "bare, back to back";
+            case "a-pooled" -> "preloaded, back to back";
+            default -> "preloaded, after " + Pause.MILLIS + " ms idle";
+        };
+    }
+
+    private static void memory(StringBuilder out, JsonNode memory) {
+        out.append("| Idle memory (sum over the processes) | PSS | USS (private) | RSS |\n| --- | ---: | ---: | ---: |\n");
+        int i = 1;
+        for (JsonNode session : memory.path("pooledSessions")) {
+            memoryRow(out, "pooled session " + i++ + " of " + IdleSessionMemory.POOL_SIZE
+                    + " (numpy, pandas, matplotlib): " + commands(session), session);
+        }
+        memoryRow(out, "bare session: " + commands(memory.path("bareSession")), memory.path("bareSession"));
+        memoryRow(out, "Jupyter kernel with numpy, pandas, matplotlib imported", memory.path("jupyterKernelDataScience"));
+        memoryRow(out, "Jupyter kernel, bare", memory.path("jupyterKernelBare"));
+        out.append('\n');
+    }
+
+    private static void memoryRow(StringBuilder out, String label, JsonNode tree) {
+        if (tree.isMissingNode()) {
+            return;
+        }
+        out.append("| ").append(label).append(" | ").append(megabytes(tree.path("pssKb").asLong())).append(" | ")
+                .append(megabytes(tree.path("ussKb").asLong())).append(" | ")
+                .append(megabytes(tree.path("rssKb").asLong())).append(" |\n");
+    }
+
+    private static String commands(JsonNode tree) {
+        List<String> parts = new ArrayList<>();
+        for (JsonNode process : tree.path("processes")) {
+            parts.add(process.path("command").asText() + " " + megabytes(process.path("pssKb").asLong()));
+        }
+        return String.join(" + ", parts);
+    }
+
+    private static Optional<JsonNode> find(JsonNode jmh, Row row) {
+        for (JsonNode result : jmh) {
+            if (!result.path("benchmark").asText().equals(PACKAGE + row.benchmark())) {
+                continue;
+            }
+            if (row.param() == null || row.value().equals(result.path("params").path(row.param()).asText())) {
+                return Optional.of(result);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Stats stats(JsonNode result) {
+        JsonNode metric = result.path("primaryMetric");
+        double toMicros = switch (metric.path("scoreUnit").asText()) {
+            case "ns/op" -> 1e-3;
+            case "us/op" -> 1;
+            case "ms/op" -> 1e3;
+            case "s/op" -> 1e6;
+            default -> throw new IllegalArgumentException("unexpected unit " + metric.path("scoreUnit").asText());
+        };
+        long samples = 0;
+        for (JsonNode fork : metric.path("rawDataHistogram")) {
+            for (JsonNode iteration : fork) {
+                for (JsonNode bucket : iteration) {
+                    samples += bucket.get(1).asLong();
+                }
+            }
+        }
+        JsonNode percentiles = metric.path("scorePercentiles");
+        return new Stats(percentiles.path("50.0").asDouble() * toMicros, percentiles.path("99.0").asDouble() * toMicros,
+                percentiles.path("100.0").asDouble() * toMicros, samples);
+    }
+
+    private static Optional<JsonNode> read(Path file) throws IOException {
+        return Files.exists(file) ? Optional.of(JSON.readTree(file.toFile())) : Optional.empty();
+    }
+
+    private static String label(String key) {
+        return switch (key) {
+            case "process", "process-idle" -> "`python3 -c`";
+            case "process-bwrap", "process-bwrap-idle" -> "`python3 -c` in bubblewrap";
+            case "jupyter", "jupyter-idle" -> "Jupyter from Java";
+            case "jupyter-driver", "jupyter-idle-driver" -> "Jupyter inside the driver";
+            default -> key;
+        };
+    }
+
+    private static Stats driverStats(JsonNode driver) {
+        return new Stats(driver.path("p50_us").asDouble(), driver.path("p99_us").asDouble(), driver.path("max_us").asDouble(),
+                driver.path("samples").asLong());
+    }
+
+    static String time(double micros) {
+        if (micros < 1000) {
+            return String.format(Locale.ROOT, "%.1f µs", micros);
+        }
+        if (micros < 100_000) {
+            return String.format(Locale.ROOT, "%.2f ms", micros / 1000);
+        }
+        return String.format(Locale.ROOT, "%.1f ms", micros / 1000);
+    }
+
+    static String ratio(double ratio) {
+        return String.format(Locale.ROOT, ratio < 10 ? "%.1fx" : "%.0fx", ratio);
+    }
+
+    static String megabytes(long kilobytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", kilobytes / 1024.0);
+    }
+
+    private static String met(boolean met) {
+        return met ? "yes" : "**no**";
+    }
+}
