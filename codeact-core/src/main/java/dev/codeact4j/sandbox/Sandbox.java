@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -34,11 +34,21 @@ public final class Sandbox {
               in a container:  allow unshare/clone in its seccomp profile (for Docker: --security-opt seccomp=unconfined)
             Or, only on a machine you do not mind the code damaging, run without isolation: --unsafe-no-sandbox""";
 
-    private static final ScheduledExecutorService SCHEDULER = Executors.newScheduledThreadPool(1, runnable -> {
-        Thread thread = new Thread(runnable, "codeact-sandbox-watchdog");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ScheduledExecutorService SCHEDULER = watchdogScheduler();
+
+    /**
+     * Every execution schedules two deadlines and cancels them when it ends: cancelled tasks must leave the queue
+     * at once, or a busy session piles up tens of thousands of them (30 s each) and the heap grows.
+     */
+    private static ScheduledExecutorService watchdogScheduler() {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "codeact-sandbox-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        return scheduler;
+    }
     private static final Map<List<String>, String> PROBES = new ConcurrentHashMap<>();
 
     private final Isolation isolation;
