@@ -36,12 +36,20 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
             "allowImports", "network", "mcp", "mcpUrls");
 
     /** No config file: nothing set. */
+    /** The step limit when neither an option nor the config file sets one. */
+    static final int DEFAULT_MAX_STEPS = 10;
+
     static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, List.of(), null, List.of(), List.of());
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** A config file that cannot be used; the message names the file and what is wrong with it. */
+    /** The step limit: the option's when given, else the config file's, else the default. */
+    int maxStepsOr(Integer option) {
+        return option != null ? option : maxSteps != null ? maxSteps : DEFAULT_MAX_STEPS;
+    }
+
     static final class InvalidException extends RuntimeException {
         InvalidException(String message) {
             super(message);

@@ -83,8 +83,6 @@ import java.util.concurrent.CountDownLatch;
                 "    \"args\": [\"mcp\", \"--model\", \"openrouter:google/gemini-2.5-flash\"],",
                 "    \"env\": {\"OPENROUTER_API_KEY\": \"...\"}}}}"})
 public final class McpCommand implements Callable<Integer> {
-    private static final int DEFAULT_MAX_STEPS = 10;
-
     @Spec
     CommandSpec spec;
 
@@ -136,7 +134,7 @@ public final class McpCommand implements Callable<Integer> {
                 throw usageError("Invalid value for option '--model': " + e.getMessage() + ".");
             }
         }
-        int steps = maxSteps != null ? maxSteps : config.maxSteps() != null ? config.maxSteps() : DEFAULT_MAX_STEPS;
+        int steps = config.maxStepsOr(maxSteps);
         if (steps < 1) {
             throw usageError("--max-steps must be at least 1, got " + steps + ".");
         }

@@ -146,8 +146,6 @@ import java.util.concurrent.Callable;
                 "      'The first 10 primes and their squares' | jq -r .answerText",
                 "  cat task.txt | codeact run --model anthropic:claude-sonnet-4-5 --max-steps 5 -"})
 public final class RunCommand implements Callable<Integer> {
-    private static final int DEFAULT_MAX_STEPS = 10;
-
     @Spec
     CommandSpec spec;
 
@@ -168,7 +166,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--max-steps", paramLabel = "N",
             description = "The most code-and-observation steps before the agent must answer (default: "
-                    + DEFAULT_MAX_STEPS + ").")
+                    + CliConfig.DEFAULT_MAX_STEPS + ").")
     Integer maxSteps;
 
     @Option(names = "--mode", paramLabel = "simple|multi-step", converter = ModeConverter.class,
@@ -220,7 +218,7 @@ public final class RunCommand implements Callable<Integer> {
         Path home = CliConfig.home(codeact.environment());
         CliConfig config = CliConfig.load(home);
         ModelSpec modelSpec = modelSpec(config);
-        int steps = maxSteps != null ? maxSteps : config.maxSteps() != null ? config.maxSteps() : DEFAULT_MAX_STEPS;
+        int steps = config.maxStepsOr(maxSteps);
         if (steps < 1) {
             throw usageError("--max-steps must be at least 1, got " + steps + ".");
         }
