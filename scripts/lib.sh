@@ -34,6 +34,8 @@ find_jdk() {
 # Debian packages the sandbox and the build need, as "package:check" pairs.
 REQUIRED_PACKAGES=(
   "bubblewrap:command -v bwrap"
+  "libseccomp2:test -e /usr/lib/x86_64-linux-gnu/libseccomp.so.2 || ldconfig -p | grep -q libseccomp.so.2"
+  "e2fsprogs:test -x /usr/sbin/mkfs.ext4"
   "maven:command -v mvn"
   "python3:test -x /usr/bin/python3"
   "python3-numpy:/usr/bin/python3 -c 'import numpy'"
@@ -64,6 +66,18 @@ ensure_packages() {
     say "install them with: sudo apt-get install ${missing[*]}"
     exit 3
   fi
+}
+
+# When codeact runs as root, sessions run code as this unprivileged system user, so that nothing the code does
+# is root's on the host (the library falls back to an unnamed uid when it does not exist).
+SANDBOX_USER="codeact-sandbox"
+
+ensure_sandbox_user() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  id "$SANDBOX_USER" >/dev/null 2>&1 && return 0
+  say "creating the system user $SANDBOX_USER: codeact started as root runs code as this user, never as root..."
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$SANDBOX_USER" >&2 \
+    || say "could not create $SANDBOX_USER; sessions run code as the unnamed uid 2000000000 instead."
 }
 
 # Maven, quiet, without the colour resets it prints even in batch mode on newer JDKs.

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.McpEndpoint;
 
 import java.io.IOException;
@@ -24,22 +25,25 @@ import java.util.function.Function;
  *
  * <pre>{@code
  * {"model": "openrouter:google/gemini-2.5-flash", "maxSteps": 8, "mode": "multi-step",
- *  "timeoutSeconds": 60, "memoryMb": 2048, "allowImports": ["requests"], "network": true,
+ *  "timeoutSeconds": 60, "memoryMb": 2048, "diskMb": 4096, "allowImports": ["requests"],
+ *  "allowHosts": ["api.github.com", "*.pypi.org"],
  *  "mcp": ["npx -y @modelcontextprotocol/server-memory"], "mcpUrls": ["http://localhost:3000/mcp"]}
  * }</pre>
  */
 record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode, Double timeoutSeconds,
-                 Integer memoryMb, List<String> allowImports, Boolean network, List<String> mcp, List<String> mcpUrls) {
+                 Integer memoryMb, Integer diskMb, List<String> allowImports, Boolean network, List<String> allowHosts,
+                 List<String> mcp, List<String> mcpUrls) {
 
     /** The keys the file may hold, in the order the help lists them. */
     static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
-            "allowImports", "network", "mcp", "mcpUrls");
+            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls");
 
     /** No config file: nothing set. */
     /** The step limit when neither an option nor the config file sets one. */
     static final int DEFAULT_MAX_STEPS = 10;
 
-    static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, List.of(), null, List.of(), List.of());
+    static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, null, List.of(), null, List.of(),
+            List.of(), List.of());
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -99,8 +103,10 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 mode(file, root),
                 seconds(file, root),
                 wholeNumber(file, root, "memoryMb", 64),
+                wholeNumber(file, root, "diskMb", 16),
                 modules(file, root),
                 bool(file, root),
+                hosts(file, root),
                 mcpServers(file, root, "mcp", McpEndpoint::commandLine, "command lines such as [\"npx -y @modelcontextprotocol/server-memory\"]"),
                 mcpServers(file, root, "mcpUrls", McpEndpoint::http, "URLs such as [\"http://localhost:3000/mcp\"]"));
     }
@@ -159,52 +165,54 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
         return value.asDouble();
     }
 
-    private static List<String> modules(Path file, JsonNode root) {
-        JsonNode value = root.get("allowImports");
+    /** A list of non-blank strings under {@code key} (empty when absent), stripped; {@code example} shows one. */
+    private static List<String> strings(Path file, JsonNode root, String key, String example) {
+        JsonNode value = root.get(key);
         if (value == null || value.isNull()) {
             return List.of();
         }
-        List<String> modules = new ArrayList<>();
-        if (value.isArray()) {
-            for (JsonNode module : value) {
-                if (!module.isTextual() || module.asText().isBlank()) {
-                    modules = null;
-                    break;
-                }
-                modules.add(module.asText().strip());
+        String expected = "\"" + key + "\" must be a list of " + example + ", not " + kind(value);
+        if (!value.isArray()) {
+            throw invalid(file, expected);
+        }
+        List<String> items = new ArrayList<>();
+        for (JsonNode item : value) {
+            if (!item.isTextual() || item.asText().isBlank()) {
+                throw invalid(file, expected);
             }
+            items.add(item.asText().strip());
         }
-        if (!value.isArray() || modules == null) {
-            throw invalid(file, "\"allowImports\" must be a list of module names such as [\"requests\", \"bs4\"], not "
-                    + kind(value));
+        return List.copyOf(items);
+    }
+
+    private static List<String> modules(Path file, JsonNode root) {
+        return strings(file, root, "allowImports", "module names such as [\"requests\", \"bs4\"]");
+    }
+
+    /** Hosts the code may reach, checked as {@code --allow-host} checks them. */
+    private static List<String> hosts(Path file, JsonNode root) {
+        List<String> hosts = strings(file, root, "allowHosts",
+                "hosts such as [\"api.github.com\", \"*.pypi.org\", \"localhost:8000\"]");
+        try {
+            SandboxPolicy.builder().allowHosts(hosts).build();
+        } catch (IllegalArgumentException e) {
+            throw invalid(file, "\"allowHosts\": " + e.getMessage());
         }
-        return List.copyOf(modules);
+        return hosts;
     }
 
     /** A list of MCP servers, each checked by {@code parse} (which throws with what is wrong). */
     private static List<String> mcpServers(Path file, JsonNode root, String key, Function<String, McpEndpoint> parse,
                                            String example) {
-        JsonNode value = root.get(key);
-        if (value == null || value.isNull()) {
-            return List.of();
-        }
-        String expected = "\"" + key + "\" must be a list of " + example + ", not ";
-        if (!value.isArray()) {
-            throw invalid(file, expected + kind(value));
-        }
-        List<String> servers = new ArrayList<>();
-        for (JsonNode server : value) {
-            if (!server.isTextual() || server.asText().isBlank()) {
-                throw invalid(file, expected + kind(value));
-            }
+        List<String> servers = strings(file, root, key, example);
+        for (String server : servers) {
             try {
-                parse.apply(server.asText());
+                parse.apply(server);
             } catch (IllegalArgumentException e) {
                 throw invalid(file, "\"" + key + "\": " + e.getMessage());
             }
-            servers.add(server.asText().strip());
         }
-        return List.copyOf(servers);
+        return servers;
     }
 
     private static Boolean bool(Path file, JsonNode root) {

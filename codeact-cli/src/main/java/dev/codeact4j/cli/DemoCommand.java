@@ -139,7 +139,7 @@ public final class DemoCommand implements Callable<Integer> {
     /** One example in a working directory of its own, holding its data files, deleted afterwards. */
     private AgentResult run(DemoExample demo, Sandbox sandbox, AgentReport report, OpenTelemetry openTelemetry,
                             RunRecording recording) throws IOException {
-        Path workdir = Files.createTempDirectory("codeact-demo-" + demo.name() + "-");
+        Path workdir = sandbox.createWorkdir("codeact-demo-" + demo.name() + "-");
         try {
             demo.writeFiles(workdir);
             ReplayedChatModel model = new ReplayedChatModel(demo.name(), demo.replies());

@@ -35,8 +35,9 @@ import java.util.concurrent.Callable;
         version = "codeact " + CodeactCommand.VERSION,
         defaultValueProvider = SandboxOptions.PolicyDefaults.class,
         customSynopsis = {
-                "codeact exec [--json] [--timeout SECONDS] [--memory MB] [--allow-import M,...]",
-                "             [--network] [--workdir DIR] [--output-dir DIR] [--fail-fast]",
+                "codeact exec [--json] [--timeout SECONDS] [--memory MB] [--disk MB]",
+                "             [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
+                "             [--workdir DIR] [--output-dir DIR] [--fail-fast]",
                 "             [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]...",
                 "             (-c CODE | FILE)..."},
         description = {
@@ -75,6 +76,8 @@ import java.util.concurrent.Callable;
                 "  displays    [{mime, path}] for images: PNG figures, saved as files under",
                 "              --output-dir; [{mime, data}] for text, inline: text/plain, and",
                 "              application/json for pandas tables (data is the JSON as text)",
+                "  network     [{host, port, method, allowed, refusal, bytesSent,",
+                "              bytesReceived}]: each request through the --allow-host proxy",
                 "  durationMs  wall-clock time in milliseconds",
                 "  timedOut    the snippet ran into --timeout",
                 "  truncated   its output was cut to the session's limit",

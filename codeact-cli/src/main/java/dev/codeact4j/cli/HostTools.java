@@ -58,7 +58,8 @@ record HostTools(Tools tools, McpServers servers) implements AutoCloseable {
         listener.onOutput("stderr", definitions.stderr());
         ExecutionResult result = session.execute(code, timeout, listener);
         return new ExecutionResult(result.stdout(), definitions.stderr() + result.stderr(), result.result(),
-                result.finalAnswer(), result.error(), result.displays(), result.toolCalls(), result.duration(),
+                result.finalAnswer(), result.error(), result.displays(), result.toolCalls(), result.networkRequests(),
+                result.duration(),
                 result.timedOut(), result.truncated(), result.restarted() || definitions.restarted());
     }
 

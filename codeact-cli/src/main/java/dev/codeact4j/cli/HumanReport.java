@@ -2,6 +2,7 @@ package dev.codeact4j.cli;
 
 import dev.codeact4j.sandbox.ExecutionError;
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.NetworkRequest;
 import dev.codeact4j.sandbox.ResultValue;
 
 import java.io.PrintWriter;
@@ -61,6 +62,12 @@ final class HumanReport implements ExecReport {
         }
         if (result.error() != null) {
             printError(index, snippet, result);
+        }
+        for (NetworkRequest request : result.networkRequests()) {
+            String line = "[network] " + request.method() + " " + request.host() + ":" + request.port() + " ";
+            errLine(request.allowed()
+                    ? colors.faint(line + "(" + request.bytesSent() + " bytes sent, " + request.bytesReceived() + " received)")
+                    : colors.yellow(line + "refused: " + request.refusal()));
         }
         if (result.truncated()) {
             errLine(colors.yellow("[output was cut to the session's limit: print less, or summarise]"));

@@ -49,6 +49,8 @@ final class JsonReport implements ExecReport {
         line.set("result", result(result.result()));
         line.set("error", error(result.error()));
         line.set("displays", displays(displays));
+        // The record's own fields: host, port, method, allowed, refusal, bytesSent, bytesReceived.
+        line.set("network", JSON.valueToTree(result.networkRequests()));
         line.put("durationMs", result.duration().toMillis())
                 .put("timedOut", result.timedOut())
                 .put("truncated", result.truncated())

@@ -45,8 +45,9 @@ import java.util.concurrent.CountDownLatch;
         defaultValueProvider = SandboxOptions.PolicyDefaults.class,
         customSynopsis = {
                 "codeact mcp [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
-                "            [--timeout SECONDS] [--memory MB] [--allow-import M,...] [--network]",
-                "            [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
+                "            [--timeout SECONDS] [--memory MB] [--disk MB] [--allow-import M,...]",
+                "            [--network | --allow-host HOST[:PORT]...] [--output-dir DIR]",
+                "            [--mcp COMMAND]... [--mcp-url URL]...",
                 "            [--tools-class CLASS]... [--no-store]"},
         description = {
                 "Serves codeact to an MCP client (Claude Desktop, an IDE, another agent) over standard input and "

@@ -41,8 +41,9 @@ import java.util.concurrent.Callable;
         customSynopsis = {
                 "codeact run [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
                 "            [--mode simple|multi-step] [--format json|csv|text] [--schema FILE]",
-                "            [--json] [--timeout SECONDS] [--memory MB] [--allow-import M,...]",
-                "            [--network] [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
+                "            [--json] [--timeout SECONDS] [--memory MB] [--disk MB]",
+                "            [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
+                "            [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
                 "            [--tools-class CLASS]... [--no-store] [--no-cache] TASK"},
         description = {
                 "A model solves TASK by writing Python that runs in a sandboxed, stateful session.",
@@ -81,8 +82,10 @@ import java.util.concurrent.Callable;
                 "  mode            \"simple\" or \"multi-step\", like --mode",
                 "  timeoutSeconds  like --timeout",
                 "  memoryMb        like --memory",
+                "  diskMb          like --disk",
                 "  allowImports    a list of module names, allowed besides --allow-import's",
                 "  network         true or false; --network turns it on",
+                "  allowHosts      a list of hosts, like --allow-host (which replaces it)",
                 "  mcp             a list of MCP server command lines, started besides --mcp's",
                 "  mcpUrls         a list of MCP server URLs, reached besides --mcp-url's",
                 "For example: {\"model\": \"openrouter:google/gemini-2.5-flash\", \"maxSteps\": 8}",

@@ -39,8 +39,18 @@ final class SandboxOptions {
                     + "standard library, numpy, pandas, scipy, matplotlib and sklearn. * allows every module.")
     List<String> allowedImports = new ArrayList<>();
 
-    @Option(names = "--network", description = "Let the code reach the network (it cannot by default).")
+    @Option(names = "--disk", paramLabel = "MB",
+            description = "Disk for the session's private working directory and /tmp together (default: ${DEFAULT-VALUE}).")
+    int diskMb;
+
+    @Option(names = "--network", description = "Let the code reach the whole network (it cannot by default).")
     boolean network;
+
+    @Option(names = "--allow-host", paramLabel = "HOST[:PORT]",
+            description = "Let the code reach this host over HTTP and HTTPS, through an egress proxy that records each "
+                    + "request; repeatable. HOST alone means ports 80 and 443; *.example.com any subdomain. Private and "
+                    + "loopback addresses only when named exactly. Not with --network.")
+    List<String> allowHosts = new ArrayList<>();
 
     /** The policy these options ask for, in the given working directory (null: a private temporary one). */
     SandboxPolicy policy(Path workdir) {
@@ -56,7 +66,10 @@ final class SandboxOptions {
         double timeout = given.hasMatchedOption("--timeout") || config.timeoutSeconds() == null
                 ? timeoutSeconds : config.timeoutSeconds();
         int memory = given.hasMatchedOption("--memory") || config.memoryMb() == null ? memoryMb : config.memoryMb();
-        boolean reachable = network || Boolean.TRUE.equals(config.network());
+        int disk = given.hasMatchedOption("--disk") || config.diskMb() == null ? diskMb : config.diskMb();
+        // The options win over the file: --network drops the file's hosts, --allow-host its network switch.
+        boolean reachable = network || (allowHosts.isEmpty() && Boolean.TRUE.equals(config.network()));
+        List<String> hosts = !allowHosts.isEmpty() ? allowHosts : network ? List.of() : config.allowHosts();
         Set<String> imports = new LinkedHashSet<>(config.allowImports());
         allowedImports.stream().map(String::strip).forEach(imports::add);
         if (!(timeout > 0) || Double.isInfinite(timeout)) {
@@ -66,12 +79,14 @@ final class SandboxOptions {
             return SandboxPolicy.builder()
                     .timeout(Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))))
                     .memoryMb(memory)
+                    .diskMb(disk)
                     .allowImports(imports.toArray(String[]::new))
                     .network(reachable)
+                    .allowHosts(hosts.stream().map(String::strip).toList())
                     .workdir(workdir)
                     .build();
         } catch (IllegalArgumentException e) {
-            throw usageError("Invalid sandbox limit: " + e.getMessage() + ".");
+            throw usageError("Invalid sandbox setting: " + e.getMessage() + ".");
         }
     }
 
@@ -90,6 +105,7 @@ final class SandboxOptions {
             return switch (option.longestName()) {
                 case "--timeout" -> seconds(defaults.timeout());
                 case "--memory" -> Integer.toString(defaults.memoryMb());
+                case "--disk" -> Integer.toString(defaults.diskMb());
                 default -> null;
             };
         }

@@ -1,6 +1,7 @@
 package dev.codeact4j.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -48,8 +49,9 @@ import java.util.concurrent.Callable;
                 "durationMs, inputTokens, outputTokens) and mode, status (running, succeeded,",
                 "failed or incomplete), startedAt, finishedAt (ISO-8601, UTC) and attempts.",
                 "Each step also has stdout, stderr, result (the repr of the last expression)",
-                "and toolCalls [{name, arguments, result, error, durationMs}]; figures are",
-                "not kept."})
+                "toolCalls [{name, arguments, result, error, durationMs}] and network",
+                "[{host, port, method, allowed, refusal, bytesSent, bytesReceived}]; figures",
+                "are not kept."})
 public final class ShowCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JSON.getNodeFactory();
@@ -196,6 +198,14 @@ public final class ShowCommand implements Callable<Integer> {
             if (step.result() != null) {
                 out.println("  => " + step.result().replace("\n", "\n     "));
             }
+            for (JsonNode request : step.network()) {
+                String line = "  network: " + request.path("method").asText() + " " + request.path("host").asText()
+                        + ":" + request.path("port").asInt() + " ";
+                out.println(request.path("allowed").asBoolean()
+                        ? colors.faint(line + "(" + request.path("bytesSent").asLong() + " bytes sent, "
+                        + request.path("bytesReceived").asLong() + " received)")
+                        : colors.yellow(line + "refused: " + request.path("refusal").asText()));
+            }
         }
 
         private void answer(StoredRun run) {
@@ -254,6 +264,7 @@ public final class ShowCommand implements Callable<Integer> {
                     .put("message", error.message())
                     .put("traceback", error.traceback()));
             stepNode.set("toolCalls", step.toolCalls());
+            stepNode.set("network", step.network());
             stepNode.put("durationMs", step.modelMs() + step.executionMs())
                     .put("modelMs", step.modelMs())
                     .put("executionMs", step.executionMs())

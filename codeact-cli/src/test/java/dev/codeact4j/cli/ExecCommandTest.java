@@ -24,7 +24,7 @@ class ExecCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final List<String> JSON_FIELDS = List.of("index", "source", "ok", "stdout", "stderr", "result",
-            "error", "displays", "durationMs", "timedOut", "truncated", "restarted");
+            "error", "displays", "network", "durationMs", "timedOut", "truncated", "restarted");
 
     @TempDir
     Path temp;
@@ -337,5 +337,60 @@ class ExecCommandTest {
         Run root = codeact("--help");
         assertThat(root.exitCode()).isZero();
         assertThat(root.out()).contains("exec", "--unsafe-no-sandbox").doesNotContain("--bwrap");
+    }
+
+    @Test
+    void allowedHostsAreReachedThroughTheProxyAndReportedInJson() throws Exception {
+        com.sun.net.httpserver.HttpServer upstream = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        upstream.createContext("/", exchange -> {
+            byte[] body = "pong".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        upstream.start();
+        try {
+            int port = upstream.getAddress().getPort();
+            Run run = codeact("exec", "--json", "--allow-import", "urllib", "--allow-host", "127.0.0.1:" + port,
+                    "-c", "import urllib.request\nurllib.request.urlopen('http://127.0.0.1:" + port + "/ping').read().decode()");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode line = run.jsonLines().get(0);
+            assertThat(line.get("result").get("json").asText()).isEqualTo("pong");
+            JsonNode request = line.get("network").get(0);
+            assertThat(request.get("method").asText()).isEqualTo("GET");
+            assertThat(request.get("port").asInt()).isEqualTo(port);
+            assertThat(request.get("allowed").asBoolean()).isTrue();
+            assertThat(request.get("bytesReceived").asLong()).isEqualTo(4);
+
+            Run human = codeact("exec", "--allow-import", "urllib", "--allow-host", "127.0.0.1:" + port,
+                    "-c", "import urllib.request\ntry:\n    urllib.request.urlopen('http://127.0.0.1:1/')\nexcept Exception as e:\n    print(e)");
+            assertThat(human.out()).contains("HTTP Error 403");
+            assertThat(human.err()).contains("[network] GET 127.0.0.1:1 refused: ");
+        } finally {
+            upstream.stop(0);
+        }
+    }
+
+    @Test
+    void networkOptionsThatCannotBeUsedAreUsageErrors() {
+        Run both = codeact("exec", "--network", "--allow-host", "example.org", "-c", "1");
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("cannot be combined").contains("--network or --allow-host");
+
+        Run bad = codeact("exec", "--allow-host", "http://example.org/path", "-c", "1");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("http://example.org/path");
+    }
+
+    @Test
+    void theDiskLimitIsAnOptionAndFillingItIsAClearError() {
+        Run run = codeact("exec", "--disk", "32", "-c",
+                "with open('big.bin', 'wb') as f:\n    for _ in range(64):\n        f.write(b'x' * (1 << 20))",
+                "-c", "print('still here')");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("no space left: the sandbox limits its disk to 32 MB")
+                .contains("ask for more with --disk");
+        assertThat(run.out()).contains("still here");
     }
 }

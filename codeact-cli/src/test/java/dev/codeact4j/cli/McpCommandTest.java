@@ -91,7 +91,7 @@ class McpCommandTest {
             assertThat(second.get("result").get("json").asInt()).as(serverStderr.toString()).isEqualTo(42);
             assertThat(second.get("displays")).isEmpty();
             assertThat(second.fieldNames()).toIterable().containsExactly("index", "source", "ok", "stdout", "stderr",
-                    "result", "error", "displays", "durationMs", "timedOut", "truncated", "restarted");
+                    "result", "error", "displays", "network", "durationMs", "timedOut", "truncated", "restarted");
 
             // A figure comes back as an image besides the JSON, which names the file it was saved to.
             CallToolResult plotted = call(client, "execute_code",

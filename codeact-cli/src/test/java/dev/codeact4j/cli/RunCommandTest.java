@@ -127,6 +127,11 @@ class RunCommandTest {
         assertThat(mode.exitCode()).isEqualTo(2);
         assertThat(mode.err()).contains("\"mode\": unknown mode 'fast'");
 
+        config("{\"allowHosts\": [\"api.github.com\", \"*\"]}");
+        Run hosts = codeact("run", "task");
+        assertThat(hosts.exitCode()).isEqualTo(2);
+        assertThat(hosts.err()).contains(file + " is not valid: \"allowHosts\": allowed host \"*\"");
+
         config("[\"openai:gpt-4o-mini\"]");
         Run notAnObject = codeact("run", "task");
         assertThat(notAnObject.exitCode()).isEqualTo(2);

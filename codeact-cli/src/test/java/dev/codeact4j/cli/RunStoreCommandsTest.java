@@ -289,4 +289,44 @@ class RunStoreCommandsTest {
         assertThat(codeact("show", "--help").out()).contains("RUN_ID", "incomplete");
         assertThat(codeact("history", "--help").out()).contains("-n N", "runs.db");
     }
+
+    @Test
+    void whatTheCodeAskedOfTheNetworkIsRecordedAndShown() throws Exception {
+        com.sun.net.httpserver.HttpServer upstream = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        upstream.createContext("/", exchange -> {
+            byte[] body = "{\"rate\": 1.1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        upstream.start();
+        int port = upstream.getAddress().getPort();
+        String runId;
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Fetch it.", "import requests\n"
+                    + "rate = requests.get('http://127.0.0.1:" + port + "/rate').json()['rate']\n"
+                    + "blocked = requests.get('http://127.0.0.1:" + (port == 65535 ? 1 : port + 1) + "/').status_code\n"
+                    + "final_answer([rate, blocked])"), 100, 10);
+            Run run = run(server, "--json", "--allow-import", "requests", "--allow-host", "127.0.0.1:" + port, "Get the rate.");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.json().get("answer").toString()).isEqualTo("[1.1,403]");
+            runId = run.json().get("runId").asText();
+        } finally {
+            upstream.stop(0);
+        }
+
+        JsonNode network = codeact("show", "--json", runId).json().get("steps").get(0).get("network");
+        assertThat(network).hasSize(2);
+        assertThat(network.get(0).get("host").asText()).isEqualTo("127.0.0.1");
+        assertThat(network.get(0).get("port").asInt()).isEqualTo(port);
+        assertThat(network.get(0).get("allowed").asBoolean()).isTrue();
+        assertThat(network.get(0).get("bytesReceived").asLong()).isEqualTo("{\"rate\": 1.1}".length());
+        assertThat(network.get(1).get("allowed").asBoolean()).isFalse();
+        assertThat(network.get(1).get("refusal").asText()).contains("not in the allowlist");
+
+        Run show = codeact("show", runId);
+        assertThat(show.out()).contains("network: GET 127.0.0.1:" + port + " (0 bytes sent, 13 received)")
+                .contains("refused: ");
+    }
 }

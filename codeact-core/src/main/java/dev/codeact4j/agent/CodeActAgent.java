@@ -262,7 +262,8 @@ public final class CodeActAgent {
             cacheKey = CacheKey.of(task, modelName, "python", mode.label(), expectedFormat, answerSchema, tools, policy);
             Optional<CachedCode> program = memory.cachedCode(cacheKey);
             if (program.isPresent()) {
-                Optional<CachedAnswer> answer = AgentMemory.answersReusable(policy.network(), !tools.isEmpty())
+                boolean reachesOut = policy.network() || !policy.allowHosts().isEmpty();
+                Optional<CachedAnswer> answer = AgentMemory.answersReusable(reachesOut, !tools.isEmpty())
                         ? memory.cachedAnswer(cacheKey, program.get().code()) : Optional.empty();
                 cached = true;
                 AgentResult result = answer.isPresent() ? finish(true, StopReason.FINAL_ANSWER, answer.get().answer())
@@ -531,9 +532,21 @@ public final class CodeActAgent {
                 "language", "python",
                 "authorized_imports", imports,
                 "answer_format", format,
-                "network", policy.network() ? "The network can be reached." : "There is no network access.",
+                "network", networkRule(),
                 "tools", toolsSection(),
                 "pattern", prompts.pattern(pattern)));
+    }
+
+    /** What the model is told of the network, as the policy has it. */
+    private String networkRule() {
+        if (policy.network()) {
+            return "The network can be reached.";
+        }
+        if (!policy.allowHosts().isEmpty()) {
+            return "Only these hosts can be reached, over HTTP and HTTPS (requests, urllib and pandas work as usual): "
+                    + String.join(", ", policy.allowHosts()) + ". Any other host answers 403.";
+        }
+        return "There is no network access.";
     }
 
     public static final class Builder {

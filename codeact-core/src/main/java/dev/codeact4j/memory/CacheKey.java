@@ -47,6 +47,10 @@ public record CacheKey(String value) {
                 "workdir=" + (policy.workdir() == null ? "" : policy.workdir()),
                 "environment=" + new TreeMap<>(policy.environment()),
                 "preload=" + policy.preload());
+        if (!policy.allowHosts().isEmpty()) {
+            // Only when set, so that the keys of earlier runs, which could not have allowed hosts, stay the same.
+            canonical += "\nallowHosts=" + new TreeSet<>(policy.allowHosts());
+        }
         return new CacheKey(sha256(canonical));
     }
 

@@ -8,15 +8,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The bubblewrap command line of a session: fresh user, PID, network, IPC and UTS namespaces; the system
- * directories read-only; from /etc only what programs need to run (no passwd, shadow, keys or host
- * names); a private /tmp; the working directory at {@value #WORKDIR}; no environment but the one given.
+ * The bubblewrap command line of a session: fresh user, PID, network, IPC and UTS namespaces (no further user
+ * namespaces inside); a seccomp filter ({@link SyscallFilter}); the system directories read-only; from /etc only
+ * what programs need to run (no passwd, shadow, keys or host names); a private /tmp; the working directory at
+ * {@value #WORKDIR}; no environment but the one given. Bind mounts are nosuid and nodev (bubblewrap's default).
  */
 final class Bubblewrap {
     static final String WORKDIR = "/work";
     static final String KERNEL_DIR = "/opt/codeact";
     static final String CONTROL_DIR = "/run/codeact";
     static final int SANDBOX_UID = 1000;
+    /** The launcher opens the seccomp filter on this descriptor; bubblewrap reads it and closes it. */
+    static final int SECCOMP_FD = 9;
 
     /** Files and directories of /etc that libraries read; the rest of /etc stays out. */
     private static final List<String> ETC_ALWAYS = List.of(
@@ -29,14 +32,23 @@ final class Bubblewrap {
     private Bubblewrap() {
     }
 
-    static List<String> command(Path bwrap, Path python, Path kernel, Path controlDir, Path workdir,
-                                boolean network, Map<String, String> environment) throws IOException {
-        writeIdentityFiles(controlDir);
+    /** What a session's bubblewrap command is made of. */
+    record Mounts(Path controlDir, Path workdir, Path tmpdir, long tmpfsBytes) {
+    }
+
+    /**
+     * The command that runs the kernel in the sandbox. {@code mounts.tmpdir()} null gives a private tmpfs of
+     * {@code mounts.tmpfsBytes()} at /tmp. The seccomp filter is read from file descriptor {@value #SECCOMP_FD},
+     * which the launcher opens.
+     */
+    static List<String> command(Path bwrap, Path python, Path kernel, Mounts mounts, boolean network,
+                                Map<String, String> environment) throws IOException {
+        writeIdentityFiles(mounts.controlDir());
         List<String> args = new ArrayList<>(List.of(bwrap.toString(),
                 "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-                "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--uid", Integer.toString(SANDBOX_UID), "--gid", Integer.toString(SANDBOX_UID),
-                "--hostname", "sandbox"));
+                "--hostname", "sandbox", "--seccomp", Integer.toString(SECCOMP_FD)));
         if (!network) {
             args.add("--unshare-net");
         }
@@ -56,20 +68,23 @@ final class Bubblewrap {
             args.addAll(List.of("--ro-bind", python.getParent().getParent().toString(), python.getParent().getParent().toString()));
         }
         for (String file : List.of("passwd", "group", "hosts")) {
-            args.addAll(List.of("--ro-bind", controlDir.resolve(file).toString(), "/etc/" + file));
+            args.addAll(List.of("--ro-bind", mounts.controlDir().resolve(file).toString(), "/etc/" + file));
         }
         if (network) {
             for (String etc : ETC_NETWORK) {
                 args.addAll(List.of("--ro-bind-try", etc, etc));
             }
         }
+        args.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        if (mounts.tmpdir() != null) {
+            args.addAll(List.of("--bind", mounts.tmpdir().toString(), "/tmp"));
+        } else {
+            args.addAll(List.of("--size", Long.toString(mounts.tmpfsBytes()), "--tmpfs", "/tmp"));
+        }
         args.addAll(List.of(
-                "--proc", "/proc",
-                "--dev", "/dev",
-                "--tmpfs", "/tmp",
                 "--ro-bind", kernel.getParent().toString(), KERNEL_DIR,
-                "--ro-bind", controlDir.toString(), CONTROL_DIR,
-                "--bind", workdir.toString(), WORKDIR,
+                "--ro-bind", mounts.controlDir().toString(), CONTROL_DIR,
+                "--bind", mounts.workdir().toString(), WORKDIR,
                 "--remount-ro", "/",
                 "--chdir", WORKDIR,
                 "--clearenv"));

@@ -13,6 +13,8 @@ import java.util.List;
  * @param error     why it failed, or null when it succeeded
  * @param displays  figures and tables, in the order they were shown
  * @param toolCalls the host tools the code called, in order
+ * @param networkRequests what the code asked of the network through the sandbox's egress proxy (hosts allowed by
+ *                  {@link SandboxPolicy#allowHosts()}), allowed and refused, in order; empty without an allowlist
  * @param duration  wall-clock time as seen by the host
  * @param timedOut  the time limit was reached
  * @param truncated output was cut to the limit
@@ -26,6 +28,7 @@ public record ExecutionResult(
         ExecutionError error,
         List<Display> displays,
         List<ToolCall> toolCalls,
+        List<NetworkRequest> networkRequests,
         Duration duration,
         boolean timedOut,
         boolean truncated,
@@ -34,6 +37,7 @@ public record ExecutionResult(
     public ExecutionResult {
         displays = List.copyOf(displays);
         toolCalls = List.copyOf(toolCalls);
+        networkRequests = List.copyOf(networkRequests);
     }
 
     public boolean ok() {

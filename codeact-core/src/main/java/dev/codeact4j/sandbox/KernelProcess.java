@@ -14,6 +14,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,58 +31,60 @@ import java.util.stream.Stream;
 final class KernelProcess implements AutoCloseable {
     static final String SOCKET_NAME = "kernel.sock";
     static final String CONFIG_NAME = "config.json";
+    /** The host's egress proxy for this session (a Unix socket in the control directory), when hosts are allowed. */
+    static final String EGRESS_SOCKET_NAME = "egress.sock";
+    /** Where the kernel's relay to the egress proxy listens on the sandbox's own loopback. */
+    static final int EGRESS_PORT = 3128;
     private static final int DIAGNOSTIC_CHARS = 4000;
 
     private final Process process;
     private final FrameChannel channel;
-    private final Path controlDir;
     private final Cgroups.Group cgroup;
     private final long kernelPid;
     private final ProcessOutput output;
     private volatile boolean killed;
 
-    private KernelProcess(Process process, FrameChannel channel, Path controlDir, Cgroups.Group cgroup, long kernelPid,
+    private KernelProcess(Process process, FrameChannel channel, Cgroups.Group cgroup, long kernelPid,
                           ProcessOutput output) {
         this.process = process;
         this.output = output;
         this.channel = channel;
-        this.controlDir = controlDir;
         this.cgroup = cgroup;
         this.kernelPid = kernelPid;
     }
 
+    /** Where a session's interpreter runs: its files, its working directory, its user, and its egress. */
+    record Launch(SessionDirectory files, Path workdir, HostUser user, boolean egress) {
+    }
+
     /** Starts an interpreter and waits until it has said hello (its preloads done). */
-    static KernelProcess start(Sandbox sandbox, SandboxPolicy policy, Path workdir) {
-        Path controlDir = null;
+    static KernelProcess start(Sandbox sandbox, SandboxPolicy policy, Launch launch) {
+        Path controlDir = launch.files().control();
         Cgroups.Group cgroup = null;
         Process process = null;
         try {
-            controlDir = Files.createTempDirectory("codeact-session-");
             Files.writeString(controlDir.resolve(CONFIG_NAME), FrameChannel.JSON.writeValueAsString(
-                    kernelConfig(sandbox, policy)));
+                    kernelConfig(sandbox, policy, launch)));
             Path socketPath = controlDir.resolve(SOCKET_NAME);
+            Files.deleteIfExists(socketPath); // an earlier interpreter's
             cgroup = sandbox.cgroups().map(c -> c.create(policy.memoryMb(), policy.maxProcesses())).orElse(null);
-            List<String> command = new ArrayList<>();
-            if (cgroup != null) {
-                // The launcher joins the cgroup before it becomes bubblewrap, so nothing escapes the limits.
-                StringBuilder script = new StringBuilder();
-                for (Path procs : cgroup.procsFiles()) {
-                    script.append("echo $$ > '").append(procs).append("' && ");
-                }
-                command.addAll(List.of("/bin/sh", "-c", script + "exec \"$@\"", "codeact-launcher"));
-            }
-            Map<String, String> environment = sandboxEnvironment(sandbox, policy);
+            Map<String, String> environment = sandboxEnvironment(sandbox, policy, launch);
             try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
                 server.bind(UnixDomainSocketAddress.of(socketPath));
+                // The kernel may run as another user: the socket sits in the session's private directory.
+                Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-rw-rw-"));
+                List<String> command = launcher(sandbox, cgroup, launch.user());
                 if (sandbox.isolation() == Isolation.BUBBLEWRAP) {
+                    long tmpfsBytes = (long) policy.diskMb() * 1024 * 1024;
                     command.addAll(Bubblewrap.command(sandbox.bubblewrap(), sandbox.python(), KernelFiles.pythonKernel(),
-                            controlDir, workdir, policy.network(), environment));
+                            new Bubblewrap.Mounts(controlDir, launch.workdir(), launch.files().tmp().orElse(null), tmpfsBytes),
+                            policy.network(), environment));
                 } else {
                     command.addAll(List.of(sandbox.python().toString(), "-I", "-B", KernelFiles.pythonKernel().toString(),
                             socketPath.toString(), controlDir.resolve(CONFIG_NAME).toString()));
                 }
                 ProcessBuilder builder = new ProcessBuilder(command)
-                        .directory(workdir.toFile())
+                        .directory(launch.workdir().toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
                 // Nothing of the JVM's environment (API keys!) reaches the launcher, bubblewrap or the kernel.
                 builder.environment().clear();
@@ -91,20 +94,46 @@ final class KernelProcess implements AutoCloseable {
                     builder.environment().putAll(environment);
                 }
                 process = builder.start();
-                KernelProcess kernel = connect(server, process, policy.startupTimeout(), controlDir, cgroup, sandbox);
-                return kernel;
+                return connect(server, process, policy.startupTimeout(), cgroup, sandbox, launch);
             }
         } catch (IOException e) {
-            destroy(process, cgroup, controlDir);
+            destroy(process, cgroup);
             throw new SandboxException("cannot start a Python session: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            destroy(process, cgroup, controlDir);
+            destroy(process, cgroup);
             throw e;
         }
     }
 
-    private static KernelProcess connect(ServerSocketChannel server, Process process, Duration timeout, Path controlDir,
-                                         Cgroups.Group cgroup, Sandbox sandbox) throws IOException {
+    /**
+     * The shell that starts the sandbox: it joins the session's cgroup (so nothing escapes the limits), opens the
+     * syscall filter for bubblewrap, and, when the JVM is root, becomes the session's unprivileged user for good
+     * before bubblewrap makes the namespaces, so that no process and no file of the session is root's on the host.
+     */
+    private static List<String> launcher(Sandbox sandbox, Cgroups.Group cgroup, HostUser user) {
+        StringBuilder script = new StringBuilder();
+        if (cgroup != null) {
+            for (Path procs : cgroup.procsFiles()) {
+                script.append("echo $$ > ").append(shellQuoted(procs.toString())).append(" && ");
+            }
+        }
+        script.append("exec \"$@\"");
+        if (sandbox.isolation() == Isolation.BUBBLEWRAP) {
+            script.append(' ').append(Bubblewrap.SECCOMP_FD).append("< ").append(shellQuoted(SyscallFilter.compiled().toString()));
+        }
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "codeact-launcher"));
+        if (sandbox.isolation() == Isolation.BUBBLEWRAP && user.switched()) {
+            command.addAll(user.switchCommand());
+        }
+        return command;
+    }
+
+    private static String shellQuoted(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
+    }
+
+    private static KernelProcess connect(ServerSocketChannel server, Process process, Duration timeout,
+                                         Cgroups.Group cgroup, Sandbox sandbox, Launch launch) throws IOException {
         ProcessOutput output = new ProcessOutput();
         Thread stderrReader = Thread.ofVirtual().start(() -> drain(process.getErrorStream(), output::onStderr));
         SocketChannel socket = accept(server, process, timeout);
@@ -113,6 +142,16 @@ final class KernelProcess implements AutoCloseable {
             process.destroyForcibly();
             joinQuietly(stderrReader);
             String stderr = output.recentStderr();
+            if (exited && stderr.startsWith("bwrap:") && (stderr.contains(launch.workdir().toString())
+                    || stderr.contains("chdir to " + Bubblewrap.WORKDIR))) {
+                throw new SandboxException(workdirAccessMessage(launch, "cannot be reached by"));
+            }
+            if (exited && stderr.startsWith("bwrap:") && stderr.contains("Permission denied")) {
+                throw new SandboxException("bubblewrap, running as " + launch.user().describe() + ", was refused a "
+                        + "path it needs: " + stderr + ". Every directory above the session's files (java.io.tmpdir, "
+                        + System.getProperty("java.io.tmpdir") + ") and above the working directory must let that "
+                        + "user through, as /tmp does (chmod o+x DIR, or setfacl -m u:" + launch.user().name() + ":x DIR).");
+            }
             if (exited && stderr.startsWith("bwrap:")) {
                 throw new SandboxUnavailableException("bubblewrap could not create the sandbox: " + stderr
                         + "\n" + Sandbox.NAMESPACE_HINT);
@@ -141,8 +180,26 @@ final class KernelProcess implements AutoCloseable {
             channel.close();
             throw new SandboxException("the Python kernel spoke an unknown protocol: " + hello);
         }
+        if (!hello.path("workdirWritable").asBoolean(true)) {
+            channel.close();
+            throw new SandboxException(workdirAccessMessage(launch, "is not writable by"));
+        }
         Thread.ofVirtual().start(() -> drain(process.getInputStream(), output::onStdout));
-        return new KernelProcess(process, channel, controlDir, cgroup, findKernelPid(process), output);
+        return new KernelProcess(process, channel, cgroup, findKernelPid(process), output);
+    }
+
+    /** Why a named working directory cannot be used, and what to grant. */
+    private static String workdirAccessMessage(Launch launch, String problem) {
+        HostUser user = launch.user();
+        String name = user.name();
+        String why = user.switched() && HostUser.SANDBOX_USER.equals(name)
+                ? " (codeact is running as root, so it runs code as " + name + ": nothing the code writes is root's)"
+                : "";
+        return "the working directory " + launch.workdir() + " " + problem + " " + user.describe()
+                + ", the user the sandbox runs code as" + why + ". Grant it: chown " + name + " " + launch.workdir()
+                + ", or setfacl -m u:" + name + ":rwx " + launch.workdir()
+                + " (every directory above it must let that user through: setfacl -m u:" + name + ":x DIR); "
+                + "or name another working directory, or none for a private one.";
     }
 
     private static SocketChannel accept(ServerSocketChannel server, Process process, Duration timeout) throws IOException {
@@ -165,7 +222,7 @@ final class KernelProcess implements AutoCloseable {
         return null;
     }
 
-    private static Map<String, Object> kernelConfig(Sandbox sandbox, SandboxPolicy policy) {
+    private static Map<String, Object> kernelConfig(Sandbox sandbox, SandboxPolicy policy, Launch launch) {
         Map<String, Object> limits = new LinkedHashMap<>();
         limits.put("maxFileSizeBytes", (long) policy.maxFileSizeMb() * 1024 * 1024);
         limits.put("maxOpenFiles", policy.maxOpenFiles());
@@ -185,10 +242,15 @@ final class KernelProcess implements AutoCloseable {
         config.put("maxOutputChars", policy.maxOutputChars());
         config.put("allowedImports", policy.allowedImports());
         config.put("preload", policy.preload());
+        config.put("diskMb", policy.diskMb());
+        config.put("workdirOnDisk", launch.files().onDiskImage() && launch.workdir().equals(launch.files().work()));
+        if (launch.egress()) {
+            config.put("egress", Map.of("port", EGRESS_PORT, "socket", Bubblewrap.CONTROL_DIR + "/" + EGRESS_SOCKET_NAME));
+        }
         return config;
     }
 
-    private static Map<String, String> sandboxEnvironment(Sandbox sandbox, SandboxPolicy policy) {
+    private static Map<String, String> sandboxEnvironment(Sandbox sandbox, SandboxPolicy policy, Launch launch) {
         Map<String, String> env = new LinkedHashMap<>();
         boolean bwrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
@@ -203,6 +265,15 @@ final class KernelProcess implements AutoCloseable {
         String threads = sandbox.cgroups().isPresent() ? Integer.toString(Math.min(4, Runtime.getRuntime().availableProcessors())) : "1";
         for (String name : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")) {
             env.put(name, threads);
+        }
+        if (launch.egress()) {
+            // Every HTTP client inside goes through the relay to the host's egress proxy: there is no other route.
+            String proxy = "http://127.0.0.1:" + EGRESS_PORT;
+            for (String name : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) {
+                env.put(name, proxy);
+            }
+            env.put("NO_PROXY", "");
+            env.put("no_proxy", "");
         }
         env.putAll(policy.environment());
         return env;
@@ -269,7 +340,7 @@ final class KernelProcess implements AutoCloseable {
     /** Kills every process of the session at once; the channel then reports end of stream. */
     void kill() {
         killed = true;
-        destroy(process, cgroup, null);
+        destroy(process, cgroup);
         channel.close();
     }
 
@@ -307,7 +378,7 @@ final class KernelProcess implements AutoCloseable {
     public void close() {
         killed = true;
         channel.close();
-        destroy(process, cgroup, controlDir);
+        destroy(process, cgroup);
     }
 
     /**
@@ -340,43 +411,31 @@ final class KernelProcess implements AutoCloseable {
     }
 
     /**
-     * Whether a process still runs. A killed process whose parent died stays a zombie until the machine's init
-     * reaps it, which can take seconds; it runs no code, so it counts as gone.
+     * Kills every process of the session and waits until each is reaped. All but bubblewrap's outer process go
+     * first: bubblewrap's init inside the PID namespace reaps them as it dies, then the outer bubblewrap exits and
+     * this JVM reaps it. Killing the outer one first would hand its children to the host's init, which may never
+     * reap them (zombies).
      */
-    static boolean running(ProcessHandle handle) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return handle.isAlive();
-        }
-    }
-
-    private static void destroy(Process process, Cgroups.Group cgroup, Path controlDir) {
+    private static void destroy(Process process, Cgroups.Group cgroup) {
         if (process != null) {
-            List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
-            all.add(process.toHandle());
+            List<ProcessHandle> inside = new ArrayList<>(process.descendants().toList());
             if (cgroup != null) {
-                cgroup.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(all::add));
+                cgroup.pids().stream().filter(pid -> pid != process.pid())
+                        .forEach(pid -> ProcessHandle.of(pid).ifPresent(inside::add));
             }
-            all.forEach(ProcessHandle::destroyForcibly);
-            // SIGKILL is asynchronous: wait until every process has stopped running, so close() means closed.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (all.stream().anyMatch(KernelProcess::running) && System.nanoTime() < deadline) {
-                try {
-                    Thread.sleep(2);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
+            inside.forEach(ProcessHandle::destroyForcibly);
+            try {
+                if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(5, TimeUnit.SECONDS);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
             }
         }
         if (cgroup != null) {
             cgroup.destroy();
-        }
-        if (controlDir != null) {
-            Sandbox.deleteRecursively(controlDir);
         }
     }
 }

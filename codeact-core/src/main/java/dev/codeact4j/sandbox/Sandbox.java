@@ -4,15 +4,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -50,17 +53,32 @@ public final class Sandbox {
         return scheduler;
     }
     private static final Map<List<String>, String> PROBES = new ConcurrentHashMap<>();
+    /** Whether this JVM may mount disk images: found out once, on first need, by mounting one (about 15 ms). */
+    private static final class DiskImages {
+        static final boolean AVAILABLE = SessionDirectory.DiskImage.available();
+    }
+
+    /** Every open session of this JVM, closed by a shutdown hook: Ctrl-C or SIGTERM leave no process and no file. */
+    private static final Set<Session> OPEN_SESSIONS = ConcurrentHashMap.newKeySet();
+    private static final Thread CLOSE_AT_EXIT = new Thread(Sandbox::closeOpenSessions, "codeact-sandbox-exit");
+    private static final AtomicBoolean EXIT_HOOK = new AtomicBoolean();
 
     private final Isolation isolation;
     private final Path python;
     private final Path bubblewrap;
     private final Optional<Cgroups> cgroups;
+    private final HostUser jvmUser;
+    private final boolean diskImages;
+    private volatile EgressProxy egressProxy;
 
-    private Sandbox(Isolation isolation, Path python, Path bubblewrap, Optional<Cgroups> cgroups) {
+    private Sandbox(Isolation isolation, Path python, Path bubblewrap, Optional<Cgroups> cgroups, HostUser jvmUser,
+                    boolean diskImages) {
         this.isolation = isolation;
         this.python = python;
         this.bubblewrap = bubblewrap;
         this.cgroups = cgroups;
+        this.jvmUser = jvmUser;
+        this.diskImages = diskImages;
     }
 
     /** A bubblewrap sandbox with the system's Python ({@code /usr/bin/python3}). */
@@ -89,10 +107,85 @@ public final class Sandbox {
     public String describe() {
         String limits = cgroups.map(c -> "memory and processes limited by cgroup " + c.version().name().toLowerCase())
                 .orElse("memory limited by address space (no cgroup could be made)");
+        String disk = diskImages ? "disk bounded by a disk image per session"
+                : "/tmp bounded by a tmpfs, the working directory per file only (disk images need root)";
+        String user = jvmUser.isRoot() ? "code runs as " + HostUser.sandboxUser().describe() + ", not root"
+                : "code runs as " + jvmUser.describe();
         return switch (isolation) {
-            case BUBBLEWRAP -> "bubblewrap (user, PID, network, IPC and UTS namespaces; read-only system); " + limits;
+            case BUBBLEWRAP -> "bubblewrap (user, PID, network, IPC and UTS namespaces; read-only system; "
+                    + SyscallFilter.describe() + "); " + user + "; " + limits + "; " + disk;
             case UNSAFE_NONE -> "NO ISOLATION: code runs as this user with its files and network; " + limits;
         };
+    }
+
+    /**
+     * Makes a new directory, for a caller who puts files in it before naming it as a session's working directory
+     * ({@link SandboxPolicy.Builder#workdir}): it belongs to the user sessions run code as (not root, when this JVM
+     * is root) and no other user may enter it. The caller deletes it when done.
+     */
+    public Path createWorkdir(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            HostUser user = isolation == Isolation.BUBBLEWRAP ? HostUser.forSession(jvmUser, null) : jvmUser;
+            if (user.switched()) {
+                Files.setAttribute(dir, "unix:uid", user.uid());
+                Files.setAttribute(dir, "unix:gid", user.gid());
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new SandboxException("cannot create a working directory: " + e.getMessage(), e);
+        }
+    }
+
+    HostUser jvmUser() {
+        return jvmUser;
+    }
+
+    /** Whether sessions get a disk image of their own (the JVM is root and may loop-mount). */
+    boolean diskImages() {
+        return diskImages;
+    }
+
+    /** The JVM's one egress proxy, started when the first session with an allowlist opens. */
+    EgressProxy egressProxy() {
+        EgressProxy proxy = egressProxy;
+        if (proxy == null) {
+            synchronized (this) {
+                if (egressProxy == null) {
+                    egressProxy = EgressProxy.shared();
+                }
+                proxy = egressProxy;
+            }
+        }
+        return proxy;
+    }
+
+    static void track(Session session) {
+        if (EXIT_HOOK.compareAndSet(false, true)) {
+            Runtime.getRuntime().addShutdownHook(CLOSE_AT_EXIT);
+        }
+        OPEN_SESSIONS.add(session);
+    }
+
+    static void untrack(Session session) {
+        OPEN_SESSIONS.remove(session);
+    }
+
+    /** Closes every open session at once (each waits for its processes to be reaped), and removes the spare disks. */
+    private static void closeOpenSessions() {
+        SessionDirectory.removeSpares();
+        List<Thread> closing = new ArrayList<>();
+        for (Session session : List.copyOf(OPEN_SESSIONS)) {
+            closing.add(Thread.ofVirtual().start(session::close));
+        }
+        for (Thread thread : closing) {
+            try {
+                thread.join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     Path python() {
@@ -175,13 +268,20 @@ public final class Sandbox {
                     throw new SandboxUnavailableException("no bubblewrap at " + bwrap
                             + "; install it (sudo apt-get install bubblewrap) or name the right binary");
                 }
-                String failure = probe(bwrap);
+                String failure = probe(bwrap, HostUser.current());
                 if (!failure.isEmpty()) {
                     throw new SandboxUnavailableException("bubblewrap cannot create a sandbox here: " + failure.strip()
                             + "\n" + NAMESPACE_HINT);
                 }
             }
-            return new Sandbox(isolation, python, bwrap, cgroups ? Cgroups.detect() : Optional.empty());
+            HostUser jvmUser = HostUser.current();
+            boolean diskImages = false;
+            if (isolation == Isolation.BUBBLEWRAP) {
+                SyscallFilter.compiled(); // libseccomp is there, or this says how to install it
+                diskImages = DiskImages.AVAILABLE;
+                SessionDirectory.removeAbandoned();
+            }
+            return new Sandbox(isolation, python, bwrap, cgroups ? Cgroups.detect() : Optional.empty(), jvmUser, diskImages);
         }
 
         private static Optional<Path> findOnPath(String name) {
@@ -192,10 +292,17 @@ public final class Sandbox {
                     .filter(Files::isExecutable).findFirst();
         }
 
-        /** Runs a trivial program with the namespaces sessions use; the empty string means it worked. */
-        private static String probe(Path bwrap) {
-            List<String> command = List.of(bwrap.toString(), "--unshare-user", "--unshare-pid", "--unshare-net",
-                    "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--ro-bind", "/", "/", "/bin/true");
+        /**
+         * Runs a trivial program with the namespaces sessions use, as the user sessions run as (a root JVM's
+         * sessions need unprivileged user namespaces too); the empty string means it worked.
+         */
+        private static String probe(Path bwrap, HostUser jvmUser) {
+            List<String> command = new ArrayList<>();
+            if (jvmUser.isRoot()) {
+                command.addAll(HostUser.sandboxUser().switchCommand());
+            }
+            command.addAll(List.of(bwrap.toString(), "--unshare-user", "--unshare-pid", "--unshare-net",
+                    "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--ro-bind", "/", "/", "/bin/true"));
             return PROBES.computeIfAbsent(command, Builder::runProbe);
         }
 

@@ -2,6 +2,8 @@ package dev.codeact4j.sandbox;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,12 @@ import java.util.TreeSet;
  * @param maxOpenFiles     file descriptors open at once
  * @param maxOutputChars   output kept per execution; beyond it the head and the tail are kept
  * @param allowedImports   top-level modules user code may import ("*" allows all); a guard rail, not the boundary
- * @param network          whether the session may reach the network
+ * @param diskMb           disk for the session's private working directory and /tmp together (a named working
+ *                         directory is bounded by its own file system and the file size limit only)
+ * @param network          whether the session may reach the whole network (no other limit on where it goes)
+ * @param allowHosts       the hosts the session may reach over HTTP and HTTPS through the host's egress proxy:
+ *                         {@code HOST} (ports 80 and 443), {@code HOST:PORT}, {@code *.example.com}; private and
+ *                         loopback addresses only when named exactly. Empty: no network. Not with {@code network}.
  * @param workdir          a host directory to use as the working directory, or null for a private one
  * @param environment      the only environment variables the session sees besides the sandbox's own
  * @param preload          modules imported when the interpreter starts, before any snippet
@@ -39,7 +46,9 @@ public record SandboxPolicy(
         int maxOpenFiles,
         int maxOutputChars,
         Set<String> allowedImports,
+        int diskMb,
         boolean network,
+        List<String> allowHosts,
         Path workdir,
         Map<String, String> environment,
         List<String> preload) {
@@ -66,6 +75,13 @@ public record SandboxPolicy(
         requireAtLeast(maxFileSizeMb, 1, "the file size limit in MB (maxFileSizeMb)");
         requireAtLeast(maxOpenFiles, 32, "the open file limit (maxOpenFiles)");
         requireAtLeast(maxOutputChars, 1000, "the output limit in characters (maxOutputChars)");
+        requireAtLeast(diskMb, 16, "the disk limit in MB (diskMb)");
+        allowHosts = List.copyOf(Objects.requireNonNull(allowHosts, "allowHosts"));
+        if (network && !allowHosts.isEmpty()) {
+            throw new IllegalArgumentException("the network switch and an allowlist of hosts cannot be combined: the "
+                    + "switch already allows every host; give one or the other (--network or --allow-host)");
+        }
+        HostAllowlist.parse(allowHosts); // a bad entry fails here, with what is wrong in it
         allowedImports = Set.copyOf(Objects.requireNonNull(allowedImports, "allowedImports"));
         environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
         preload = List.copyOf(Objects.requireNonNull(preload, "preload"));
@@ -111,7 +127,9 @@ public record SandboxPolicy(
         private int maxOpenFiles = 256;
         private int maxOutputChars = 100_000;
         private Set<String> allowedImports = new TreeSet<>(DEFAULT_ALLOWED_IMPORTS);
+        private int diskMb = 1024;
         private boolean network;
+        private List<String> allowHosts = new ArrayList<>();
         private Path workdir;
         private Map<String, String> environment = new LinkedHashMap<>();
         private List<String> preload = List.of();
@@ -130,7 +148,9 @@ public record SandboxPolicy(
             maxOpenFiles = policy.maxOpenFiles;
             maxOutputChars = policy.maxOutputChars;
             allowedImports = new TreeSet<>(policy.allowedImports);
+            diskMb = policy.diskMb;
             network = policy.network;
+            allowHosts = new ArrayList<>(policy.allowHosts);
             workdir = policy.workdir;
             environment = new LinkedHashMap<>(policy.environment);
             preload = policy.preload;
@@ -193,8 +213,26 @@ public record SandboxPolicy(
             return this;
         }
 
+        public Builder diskMb(int diskMb) {
+            this.diskMb = diskMb;
+            return this;
+        }
+
+        /** Lets the code reach every host, or none (the default); for some hosts only, see {@link #allowHosts}. */
         public Builder network(boolean network) {
             this.network = network;
+            return this;
+        }
+
+        /** Adds hosts the code may reach over HTTP and HTTPS: {@code HOST}, {@code HOST:PORT}, {@code *.example.com}. */
+        public Builder allowHosts(String... hosts) {
+            this.allowHosts.addAll(List.of(hosts));
+            return this;
+        }
+
+        /** Replaces the hosts the code may reach. */
+        public Builder allowHosts(Collection<String> hosts) {
+            this.allowHosts = new ArrayList<>(hosts);
             return this;
         }
 
@@ -216,7 +254,7 @@ public record SandboxPolicy(
 
         public SandboxPolicy build() {
             return new SandboxPolicy(timeout, interruptGrace, startupTimeout, memoryMb, cpuTime, maxProcesses,
-                    maxFileSizeMb, maxOpenFiles, maxOutputChars, allowedImports, network, workdir, environment,
+                    maxFileSizeMb, maxOpenFiles, maxOutputChars, allowedImports, diskMb, network, allowHosts, workdir, environment,
                     preload);
         }
     }

@@ -23,41 +23,57 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Session implements AutoCloseable {
     private final Sandbox sandbox;
     private final SandboxPolicy policy;
-    private final Path workdir;
-    private final boolean ownsWorkdir;
+    private final SessionDirectory files;
+    private final KernelProcess.Launch launch;
+    private final EgressProxy.EgressRoute egress;
     private KernelProcess kernel;
     private volatile ToolHandler toolHandler;
     private String pendingRestartNotice;
     private long executions;
     private int restarts;
     private volatile boolean closed;
+    /** Set by the first close(), which alone does the work: the shutdown hook may close a session the owner is closing. */
+    private final AtomicBoolean closing = new AtomicBoolean();
 
-    private Session(Sandbox sandbox, SandboxPolicy policy, Path workdir, boolean ownsWorkdir, KernelProcess kernel) {
+    private Session(Sandbox sandbox, SandboxPolicy policy, SessionDirectory files, KernelProcess.Launch launch,
+                    EgressProxy.EgressRoute egress) {
         this.sandbox = sandbox;
         this.policy = policy;
-        this.workdir = workdir;
-        this.ownsWorkdir = ownsWorkdir;
-        this.kernel = kernel;
+        this.files = files;
+        this.launch = launch;
+        this.egress = egress;
     }
 
     static Session start(Sandbox sandbox, SandboxPolicy policy) {
-        Path workdir = policy.workdir();
-        boolean owns = workdir == null;
-        try {
-            if (owns) {
-                workdir = Files.createTempDirectory("codeact-work-");
-            } else if (!Files.isDirectory(workdir)) {
-                throw new SandboxException("the working directory " + workdir + " does not exist; create it or name another");
-            }
-        } catch (IOException e) {
-            throw new SandboxException("cannot create a working directory: " + e.getMessage(), e);
+        Path named = policy.workdir();
+        if (named != null && !Files.isDirectory(named)) {
+            throw new SandboxException("the working directory " + named + " does not exist; create it or name another");
         }
+        boolean bubblewrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
+        HostUser user = bubblewrap ? HostUser.forSession(sandbox.jvmUser(), named) : sandbox.jvmUser();
+        SessionDirectory files = SessionDirectory.take(user, policy.diskMb(), bubblewrap && sandbox.diskImages());
+        EgressProxy.EgressRoute egress = null;
         try {
-            return new Session(sandbox, policy, workdir, owns, KernelProcess.start(sandbox, policy, workdir));
-        } catch (RuntimeException e) {
-            if (owns) {
-                Sandbox.deleteRecursively(workdir);
+            if (!policy.allowHosts().isEmpty()) {
+                egress = sandbox.egressProxy().open(files.control().resolve(KernelProcess.EGRESS_SOCKET_NAME),
+                        HostAllowlist.parse(policy.allowHosts()));
             }
+            KernelProcess.Launch launch = new KernelProcess.Launch(files, named != null ? named : files.work(), user,
+                    egress != null);
+            Session session = new Session(sandbox, policy, files, launch, egress);
+            Sandbox.track(session);
+            try {
+                session.kernel = KernelProcess.start(sandbox, policy, launch);
+            } catch (RuntimeException e) {
+                Sandbox.untrack(session);
+                throw e;
+            }
+            return session;
+        } catch (RuntimeException e) {
+            if (egress != null) {
+                egress.close();
+            }
+            files.close();
             throw e;
         }
     }
@@ -131,6 +147,9 @@ public final class Session implements AutoCloseable {
             interrupt.cancel(false);
             kill.cancel(false);
             current.processOutput(OutputListener.NONE);
+            if (policy.workdir() != null) {
+                SetIdBits.stripAfterExecution(policy.workdir(), launch.user());
+            }
         }
     }
 
@@ -174,8 +193,13 @@ public final class Session implements AutoCloseable {
                     + "Make the code faster, or work on a smaller part of the data.", error.traceback());
         }
         return new ExecutionResult(output.stdout(), output.stderr(), resultValue(done.path("result")),
-                resultValue(done.path("final")), error, displays, toolCalls, elapsed(started),
+                resultValue(done.path("final")), error, displays, toolCalls, networkRequests(), elapsed(started),
                 timedOut, output.truncated() || done.path("truncated").asBoolean(), restarted);
+    }
+
+    /** What the code asked of the network during this execution (nothing when no host is allowed). */
+    private List<NetworkRequest> networkRequests() {
+        return egress == null ? List.of() : egress.takeRequests();
     }
 
     private static ResultValue resultValue(JsonNode node) {
@@ -227,8 +251,8 @@ public final class Session implements AutoCloseable {
             kernel = null;
             pendingRestartNotice = "the previous interpreter was replaced (" + error.type() + ")";
         }
-        return new ExecutionResult(output.stdout(), output.stderr(), null, null, error, List.of(), List.of(), elapsed(started),
-                timedOut, output.truncated(), true);
+        return new ExecutionResult(output.stdout(), output.stderr(), null, null, error, List.of(), List.of(),
+                networkRequests(), elapsed(started), timedOut, output.truncated(), true);
     }
 
     private void restart() {
@@ -236,7 +260,7 @@ public final class Session implements AutoCloseable {
             kernel.close();
             kernel = null;
         }
-        kernel = KernelProcess.start(sandbox, policy, workdir);
+        kernel = KernelProcess.start(sandbox, policy, launch);
         restarts++;
     }
 
@@ -263,7 +287,7 @@ public final class Session implements AutoCloseable {
 
     /** The working directory on the host: files the code writes to its current directory appear here. */
     public Path workdir() {
-        return workdir;
+        return launch.workdir();
     }
 
     public SandboxPolicy policy() {
@@ -280,10 +304,13 @@ public final class Session implements AutoCloseable {
         return !closed && current != null && current.isAlive();
     }
 
-    /** Kills the interpreter and everything it started; a private working directory is deleted. */
+    /**
+     * Kills the interpreter and everything it started, and removes the session's files on the host: a private
+     * working directory and /tmp are deleted (and their disk unmounted); a named working directory is kept.
+     */
     @Override
     public void close() {
-        if (closed) {
+        if (!closing.compareAndSet(false, true)) {
             return;
         }
         closed = true;
@@ -292,9 +319,14 @@ public final class Session implements AutoCloseable {
             current.close();
         }
         synchronized (this) {
-            if (ownsWorkdir) {
-                Sandbox.deleteRecursively(workdir);
+            if (egress != null) {
+                egress.close();
             }
+            if (policy.workdir() != null) {
+                SetIdBits.strip(policy.workdir(), launch.user());
+            }
+            files.close();
         }
+        Sandbox.untrack(this);
     }
 }

@@ -97,7 +97,9 @@ final class Migrations {
                         embedding  BLOB,
                         created_at INTEGER NOT NULL
                     )""",
-                    "CREATE INDEX solutions_by_age ON solutions (created_at)")));
+                    "CREATE INDEX solutions_by_age ON solutions (created_at)")),
+            new Migration(3, "what each step's code asked of the network (the sandbox's egress proxy)", List.of(
+                    "ALTER TABLE steps ADD COLUMN network_json TEXT")));
 
     private Migrations() {
     }

@@ -233,8 +233,8 @@ public final class RunStore implements AutoCloseable {
         try (PreparedStatement statement = connection.prepareStatement(insert + """
                  INTO steps (run_id, step_index, thought, code, observation, stdout, stderr, result_repr,
                              error_type, error_message, traceback, model_ms, execution_ms, input_tokens,
-                             output_tokens, tool_calls_json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                             output_tokens, tool_calls_json, network_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
             statement.setString(1, runId);
             statement.setInt(2, step.index());
             statement.setString(3, step.thought());
@@ -251,6 +251,8 @@ public final class RunStore implements AutoCloseable {
             statement.setInt(14, step.inputTokens());
             statement.setInt(15, step.outputTokens());
             statement.setString(16, step.toolCalls().isEmpty() ? null : json(toolCalls(step.toolCalls())));
+            boolean network = execution != null && !execution.networkRequests().isEmpty();
+            statement.setString(17, network ? json(JSON.valueToTree(execution.networkRequests())) : null);
             statement.executeUpdate();
         }
     }
@@ -381,7 +383,8 @@ public final class RunStore implements AutoCloseable {
         List<StoredStep> steps = new ArrayList<>();
         try (PreparedStatement select = connection.prepareStatement("""
                 SELECT step_index, thought, code, observation, stdout, stderr, result_repr, error_type,
-                       error_message, traceback, model_ms, execution_ms, input_tokens, output_tokens, tool_calls_json
+                       error_message, traceback, model_ms, execution_ms, input_tokens, output_tokens, tool_calls_json,
+                       network_json
                 FROM steps WHERE run_id = ? ORDER BY step_index""")) {
             select.setString(1, id);
             try (ResultSet row = select.executeQuery()) {
@@ -390,10 +393,12 @@ public final class RunStore implements AutoCloseable {
                     ExecutionError error = errorType == null ? null
                             : new ExecutionError(errorType, row.getString(9), row.getString(10));
                     String toolCalls = row.getString(15);
+                    String network = row.getString(16);
                     steps.add(new StoredStep(row.getInt(1), row.getString(2), row.getString(3), row.getString(4),
                             row.getString(5), row.getString(6), row.getString(7), error, row.getLong(11),
                             row.getLong(12), row.getInt(13), row.getInt(14),
-                            toolCalls == null ? JSON.createArrayNode() : parse(toolCalls)));
+                            toolCalls == null ? JSON.createArrayNode() : parse(toolCalls),
+                            network == null ? JSON.createArrayNode() : parse(network)));
                 }
             }
         }

@@ -13,6 +13,8 @@ import dev.codeact4j.sandbox.ExecutionError;
  * @param result      the repr of the code's last expression, or null
  * @param error       the execution's error, or null
  * @param toolCalls   the host tools the code called: a JSON list of {name, arguments, result, error, durationMs}
+ * @param network     what the code asked of the network through the egress proxy: a JSON list of
+ *                    {host, port, method, allowed, refusal, bytesSent, bytesReceived}
  */
 public record StoredStep(
         int index,
@@ -27,5 +29,6 @@ public record StoredStep(
         long executionMs,
         int inputTokens,
         int outputTokens,
-        JsonNode toolCalls) {
+        JsonNode toolCalls,
+        JsonNode network) {
 }

@@ -23,6 +23,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -179,6 +180,29 @@ class AgentMemoryTest {
 
         assertThat(dissimilar.reusedFrom()).isNull();
         assertThat(firstMessageOfRequest(beforeDissimilar, "user")).isEqualTo("Reverse the string 'hello'");
+    }
+
+    @Test
+    void loadingTheEmbeddingModelLeavesNoDirectoryBehind() throws Exception {
+        java.time.Instant jvmStart = ProcessHandle.current().info().startInstant().orElseThrow();
+        assertThat(TaskEmbeddings.embed("warm up the model")).hasSize(384);
+        try (var dirs = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), "onnxruntime-java*")) {
+            for (Path dir : dirs) {
+                var created = Files.readAttributes(dir, java.nio.file.attribute.BasicFileAttributes.class).creationTime();
+                assertThat(created.toInstant()).as("ONNX Runtime's " + dir + ", made by this JVM").isBefore(jvmStart);
+            }
+        }
+    }
+
+    @Test
+    void theHostsTheCodeMayReachArePartOfTheCacheKey() {
+        SandboxPolicy closed = SandboxPolicy.defaults();
+        CacheKey none = CacheKey.of("Fetch the rate", "m", "python", "multi-step", null, null, dev.codeact4j.tools.Tools.none(), closed);
+        CacheKey a = CacheKey.of("Fetch the rate", "m", "python", "multi-step", null, null, dev.codeact4j.tools.Tools.none(),
+                closed.toBuilder().allowHosts("a.example.org").build());
+        CacheKey b = CacheKey.of("Fetch the rate", "m", "python", "multi-step", null, null, dev.codeact4j.tools.Tools.none(),
+                closed.toBuilder().allowHosts("b.example.org").build());
+        assertThat(List.of(none, a, b)).doesNotHaveDuplicates();
     }
 
     @Test

@@ -62,7 +62,7 @@ class SessionLifecycleTest {
 
         session.close();
 
-        assertThat(started).noneMatch(KernelProcess::running);
+        assertThat(started).noneMatch(ProcessHandle::isAlive);
         assertThat(workdir).doesNotExist();
         assertThat(session.isAlive()).isFalse();
         assertThatThrownBy(() -> session.execute("1")).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");

@@ -205,7 +205,7 @@ class SessionTest {
 
     @Test
     void aCallerNamedWorkingDirectoryIsUsedAndKept() throws Exception {
-        var dir = Files.createTempDirectory("codeact-named-");
+        var dir = SANDBOX.createWorkdir("codeact-named-");
         Files.writeString(dir.resolve("input.csv"), "a,b\n1,2\n3,4\n");
         try (Session named = SANDBOX.open(quickPolicy().workdir(dir).build())) {
             ExecutionResult result = named.execute("""

@@ -123,8 +123,9 @@ class RunStoreTest {
             assertThat(store.report(null, null).cacheHits()).isZero();
             assertThat(store.memoryTables().solutionCount()).isZero();
         }
-        assertThat(pragma(file(), "user_version")).isEqualTo("2");
+        assertThat(pragma(file(), "user_version")).isEqualTo(LATEST);
         assertThat(columns(file(), "runs")).contains("cached", "reused_from");
+        assertThat(columns(file(), "steps")).contains("network_json");
         assertThat(columns(file(), "code_cache")).contains("cache_key", "run_id", "code_json", "created_at");
         assertThat(columns(file(), "result_cache")).contains("cache_key", "answer_json", "created_at");
         assertThat(columns(file(), "solutions")).contains("run_id", "task", "code_json", "embedding", "created_at");
@@ -223,6 +224,8 @@ class RunStoreTest {
             assertThat(failed.error().traceback()).contains("<cell-2>");
             assertThat(failed.modelMs()).isEqualTo(100);
             assertThat(failed.executionMs()).isEqualTo(5);
+            assertThat(failed.network().toString()).isEqualTo("[{\"host\":\"data.example.org\",\"port\":443,"
+                    + "\"method\":\"CONNECT\",\"allowed\":true,\"refusal\":null,\"bytesSent\":121,\"bytesReceived\":4096}]");
             assertThat(run.steps().get(0).error()).isNull();
 
             assertThat(store.find(recorded.runId())).isPresent();

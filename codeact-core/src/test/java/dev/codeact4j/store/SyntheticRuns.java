@@ -10,6 +10,7 @@ import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.ExecutionError;
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.NetworkRequest;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ final class SyntheticRuns {
                 : new ExecutionError(errorType, errorType + " number " + index, "Traceback (most recent call last):\n"
                 + "  File \"<cell-" + (index + 1) + ">\", line 1, in <module>\n" + errorType + ": " + errorType + " number " + index);
         ExecutionResult execution = new ExecutionResult("out " + index + "\n", "", null, null, error, List.of(), List.of(),
+                List.of(new NetworkRequest("data.example.org", 443, "CONNECT", true, null, 120 + index, 4096)),
                 Duration.ofMillis(executionMs), false, false, false);
         return new Step(index, "thought " + index, "print('out " + index + "')", "Observation:\nOutput:\nout " + index,
                 error, execution, 100, executionMs, 10, 2);

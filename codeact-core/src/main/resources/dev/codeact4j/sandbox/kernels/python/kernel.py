@@ -12,12 +12,14 @@ import ast
 import base64
 import builtins
 import collections
+import errno
 import io
 import json
 import linecache
 import math
 import os
 import resource
+import selectors
 import signal
 import socket
 import struct
@@ -66,6 +68,136 @@ class DetachedChannel:
 
     def receive(self):
         return None
+
+
+class EgressRelay:
+    """Forwards connections to 127.0.0.1:PORT, on the sandbox's own loopback, to the host's egress proxy.
+
+    The sandbox has no network interface; when hosts are allowed, HTTP_PROXY and HTTPS_PROXY name this port,
+    and the proxy on the host (at the end of a Unix socket) reads each request and decides. This only moves
+    bytes, all connections in one thread, so that they do not cost the session's process budget.
+    """
+
+    CHUNK = 65536
+    MAX_BUFFERED = 1 << 20
+
+    def __init__(self, port, socket_path):
+        self.port = port
+        self.socket_path = socket_path
+        self.selector = selectors.DefaultSelector()
+        self.links = {}  # socket -> the Link that reads from it
+        self.registered = set()
+
+    def start(self):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(128)
+        listener.setblocking(False)
+        self.selector.register(listener, selectors.EVENT_READ, None)
+        threading.Thread(target=self.run, name="codeact-egress-relay", daemon=True).start()
+
+    def run(self):
+        while True:
+            for key, events in self.selector.select():
+                if key.data is None:
+                    self.accept(key.fileobj)
+                    continue
+                reading = key.data
+                try:
+                    if events & selectors.EVENT_WRITE and reading.target in self.links:
+                        self.flush(self.links[reading.target])
+                    if events & selectors.EVENT_READ and reading.source in self.links:
+                        self.read(reading)
+                except OSError:
+                    self.close(reading)
+
+    def accept(self, listener):
+        try:
+            client, _ = listener.accept()
+        except OSError:
+            return
+        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            upstream.connect(self.socket_path)
+        except OSError:
+            client.close()
+            upstream.close()
+            return
+        client.setblocking(False)
+        upstream.setblocking(False)
+        self.links[client] = Link(client, upstream)
+        self.links[upstream] = Link(upstream, client)
+        self.refresh(client)
+        self.refresh(upstream)
+
+    def read(self, link):
+        try:
+            data = link.source.recv(self.CHUNK)
+        except BlockingIOError:
+            return
+        if data:
+            link.outbox += data
+        else:
+            link.eof = True
+        self.flush(link)
+
+    def flush(self, link):
+        """Writes what link has read to its target; once its source is done and all is written, half-closes."""
+        if link.outbox:
+            try:
+                sent = link.target.send(link.outbox)
+            except BlockingIOError:
+                sent = 0  # the target is full: refresh() waits until it can take more
+            del link.outbox[:sent]
+        if link.eof and not link.outbox and not link.shut:
+            link.shut = True
+            link.target.shutdown(socket.SHUT_WR)
+        back = self.links.get(link.target)
+        if link.shut and back is not None and back.shut:
+            self.close(link)
+            return
+        self.refresh(link.source)
+        self.refresh(link.target)
+
+    def refresh(self, sock):
+        """Reads from sock while its bytes have room to wait; writes to it while bytes wait for it."""
+        reading = self.links.get(sock)
+        if reading is None:
+            return
+        writing = self.links.get(reading.target)
+        events = 0
+        if not reading.eof and len(reading.outbox) < self.MAX_BUFFERED:
+            events |= selectors.EVENT_READ
+        if writing is not None and writing.outbox:
+            events |= selectors.EVENT_WRITE
+        if events and sock in self.registered:
+            self.selector.modify(sock, events, reading)
+        elif events:
+            self.selector.register(sock, events, reading)
+            self.registered.add(sock)
+        elif sock in self.registered:
+            self.selector.unregister(sock)
+            self.registered.discard(sock)
+
+    def close(self, link):
+        for sock in (link.source, link.target):
+            if self.links.pop(sock, None) is not None:
+                if sock in self.registered:
+                    self.selector.unregister(sock)
+                    self.registered.discard(sock)
+                sock.close()
+
+
+class Link:
+    """One direction of a relayed connection: bytes read from source that wait to be written to target."""
+
+    def __init__(self, source, target):
+        self.source = source
+        self.target = target
+        self.outbox = bytearray()
+        self.eof = False
+        self.shut = False
 
 
 class OutputBudget:
@@ -220,6 +352,7 @@ class Kernel:
         self.pid = os.getpid()
         self.cpu_seconds = config.get("cpuSecondsPerExecution")
         self.file_size_mb = config.get("maxFileSizeMb")
+        self.disk_mb = config.get("diskMb")
 
     # --- output -------------------------------------------------------------------------------
 
@@ -431,6 +564,11 @@ class Kernel:
         message = str(exc)
         if isinstance(exc, OSError) and exc.errno == 27 and self.file_size_mb:
             message += f" (the sandbox limits one file to {self.file_size_mb} MB)"
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC and self.disk_mb:
+            where = ("its working directory and /tmp together" if self.config.get("workdirOnDisk")
+                     else "/tmp (the working directory you named is bounded by its own file system)")
+            message += (f" (no space left: the sandbox limits its disk to {self.disk_mb} MB, {where}; "
+                        "delete files or ask for more with --disk)")
         if isinstance(exc, MemoryError):
             message = (message + " " if message else "") + "(the session ran out of memory; use less)"
         return {"type": type(exc).__name__, "message": message, "traceback": "".join(lines)}
@@ -444,6 +582,7 @@ class Kernel:
             "language": "python",
             "version": sys.version.split()[0],
             "preloaded": sorted(self.config.get("preload", [])),
+            "workdirWritable": os.access(os.getcwd(), os.R_OK | os.W_OK | os.X_OK),
         })
         while True:
             frame = self.channel.receive()
@@ -499,6 +638,9 @@ def main():
     apply_resource_limits(config.get("limits", {}))
     sys.stdin = io.StringIO("")
     channel = Channel(socket_path)
+    egress = config.get("egress")
+    if egress:
+        EgressRelay(int(egress["port"]), egress["socket"]).start()
     kernel = Kernel(channel, config)
     signal.signal(signal.SIGINT, kernel.on_interrupt)
     if hasattr(signal, "SIGXCPU"):
