@@ -34,7 +34,9 @@ class EndingsTest {
 
     @Test
     void theCodeFinishing() throws Exception {
-        Child child = start("exec", "-c", "import subprocess\nsubprocess.Popen(['sleep', '300'])\nprint('ready', flush=True)");
+        // The code lingers a little after "ready", so that its processes can be seen before it finishes.
+        Child child = start("exec", "-c", "import subprocess, time\nsubprocess.Popen(['sleep', '300'])\n"
+                + "print('ready', flush=True)\ntime.sleep(3)");
         List<Long> processes = child.awaitReady();
         assertThat(child.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(child.process.exitValue()).isZero();
@@ -62,9 +64,9 @@ class EndingsTest {
         awaitGone(processes); // bubblewrap's --die-with-parent
         assertThat(sessionDirectories()).as("a killed JVM cannot clean up").hasSize(1);
 
-        Child next = start("exec", "-c", "print('ready', flush=True)");
-        next.awaitReady();
+        Child next = start("exec", "-c", "print('next', flush=True)");
         assertThat(next.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(next.process.exitValue()).as("the next codeact ran: " + Files.readString(next.stderr())).isZero();
         assertNothingLeft(processes);
     }
 
