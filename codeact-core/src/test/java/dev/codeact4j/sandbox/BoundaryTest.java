@@ -130,6 +130,17 @@ class BoundaryTest {
             for (String name : List.of("made.txt", "sub")) {
                 assertThat(owner(session.workdir().resolve(name))).isEqualTo(RUNS_AS.uid()).isNotZero();
             }
+            // Nothing in the writable places can run with privileges, inside or (for the disk) on the host.
+            ExecutionResult mounts = session.execute("""
+                    flags = {}
+                    for line in open('/proc/self/mountinfo'):
+                        fields = line.split()
+                        if fields[4] in ('/work', '/tmp'):
+                            flags[fields[4]] = sorted(set(fields[5].split(',')) & {'nosuid', 'nodev'})
+                    dict(sorted(flags.items()))
+                    """);
+            assertThat(mounts.result().json().toString())
+                    .isEqualTo("{\"/tmp\":[\"nodev\",\"nosuid\"],\"/work\":[\"nodev\",\"nosuid\"]}");
             // No other local user can reach the session's files.
             Path sessionDir = session.workdir().getParent().getParent();
             assertThat(sessionDir.getFileName().toString()).startsWith(SessionDirectory.PREFIX);
