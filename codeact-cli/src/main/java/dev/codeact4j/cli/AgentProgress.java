@@ -5,6 +5,7 @@ import dev.codeact4j.agent.AgentListener;
 import picocli.CommandLine.Help.Ansi.Style;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -61,8 +62,27 @@ final class AgentProgress implements AgentListener {
             case AgentEvent.FinalAnswer answer -> answered();
             case AgentEvent.Error problem -> problem(problem.message());
             case AgentEvent.RunFinished finished -> { /* the command reports the result */ }
+            case AgentEvent.RunFailed failed -> { /* the command reports the exception */ }
         }
         err.flush();
+    }
+
+    /**
+     * The provider asked to wait before the next try (see {@code ModelSettings.withRetryListener}): say so, or
+     * the wait looks like a hang.
+     */
+    synchronized void retrying(int status, Duration wait) {
+        clearCodeProgress();
+        endOutput();
+        String why = status == 429 ? "rate limited" : "the provider is unavailable";
+        err.println(colors.yellow("  ! " + why + " (HTTP " + status + "), retrying in " + waitSeconds(wait)));
+        err.flush();
+    }
+
+    /** "1 s", "1.5 s": a wait as the provider would have put it. */
+    private static String waitSeconds(Duration wait) {
+        long millis = wait.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
     private void runStarted(AgentEvent.RunStarted started) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.codeact4j.agent.AgentListener;
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.Step;
 import dev.codeact4j.agent.StopReason;
@@ -22,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -49,13 +49,23 @@ final class AgentReport {
     }
 
     /** Shows a run of this model as it goes. */
-    AgentListener progress(String model, int maxSteps) {
+    AgentProgress progress(String model, int maxSteps) {
         return new AgentProgress(err, colors, model, maxSteps);
     }
 
     /** Reports a finished run; {@code example} names the demo example it was, or is null. */
     void finished(AgentResult result, String example) throws IOException {
+        finished(result, example, null);
+    }
+
+    /**
+     * Reports a finished run whose answer was asked for in {@code asked} (--format), or in any format when null.
+     * Returns whether the run gave an answer in that format: an answer that does not parse in it is no answer
+     * for a program reading standard output, so it is not printed there (--json still holds it).
+     */
+    boolean finished(AgentResult result, String example, AnswerFormat asked) throws IOException {
         Map<Integer, List<Path>> figures = saveFigures(result, displayFiles);
+        String notInFormat = notInFormat(result, asked);
         if (json) {
             ObjectNode line = NODES.objectNode();
             if (example != null) {
@@ -67,11 +77,24 @@ final class AgentReport {
             } catch (JsonProcessingException e) {
                 throw new UncheckedIOException("cannot write the result as JSON: " + e.getOriginalMessage(), e);
             }
+            if (notInFormat != null) {
+                err.println(colors.red("✗ No answer in the format asked: " + notInFormat));
+            }
         } else {
-            summary(result, figures);
+            summary(result, figures, notInFormat);
         }
         out.flush();
         err.flush();
+        return result.success() && notInFormat == null;
+    }
+
+    /** Why a successful run's answer is not in the format asked for, or null when it is (or none was asked). */
+    private static String notInFormat(AgentResult result, AnswerFormat asked) {
+        if (asked == null || !result.success() || result.answer() == null || result.answer().parseError() == null) {
+            return null;
+        }
+        return "--format " + asked.label() + " asked for " + asked.label().toUpperCase(Locale.ROOT) + ", and the answer is "
+                + result.answer().parseError();
     }
 
     /** Saves the figures of every step as files; by step index, their paths. */
@@ -93,16 +116,22 @@ final class AgentReport {
         return figures;
     }
 
-    private void summary(AgentResult result, Map<Integer, List<Path>> figures) {
+    private void summary(AgentResult result, Map<Integer, List<Path>> figures, String notInFormat) {
         err.println();
         figures.forEach((step, paths) -> paths.forEach(path ->
                 err.println(colors.faint("[saved figure of step " + (step + 1) + " to " + shown(path) + "]"))));
         long modelMillis = result.steps().stream().mapToLong(Step::modelMillis).sum();
         long codeMillis = result.steps().stream().mapToLong(Step::executionMillis).sum();
-        int steps = result.steps().size();
+        int steps = (int) result.steps().stream().filter(Step::ranCode).count(); // as the history counts them
         String cost = " · " + AgentProgress.seconds(result.durationMs()) + " (model " + AgentProgress.seconds(modelMillis)
                 + ", code " + AgentProgress.seconds(codeMillis) + ") · "
                 + AgentProgress.tokens(result.inputTokens(), result.outputTokens()) + " · " + result.model();
+        if (notInFormat != null) { // nothing on standard output: a program reading it would choke on the text
+            err.println(colors.red("✗ No answer in the format asked: " + notInFormat) + colors.faint(cost));
+            err.println(colors.yellow("The answer as given:"));
+            err.println(result.answerText().strip());
+            return;
+        }
         if (result.success()) {
             String how = !result.cached() ? "after " + steps + (steps == 1 ? " step" : " steps")
                     : steps == 0 ? "from the cache" : "from the cached program, run again";
@@ -120,7 +149,7 @@ final class AgentReport {
         }
         // The step limit's last step is the one that asked for the best answer: its index is the limit.
         String why = result.reason() == StopReason.MAX_STEPS
-                ? "the step limit of " + result.steps().get(steps - 1).index() + " was reached"
+                ? "the step limit of " + result.steps().get(result.steps().size() - 1).index() + " was reached"
                 : "the code failed, and simple mode runs it only once";
         err.println(colors.red("✗ No answer: " + why) + colors.faint(cost));
         if (result.answerText() != null && !result.answerText().isBlank()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.agent.AgentMode;
+import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.McpEndpoint;
@@ -98,7 +99,7 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
         }
         return new CliConfig(
                 modelSpec(file, root),
-                text(file, root, "baseUrl"),
+                baseUrl(file, root),
                 wholeNumber(file, root, "maxSteps", 1),
                 mode(file, root),
                 seconds(file, root),
@@ -121,6 +122,16 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
             }
         }
         return model;
+    }
+
+    /** Checked as --base-url is: at once, rather than at the first model call. */
+    private static String baseUrl(Path file, JsonNode root) {
+        String baseUrl = text(file, root, "baseUrl");
+        try {
+            return ModelSettings.checkedBaseUrl(baseUrl);
+        } catch (IllegalArgumentException e) {
+            throw invalid(file, "\"baseUrl\": " + e.getMessage());
+        }
     }
 
     private static String text(Path file, JsonNode root, String key) {

@@ -28,8 +28,9 @@ import java.util.concurrent.Callable;
         description = {
                 "Lists the latest runs of 'codeact run' and 'codeact demo', latest first.",
                 "Every run is recorded in $CODEACT_HOME/runs.db (CODEACT_HOME defaults to ~/.codeact): its task, "
-                        + "model, steps, code, outputs, errors, tokens, times and answer. A run whose process ended "
-                        + "before it finished (a crash, a kill, a model error) is listed as incomplete. "
+                        + "model, steps, code, outputs, errors, tokens, times and answer. A run the model or its provider "
+                        + "failed is listed as failed (reason model_error; 'codeact show' has the provider's message), "
+                        + "one whose process ended before it finished (a crash, a kill) as incomplete. "
                         + "'codeact show ID' shows a run whole; 'codeact report' sums them up.",
                 ""},
         exitCodeListHeading = "%nExit status:%n",
@@ -41,7 +42,9 @@ import java.util.concurrent.Callable;
         footer = {
                 "Without --json: a table with the start of each run's id (enough for",
                 "'codeact show'), when it started, its model, status, steps, duration, tokens",
-                "(in/out) and task.",
+                "(in/out) and task. STEPS counts the steps that ran code, as 'show' and",
+                "'report' do: a reply without code, or the model's last word at the step",
+                "limit, is not one (so --max-steps 3 lists at most 3).",
                 "",
                 "With --json: one JSON object per run, one per line, latest first, with the",
                 "fields id, startedAt (ISO-8601, UTC), model, mode, status (running, succeeded,",

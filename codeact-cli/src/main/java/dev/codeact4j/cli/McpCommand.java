@@ -94,7 +94,8 @@ public final class McpCommand implements Callable<Integer> {
             description = "The model run_agent uses when the call names none; default: \"model\" in the config file.")
     String model;
 
-    @Option(names = "--base-url", paramLabel = "URL", description = "Another endpoint for the models' provider.")
+    @Option(names = "--base-url", paramLabel = "URL", converter = RunCommand.BaseUrlConverter.class,
+            description = "Another endpoint for the models' provider.")
     String baseUrl;
 
     @Option(names = "--api-key", paramLabel = "KEY",

@@ -52,7 +52,7 @@ import java.util.regex.Pattern;
                 "  averageDurationMs    the wall-clock time of a finished run: the average,",
                 "  p50DurationMs,       the median and the 95th percentile (nearest rank)",
                 "  p95DurationMs",
-                "  averageSteps         steps per run",
+                "  averageSteps         steps that ran code, per run (as 'history' counts them)",
                 "  executionTimeMs      the time the code ran, in all (summed over every step)",
                 "  commonErrors         [{type, count, example}]: the code's errors by exception",
                 "                       type, most frequent first (ten at most); example is the",

@@ -55,7 +55,8 @@ import java.util.concurrent.Callable;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:the agent gave an answer",
-                "1:the agent reached no answer (step limit, or simple mode's code failed)",
+                "1:the agent reached no answer (step limit, or simple mode's code failed), or its answer is not "
+                        + "in the --format asked (nothing is printed on standard output; --json still has it)",
                 "2:usage error: no task, unknown option or value, no model named, bad config file",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:the model could not be called (no API key, refused key, unknown model, provider down), "
@@ -159,7 +160,7 @@ public final class RunCommand implements Callable<Integer> {
             description = "The model, as PROVIDER:MODEL (see Models below); default: \"model\" in the config file.")
     String model;
 
-    @Option(names = "--base-url", paramLabel = "URL",
+    @Option(names = "--base-url", paramLabel = "URL", converter = BaseUrlConverter.class,
             description = "Another endpoint for the provider, e.g. http://localhost:8000/v1 for vLLM.")
     String baseUrl;
 
@@ -178,7 +179,8 @@ public final class RunCommand implements Callable<Integer> {
     AgentMode mode;
 
     @Option(names = "--format", paramLabel = "json|csv|text", converter = FormatConverter.class,
-            description = "Parse the answer as this format (by default it is detected) and tell the model to give it.")
+            description = "Parse the answer as this format (by default it is detected) and tell the model to give it; "
+                    + "an answer that does not parse is not printed and the exit status is 1.")
     AnswerFormat format;
 
     @Option(names = "--schema", paramLabel = "FILE",
@@ -233,14 +235,16 @@ public final class RunCommand implements Callable<Integer> {
         if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
             throw usageError("--output-dir " + outputDir + " is a file, not a directory; name another.");
         }
-        ModelSettings settings = ModelSettings.defaults()
-                .withBaseUrl(baseUrl != null ? baseUrl : config.baseUrl())
-                .withApiKey(apiKey);
-        ChatModels models = ChatModels.create(modelSpec, settings, codeact.environment());
-
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
         AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, json, new DisplayFiles(outputDir));
+        AgentProgress progress = report.progress(modelSpec.toString(), steps);
+        ModelSettings settings = ModelSettings.defaults()
+                .withBaseUrl(baseUrl != null ? baseUrl : config.baseUrl())
+                .withApiKey(apiKey)
+                .withRetryListener(progress::retrying);
+        ChatModels models = ChatModels.create(modelSpec, settings, codeact.environment());
+
         Sandbox sandbox = codeact.sandbox(err, colors);
         try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
              RunRecording recording = RunRecording.open(codeact.runStoreFile(), !noStore, err, colors)) {
@@ -259,14 +263,14 @@ public final class RunCommand implements Callable<Integer> {
                     .listener(recording.listener())
                     .memory(recording.memory(!noCache))
                     .build();
-            AgentResult result = agent.run(task, report.progress(models.spec().toString(), steps));
-            report.finished(result, null);
+            AgentResult result = agent.run(task, progress);
+            boolean answered = report.finished(result, null, format);
             if (!json && recording.recording()) {
                 String id = ShowCommand.shortId(result.runId());
                 err.println(colors.faint("Recorded as " + id + ": codeact show " + id));
                 err.flush();
             }
-            return result.success() ? CodeactCommand.OK : CodeactCommand.FAILED;
+            return answered ? CodeactCommand.OK : CodeactCommand.FAILED;
         }
     }
 
@@ -329,6 +333,22 @@ public final class RunCommand implements Callable<Integer> {
         public AgentMode convert(String value) {
             try {
                 return AgentMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** An http:// or https:// URL with a host, checked as the model settings check it (see ModelSettings). */
+    static final class BaseUrlConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (value.isBlank()) {
+                throw new TypeConversionException("the URL is empty; give the endpoint's base URL, such as "
+                        + "http://localhost:8000/v1");
+            }
+            try {
+                return ModelSettings.checkedBaseUrl(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.agent.StopReason;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.sandbox.ExecutionError;
 import dev.codeact4j.store.RunStatus;
@@ -47,7 +48,9 @@ import java.util.concurrent.Callable;
                 "With --json: one JSON object with the fields of 'codeact run --json' (runId,",
                 "model, task, success, reason, answer, answerText, format, parseError, steps,",
                 "durationMs, inputTokens, outputTokens) and mode, status (running, succeeded,",
-                "failed or incomplete), startedAt, finishedAt (ISO-8601, UTC) and attempts.",
+                "failed or incomplete), error (when the model, its provider or something else",
+                "failed: what went wrong, with the provider's message; else null), startedAt,",
+                "finishedAt (ISO-8601, UTC) and attempts.",
                 "Each step also has stdout, stderr, result (the repr of the last expression)",
                 "toolCalls [{name, arguments, result, error, durationMs}] and network",
                 "[{host, port, method, allowed, refusal, bytesSent, bytesReceived}]; figures",
@@ -119,12 +122,16 @@ public final class ShowCommand implements Callable<Integer> {
             long modelMs = run.steps().stream().mapToLong(StoredStep::modelMs).sum();
             long codeMs = run.steps().stream().mapToLong(StoredStep::executionMs).sum();
             String took = run.durationMs() == null ? "" : " · took " + AgentProgress.seconds(run.durationMs());
+            long steps = run.steps().stream().filter(StoredStep::ranCode).count(); // as the history counts them
             field("started", RunStoreViews.second(run.startedAt()) + took + " (model " + AgentProgress.seconds(modelMs)
-                    + ", code " + AgentProgress.seconds(codeMs) + ") · " + run.steps().size()
-                    + (run.steps().size() == 1 ? " step · " : " steps · ")
+                    + ", code " + AgentProgress.seconds(codeMs) + ") · " + steps
+                    + (steps == 1 ? " step · " : " steps · ")
                     + AgentProgress.tokens(run.inputTokens(), run.outputTokens()));
+            // At the step limit, the last call asks for the model's best answer: it is no step, as in the progress.
+            StoredStep lastWord = StopReason.MAX_STEPS.label().equals(run.reason()) && !run.steps().isEmpty()
+                    ? run.steps().get(run.steps().size() - 1) : null;
             for (StoredStep step : run.steps()) {
-                step(step);
+                step(step, step == lastWord ? "Step limit reached: the model's best answer" : "Step " + (step.index() + 1));
             }
             answer(run);
         }
@@ -141,8 +148,7 @@ public final class ShowCommand implements Callable<Integer> {
             };
         }
 
-        private void step(StoredStep step) {
-            String title = "Step " + (step.index() + 1);
+        private void step(StoredStep step, String title) {
             out.println();
             out.println(colors.styled("── " + title + " " + "─".repeat(RULE_WIDTH - title.length() - 4), Style.bold, Style.fg_cyan));
             if (step.thought() != null && !step.thought().isBlank()) {
@@ -219,6 +225,8 @@ public final class ShowCommand implements Callable<Integer> {
                 }
                 boolean json = AnswerFormat.JSON.label().equals(run.format()) && run.parseError() == null && run.answer() != null;
                 out.println(json ? PrettyJson.format(run.answer()) : run.answerText().strip());
+            } else if (run.status() == RunStatus.FAILED && run.error() != null) {
+                out.println(colors.red("✗ No answer: " + run.error()) + colors.faint(" (" + run.reason() + ")"));
             } else if (run.status() == RunStatus.FAILED) {
                 out.println(colors.red("✗ No answer") + colors.faint(run.reason() == null ? "" : " (" + run.reason() + ")"));
                 if (run.answerText() != null && !run.answerText().isBlank()) {
@@ -241,7 +249,8 @@ public final class ShowCommand implements Callable<Integer> {
                 .put("mode", run.mode())
                 .put("status", run.status().label())
                 .put("success", run.status() == RunStatus.SUCCEEDED)
-                .put("reason", run.reason());
+                .put("reason", run.reason())
+                .put("error", run.error());
         node.set("answer", run.answer() == null ? NODES.nullNode() : run.answer());
         node.put("answerText", run.answerText())
                 .put("format", run.format())

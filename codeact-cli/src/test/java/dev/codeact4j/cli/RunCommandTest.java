@@ -407,6 +407,133 @@ class RunCommandTest {
     }
 
     @Test
+    void aStepThatTimesOutTellsTheModelTheLimitThatTheStateWasKeptAndWhatToDo() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Slowly.", "total = 41\nimport time\ntime.sleep(5)"))
+                    .reply(code("Faster.", "final_answer(total + 1)"));
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--timeout", "1", "Slow task.");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out().strip()).isEqualTo("42");
+            JsonNode messages = server.requests().get(1).body().path("messages");
+            String observation = messages.get(messages.size() - 1).path("content").asText();
+            assertThat(observation).startsWith("Observation:\nError:\nTraceback")
+                    .contains("File \"<cell-1>\", line 3", "time.sleep(5)")
+                    .endsWith("TimeoutError: the execution took longer than its time limit of 1 s and was interrupted; "
+                            + "the session's state is kept, so you can go on. Make the code faster, or work on a "
+                            + "smaller part of the data.")
+                    .doesNotContain("KeyboardInterrupt");
+            assertThat(run.err()).contains("✗ TimeoutError: the execution took longer than its time limit of 1 s")
+                    .doesNotContain("KeyboardInterrupt");
+        }
+    }
+
+    @Test
+    void theCacheTellsEndpointsApartAndTheSameEndpointStillHitsIt() throws Exception {
+        try (ScriptedModelServer a = ScriptedModelServer.openAi(); ScriptedModelServer b = ScriptedModelServer.openAi()) {
+            a.reply(code("A knows.", "final_answer('Paris, says A')"));
+            b.reply(code("B knows.", "final_answer('Paris, says B')"));
+            String task = "What is the capital of France?";
+
+            Run fromA = codeact("run", "--model", "openai:default", "--base-url", a.baseUrl(), "--api-key", "k", "--json", task);
+            Run fromB = codeact("run", "--model", "openai:default", "--base-url", b.baseUrl(), "--api-key", "k", "--json", task);
+            Run fromAAgain = codeact("run", "--model", "openai:default", "--base-url", a.baseUrl(), "--api-key", "k",
+                    "--json", task);
+
+            assertThat(fromA.json().get("answer").asText()).isEqualTo("Paris, says A");
+            assertThat(fromB.exitCode()).as(fromB.err()).isZero();
+            assertThat(fromB.json().get("cached").asBoolean()).isFalse();
+            assertThat(fromB.json().get("answer").asText()).isEqualTo("Paris, says B");
+            assertThat(b.requests()).hasSize(1);
+            assertThat(fromAAgain.json().get("cached").asBoolean()).isTrue();
+            assertThat(fromAAgain.json().get("answer").asText()).isEqualTo("Paris, says A");
+            assertThat(a.requests()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aSchemaThatIsNotAJsonSchemaIsAUsageErrorBeforeAnyModelCall() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            Path misspelt = Files.writeString(temp.resolve("misspelt.json"), "{\"type\": \"objekt\"}");
+            Path notAList = Files.writeString(temp.resolve("not-a-list.json"), "{\"required\": \"name\"}");
+
+            Run typo = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--schema", misspelt.toString(), "task");
+            Run ignored = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--schema", notAList.toString(), "task");
+
+            assertThat(typo.exitCode()).isEqualTo(2);
+            assertThat(typo.err()).contains("--schema " + misspelt + ": the answer schema is not a valid JSON Schema "
+                    + "(draft 2020-12): ", "$.type").doesNotContain("\tat ");
+            assertThat(ignored.exitCode()).isEqualTo(2);
+            assertThat(ignored.err()).contains("--schema " + notAList + ": the answer schema is not a valid JSON Schema",
+                    "$.required");
+            assertThat(server.requests()).isEmpty();
+        }
+    }
+
+    @Test
+    void anAnswerNotInTheFormatAskedExitsOneWithTheParseErrorAndNothingOnStandardOutput() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Done.", "final_answer('Paris')")).reply(code("Done.", "final_answer('Paris')"));
+
+            Run human = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--no-store", "--format", "json", "The capital of France, as JSON.");
+            Run json = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--no-store", "--format", "json", "--json", "The capital of France, as JSON.");
+
+            assertThat(human.exitCode()).isEqualTo(1);
+            assertThat(human.out()).isEmpty();
+            assertThat(human.err()).contains("✗ No answer in the format asked: --format json asked for JSON, and the "
+                    + "answer is not valid JSON: Unrecognized token 'Paris'", "The answer as given:", "Paris");
+            assertThat(json.exitCode()).isEqualTo(1);
+            assertThat(json.json().get("answerText").asText()).isEqualTo("Paris");
+            assertThat(json.json().get("parseError").asText()).startsWith("not valid JSON: Unrecognized token 'Paris'");
+            assertThat(json.err()).contains("✗ No answer in the format asked: --format json asked for JSON");
+        }
+    }
+
+    @Test
+    void aBaseUrlThatIsNotAUrlIsAUsageErrorThatSaysWhatOneLooksLike() throws Exception {
+        Run option = codeact("run", "--model", "openai:test", "--api-key", "k", "--base-url", "not a url", "task");
+        assertThat(option.exitCode()).isEqualTo(2);
+        assertThat(option.err()).contains("Invalid value for option '--base-url': 'not a url' is not a URL (Illegal "
+                + "character in path at index 3); give the endpoint's base URL, such as http://localhost:8000/v1");
+
+        Run scheme = codeact("run", "--model", "openai:test", "--api-key", "k", "--base-url", "localhost:8000/v1", "task");
+        assertThat(scheme.exitCode()).isEqualTo(2);
+        assertThat(scheme.err()).contains("'localhost:8000/v1' is not an http:// or https:// URL");
+
+        config("{\"model\": \"openai:test\", \"baseUrl\": \"not a url\"}");
+        Run fromConfig = codeact("run", "--api-key", "k", "task");
+        assertThat(fromConfig.exitCode()).isEqualTo(2);
+        assertThat(fromConfig.err()).contains("the config file " + home.resolve("config.json") + " is not valid: "
+                + "\"baseUrl\": 'not a url' is not a URL");
+
+        Run mcp = codeact("mcp", "--base-url", "ftp://models.example.com/v1");
+        assertThat(mcp.exitCode()).isEqualTo(2);
+        assertThat(mcp.err()).contains("'ftp://models.example.com/v1' is not an http:// or https:// URL");
+    }
+
+    @Test
+    void aRateLimitedCallSaysItIsRetryingAndWhen() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.fail(429, Map.of("Retry-After", "1")).reply(code("Done.", "final_answer(4)"));
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--no-store", "What is 2 + 2?");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out().strip()).isEqualTo("4");
+            assertThat(run.err()).contains("── Step 1 ", "! rate limited (HTTP 429), retrying in 1 s", "✓ final answer");
+            assertThat(run.err().indexOf("rate limited")).isLessThan(run.err().indexOf("✓ final answer"));
+            assertThat(server.requests()).hasSize(2);
+        }
+    }
+
+    @Test
     void helpDocumentsTheConfigKeysAndTheJsonFields() {
         Run help = codeact("run", "--help");
 

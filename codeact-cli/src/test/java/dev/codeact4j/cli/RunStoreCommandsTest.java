@@ -107,7 +107,7 @@ class RunStoreCommandsTest {
         assertThat(latest.get("status").asText()).isEqualTo("failed");
         assertThat(latest.get("reason").asText()).isEqualTo("max_steps");
         assertThat(latest.get("mode").asText()).isEqualTo("multi-step");
-        assertThat(latest.get("steps").asInt()).isEqualTo(2);
+        assertThat(latest.get("steps").asInt()).as("--max-steps 1: the last word is not a step").isEqualTo(1);
         assertThat(latest.get("inputTokens").asInt()).isEqualTo(220);
         assertThat(latest.get("durationMs").asLong()).isPositive();
         assertThat(latest.get("startedAt").asText()).endsWith("Z");
@@ -137,8 +137,9 @@ class RunStoreCommandsTest {
         assertThat(whole.get("inputTokens").asInt()).isEqualTo(1050);
 
         Run lastWord = codeact("show", gaveUp);
-        assertThat(lastWord.out()).contains("status   failed (max_steps)", "✗ KeyError: 'b'",
-                "! The step limit was reached", "✗ No answer (max_steps)", "my best guess is 3.");
+        assertThat(lastWord.out()).contains("status   failed (max_steps)", " · 1 step · ", "── Step 1 ", "✗ KeyError: 'b'",
+                "── Step limit reached: the model's best answer ", "! The step limit was reached",
+                "✗ No answer (max_steps)", "my best guess is 3.").doesNotContain("Step 2");
 
         // report: the seed's figures, in all and by model
         Run report = codeact("report", "--json");
@@ -150,7 +151,7 @@ class RunStoreCommandsTest {
         assertThat(figures.get("runs").asInt()).isEqualTo(2);
         assertThat(figures.get("succeeded").asInt()).isEqualTo(1);
         assertThat(figures.get("successRate").asDouble()).isEqualTo(0.5);
-        assertThat(figures.get("averageSteps").asDouble()).isEqualTo(2.5);
+        assertThat(figures.get("averageSteps").asDouble()).isEqualTo(2.0);
         assertThat(figures.get("p95DurationMs").asLong()).isGreaterThanOrEqualTo(figures.get("p50DurationMs").asLong());
         assertThat(figures.get("executionTimeMs").asLong()).isPositive();
         assertThat(figures.get("inputTokens").asLong()).isEqualTo(1270);
@@ -167,7 +168,7 @@ class RunStoreCommandsTest {
         Run human = codeact("report", "--since", "1h");
         assertThat(human.exitCode()).isZero();
         assertThat(human.out()).contains("Execution report: 2 runs since ", "(the last 1h)", "succeeded  1 of 2 (50.0%)",
-                "run time", "p95", "steps      2.5 per run", "code time", "tokens     1,270 in + 112 out",
+                "run time", "p95", "steps      2.0 per run", "code time", "tokens     1,270 in + 112 out",
                 "Common errors", "NameError", "name 'y' is not defined", "KeyError", "By model", "openai:test");
 
         assertThat(codeact("report", "--json", "--model", "openai:other").json().get("runs").asInt()).isZero();
@@ -205,15 +206,38 @@ class RunStoreCommandsTest {
     }
 
     @Test
-    void aRunTheModelBrokeOffIsIncompleteAtOnce() throws Exception {
+    void aRunTheModelBrokeOffIsFailedWithTheProvidersMessageAndItsRealDuration() throws Exception {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
-            server.reply(code("Look.", "print(1)")).fail(401);
+            server.reply(code("Look.", "import time\ntime.sleep(0.3)\nprint(1)")).fail(401);
             Run run = run(server, "--json", "Cut short by the provider.");
             assertThat(run.exitCode()).isEqualTo(4);
         }
-        Run history = codeact("history", "--json");
-        assertThat(history.json().get("status").asText()).isEqualTo("incomplete");
-        assertThat(history.json().get("steps").asInt()).as("the step before the failure is kept").isEqualTo(1);
+        String refusedUrl;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            refusedUrl = "http://127.0.0.1:" + closed.getLocalPort() + "/v1";
+        }
+        Run refused = codeact("run", "--model", "openai:test", "--base-url", refusedUrl, "--api-key", "k", "Unreachable.");
+        assertThat(refused.exitCode()).isEqualTo(4);
+
+        List<JsonNode> history = codeact("history", "--json").jsonLines();
+        JsonNode unreachable = history.get(0);
+        JsonNode brokenOff = history.get(1);
+        assertThat(brokenOff.get("status").asText()).isEqualTo("failed");
+        assertThat(brokenOff.get("reason").asText()).isEqualTo("model_error");
+        assertThat(brokenOff.get("steps").asInt()).as("the step before the failure is kept").isEqualTo(1);
+        assertThat(brokenOff.get("durationMs").asLong()).isGreaterThanOrEqualTo(300);
+        assertThat(unreachable.get("status").asText()).isEqualTo("failed");
+        assertThat(unreachable.get("durationMs").isNull()).isFalse();
+
+        JsonNode shown = codeact("show", "--json", brokenOff.get("id").asText()).json();
+        assertThat(shown.get("error").asText()).contains("openai refused the API key (HTTP 401: Incorrect API key provided.)");
+        Run human = codeact("show", unreachable.get("id").asText());
+        assertThat(human.out()).contains("status   failed (model_error)", "✗ No answer: cannot reach openai at "
+                + refusedUrl).doesNotContain("its process ended before the run finished");
+
+        JsonNode report = codeact("report", "--json").json();
+        assertThat(report.get("runs").asInt()).isEqualTo(2);
+        assertThat(report.get("averageDurationMs").asLong()).isPositive();
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.codeact4j.agent;
 
 import dev.codeact4j.result.ProcessedAnswer;
 
+import java.util.List;
+
 /** What a run reports while it goes, so that a CLI or a server can show progress live. */
 public sealed interface AgentEvent {
 
@@ -35,4 +37,19 @@ public sealed interface AgentEvent {
     record Error(String runId, int step, String message) implements AgentEvent { }
 
     record RunFinished(String runId, AgentResult result) implements AgentEvent { }
+
+    /**
+     * The run ended without a result: the model or its provider failed ({@link StopReason#MODEL_ERROR}), or
+     * something else did ({@link StopReason#ERROR}). The exception is thrown to the caller right after this event.
+     *
+     * @param message    what went wrong, as the exception says it (for a model, with the provider's own words)
+     * @param steps      the steps completed before the failure
+     * @param durationMs wall-clock time from the run's start to the failure
+     */
+    record RunFailed(String runId, StopReason reason, String message, List<Step> steps, long durationMs,
+                     int inputTokens, int outputTokens) implements AgentEvent {
+        public RunFailed {
+            steps = List.copyOf(steps);
+        }
+    }
 }

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.codeact4j.memory.AgentMemory;
 import dev.codeact4j.memory.CacheKey;
+import dev.codeact4j.memory.ModelParameters;
 import dev.codeact4j.memory.TaskPattern;
 import dev.codeact4j.model.ChatModels;
+import dev.codeact4j.model.ModelException;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.AnswerSchema;
@@ -75,6 +77,7 @@ public final class CodeActAgent {
     private final Duration toolTimeout;
     private final AgentTracing tracing;
     private final AgentMemory memory;
+    private final ModelParameters modelParameters;
 
     private CodeActAgent(Builder builder) {
         this.tracing = AgentTracing.of(
@@ -96,6 +99,8 @@ public final class CodeActAgent {
         this.tools = builder.tools;
         this.toolTimeout = builder.toolTimeout;
         this.memory = builder.memory;
+        this.modelParameters = ModelParameters.of(builder.spec, builder.endpoint, builder.chat != null
+                ? builder.chat.defaultRequestParameters() : builder.streaming.defaultRequestParameters());
     }
 
     public static Builder builder() {
@@ -242,6 +247,9 @@ public final class CodeActAgent {
                 }
             } catch (RuntimeException | Error e) {
                 AgentTracing.fail(span, e);
+                if (e instanceof RuntimeException failure) {
+                    failed(failure);
+                }
                 throw e;
             }
             tracing.endRun(span, result.success(), result.reason().label(), result.steps().size(),
@@ -259,7 +267,8 @@ public final class CodeActAgent {
             if (memory == null || !freshSession) {
                 return null;
             }
-            cacheKey = CacheKey.of(task, modelName, "python", mode.label(), expectedFormat, answerSchema, tools, policy);
+            cacheKey = CacheKey.of(task, modelName, modelParameters, "python", mode.label(), expectedFormat, answerSchema,
+                    tools, policy);
             Optional<CachedCode> program = memory.cachedCode(cacheKey);
             if (program.isPresent()) {
                 boolean reachesOut = policy.network() || !policy.allowHosts().isEmpty();
@@ -457,6 +466,14 @@ public final class CodeActAgent {
                     execution == null ? 0 : execution.duration().toMillis(), reply.inputTokens(), reply.outputTokens()));
             emit(new AgentEvent.StepFinished(runId, steps.get(steps.size() - 1)));
             messages.add(UserMessage.from(observation));
+        }
+
+        /** Tells the listeners (a run store, say) how the run ended when it ends by an exception. */
+        private void failed(RuntimeException failure) {
+            StopReason reason = failure instanceof ModelException ? StopReason.MODEL_ERROR : StopReason.ERROR;
+            String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+            emit(new AgentEvent.RunFailed(runId, reason, message, steps, (System.nanoTime() - started) / 1_000_000,
+                    steps.stream().mapToInt(Step::inputTokens).sum(), steps.stream().mapToInt(Step::outputTokens).sum()));
         }
 
         private AgentResult finish(boolean success, StopReason reason, ProcessedAnswer answer) {

@@ -32,6 +32,15 @@ public record Step(
         return execution == null ? java.util.List.of() : execution.toolCalls();
     }
 
+    /**
+     * Whether code ran in this step. A reply without code, and the model's last word when the step limit is
+     * reached, are model calls but not steps that ran code: the history, the report and {@code show} count
+     * only the steps that did, so that {@code --max-steps 3} is never listed as 4.
+     */
+    public boolean ranCode() {
+        return code != null;
+    }
+
     public long durationMillis() {
         return modelMillis + executionMillis;
     }

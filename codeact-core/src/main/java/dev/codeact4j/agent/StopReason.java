@@ -9,7 +9,14 @@ public enum StopReason {
     /** The step limit was reached; the answer is the model's best guess and the run is unsuccessful. */
     MAX_STEPS,
     /** Simple mode: the one execution failed. */
-    EXECUTION_FAILED;
+    EXECUTION_FAILED,
+    /**
+     * The model or its provider failed (a refused key, an unreachable endpoint, rate limits after the retries):
+     * the run threw a {@code ModelException}, reported first as {@link AgentEvent.RunFailed}.
+     */
+    MODEL_ERROR,
+    /** Something else failed that the run could not go on from (the sandbox, the tools), likewise thrown. */
+    ERROR;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -21,7 +21,9 @@ import java.util.TreeSet;
  * <ul>
  * <li>the task, normalised: Unicode NFC, surrounding white space stripped, inner runs of white space made one
  *     space; not lower-cased, since the case of a string in a task can change its answer;</li>
- * <li>the model, the language, the mode, the answer format and schema;</li>
+ * <li>the model, where it is called (another endpoint may serve another model under the same name) and how it
+ *     samples (temperature, the most tokens, ...: {@link ModelParameters}), the language, the mode, the answer
+ *     format and schema;</li>
  * <li>the tools, by their Python signatures and docstrings;</li>
  * <li>what the policy lets the code see and do: its imports, network, working directory, environment and
  *     preloaded modules (not its time and memory limits, which decide whether code finishes, not what it
@@ -32,8 +34,14 @@ import java.util.TreeSet;
  */
 public record CacheKey(String value) {
 
+    /** The key of a task for a model at its provider's own endpoint, with the default sampling. */
     public static CacheKey of(String task, String model, String language, String mode, AnswerFormat format,
                               AnswerSchema schema, Tools tools, SandboxPolicy policy) {
+        return of(task, model, ModelParameters.DEFAULTS, language, mode, format, schema, tools, policy);
+    }
+
+    public static CacheKey of(String task, String model, ModelParameters parameters, String language, String mode,
+                              AnswerFormat format, AnswerSchema schema, Tools tools, SandboxPolicy policy) {
         String canonical = String.join("\n",
                 "task=" + normalise(task),
                 "model=" + model,
@@ -47,6 +55,10 @@ public record CacheKey(String value) {
                 "workdir=" + (policy.workdir() == null ? "" : policy.workdir()),
                 "environment=" + new TreeMap<>(policy.environment()),
                 "preload=" + policy.preload());
+        if (!parameters.isDefault()) {
+            // Likewise only when they differ from what every earlier key was made with.
+            canonical += "\nmodelParameters=" + parameters.canonical();
+        }
         if (!policy.allowHosts().isEmpty()) {
             // Only when set, so that the keys of earlier runs, which could not have allowed hosts, stay the same.
             canonical += "\nallowHosts=" + new TreeSet<>(policy.allowHosts());

@@ -50,7 +50,7 @@ public record ChatModels(ModelSpec spec, String endpoint, ChatModel chat, Stream
     }
 
     private static JdkHttpClientBuilder httpClient(ModelSettings settings) {
-        HttpClient.Builder builder = RetryAfterHttpClient.newBuilder(settings.maxRetryAfter())
+        HttpClient.Builder builder = RetryAfterHttpClient.newBuilder(settings.maxRetryAfter(), settings.retryListener())
                 .version(HttpClient.Version.HTTP_1_1);
         return JdkHttpClient.builder().httpClientBuilder(builder);
     }

@@ -21,20 +21,26 @@ import java.util.concurrent.TimeUnit;
  * Makes LangChain4j's retries honour {@code Retry-After}. LangChain4j retries 429 and 5xx answers with its own
  * backoff but never sees the header (its exceptions carry only the status and body). This client, under
  * LangChain4j's HTTP client, holds such an answer back for as long as the provider asked before handing it on,
- * so the retry that follows comes no earlier than the provider wants. It retries nothing itself.
+ * so the retry that follows comes no earlier than the provider wants, and tells its {@link RetryListener} as the
+ * wait begins. It retries nothing itself.
  */
 final class RetryAfterHttpClient extends HttpClient {
     private final HttpClient delegate;
     private final Duration maxWait;
+    private final RetryListener listener;
 
-    RetryAfterHttpClient(HttpClient delegate, Duration maxWait) {
+    RetryAfterHttpClient(HttpClient delegate, Duration maxWait, RetryListener listener) {
         this.delegate = delegate;
         this.maxWait = maxWait;
+        this.listener = listener;
     }
 
-    /** A builder for LangChain4j's {@code JdkHttpClientBuilder.httpClientBuilder(...)}. */
-    static Builder newBuilder(Duration maxWait) {
-        return new DelegatingBuilder(HttpClient.newBuilder(), maxWait);
+    /**
+     * A builder for LangChain4j's {@code JdkHttpClientBuilder.httpClientBuilder(...)}; {@code listener} hears of
+     * each wait as it begins.
+     */
+    static Builder newBuilder(Duration maxWait, RetryListener listener) {
+        return new DelegatingBuilder(HttpClient.newBuilder(), maxWait, listener);
     }
 
     /** How long the response asks the client to wait, when it is a 429 or a 5xx with a Retry-After header. */
@@ -70,6 +76,7 @@ final class RetryAfterHttpClient extends HttpClient {
         HttpResponse<T> response = delegate.send(request, handler);
         Duration wait = requestedWait(response, maxWait);
         if (!wait.isZero()) {
+            tell(response.statusCode(), wait);
             Thread.sleep(wait);
         }
         return response;
@@ -92,9 +99,18 @@ final class RetryAfterHttpClient extends HttpClient {
             if (wait.isZero()) {
                 return CompletableFuture.completedFuture(response);
             }
+            tell(response.statusCode(), wait);
             Executor later = CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS);
             return CompletableFuture.supplyAsync(() -> response, later);
         });
+    }
+
+    private void tell(int status, Duration wait) {
+        try {
+            listener.retrying(status, wait);
+        } catch (RuntimeException ignored) {
+            // a broken listener must not break the model call
+        }
     }
 
     @Override
@@ -143,7 +159,8 @@ final class RetryAfterHttpClient extends HttpClient {
     }
 
     /** Configures the real client and wraps it when built. */
-    private record DelegatingBuilder(HttpClient.Builder builder, Duration maxWait) implements HttpClient.Builder {
+    private record DelegatingBuilder(HttpClient.Builder builder, Duration maxWait, RetryListener listener)
+            implements HttpClient.Builder {
         @Override
         public Builder cookieHandler(CookieHandler cookieHandler) {
             builder.cookieHandler(cookieHandler);
@@ -206,7 +223,7 @@ final class RetryAfterHttpClient extends HttpClient {
 
         @Override
         public HttpClient build() {
-            return new RetryAfterHttpClient(builder.build(), maxWait);
+            return new RetryAfterHttpClient(builder.build(), maxWait, listener);
         }
     }
 }

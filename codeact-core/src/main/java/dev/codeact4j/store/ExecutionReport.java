@@ -15,7 +15,7 @@ import java.util.Map;
  * @param averageDurationMs wall-clock time of a finished run, on average (incomplete runs have none)
  * @param p50DurationMs     the median of the same
  * @param p95DurationMs     95% of finished runs took this long or less
- * @param averageSteps      steps per run
+ * @param averageSteps      steps that ran code per run ({@link dev.codeact4j.agent.Step#ranCode()})
  * @param executionTimeMs   the time the code ran, summed over every step of every run
  * @param commonErrors      the code's errors grouped by exception type, most frequent first
  * @param inputTokens       summed over the runs

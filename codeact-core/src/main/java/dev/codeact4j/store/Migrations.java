@@ -99,7 +99,10 @@ final class Migrations {
                     )""",
                     "CREATE INDEX solutions_by_age ON solutions (created_at)")),
             new Migration(3, "what each step's code asked of the network (the sandbox's egress proxy)", List.of(
-                    "ALTER TABLE steps ADD COLUMN network_json TEXT")));
+                    "ALTER TABLE steps ADD COLUMN network_json TEXT")),
+            new Migration(4, "why a run failed when the model, its provider or something else failed", List.of(
+                    // The exception's message, with the provider's own words; the kind is in reason (model_error).
+                    "ALTER TABLE runs ADD COLUMN error TEXT")));
 
     private Migrations() {
     }

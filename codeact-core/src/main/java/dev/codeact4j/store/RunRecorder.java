@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 
 /**
  * Records an agent's runs in a {@link RunStore} as they go: a run when it starts (as running), each step when
- * it is complete, and how the run ended. Give it to the agent as a listener:
+ * it is complete, and how the run ended, with an answer or without, or by a failure of the model (its error kept). Give it to the agent as a listener:
  * {@code CodeActAgent.builder().listener(store.recorder())}.
  *
  * <p>Recording never breaks a run: a write that fails is reported once, to the {@code onFailure} given to
@@ -35,6 +35,7 @@ public final class RunRecorder implements AgentListener {
                         store.runStarted(started.runId(), started.task(), started.mode(), started.model(), Instant.now());
                 case AgentEvent.StepFinished finished -> store.stepFinished(finished.runId(), finished.step());
                 case AgentEvent.RunFinished finished -> store.runFinished(finished.result(), Instant.now());
+                case AgentEvent.RunFailed failed -> store.runFailed(failed, Instant.now());
                 default -> { /* the rest is in the steps */ }
             }
         } catch (StoreException e) {

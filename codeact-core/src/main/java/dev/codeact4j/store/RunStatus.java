@@ -8,9 +8,12 @@ public enum RunStatus {
     RUNNING,
     /** Finished with an answer. */
     SUCCEEDED,
-    /** Finished without an answer (the step limit, or simple mode's code failed). */
+    /**
+     * Finished without an answer: the step limit, simple mode's code failed, or the model, its provider or
+     * something else failed (then {@link StoredRun#error()} says how).
+     */
     FAILED,
-    /** Never finished: the process that ran it ended first (a crash, a kill, a model error). */
+    /** Never finished: the process that ran it ended first (a crash, a kill). */
     INCOMPLETE;
 
     /** {@code running}, {@code succeeded}, {@code failed} or {@code incomplete}, as stored and shown. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.codeact4j.agent.AgentEvent;
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.Step;
 import dev.codeact4j.result.ProcessedAnswer;
@@ -227,6 +228,32 @@ public final class RunStore implements AutoCloseable {
         unfinished.remove(result.runId());
     }
 
+    /**
+     * Records that a run ended by a failure (of the model, its provider or something else): failed, with the
+     * error's message and the time it took, not left to look like a run whose process died.
+     */
+    public synchronized void runFailed(AgentEvent.RunFailed failure, Instant finishedAt) {
+        write(() -> {
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE runs SET status = 'failed', reason = ?, error = ?, finished_at = ?, duration_ms = ?,
+                                    input_tokens = ?, output_tokens = ?
+                    WHERE id = ?""")) {
+                update.setString(1, failure.reason().label());
+                update.setString(2, failure.message());
+                update.setLong(3, finishedAt.toEpochMilli());
+                update.setLong(4, failure.durationMs());
+                update.setInt(5, failure.inputTokens());
+                update.setInt(6, failure.outputTokens());
+                update.setString(7, failure.runId());
+                update.executeUpdate();
+            }
+            for (Step step : failure.steps()) {
+                insertStep(failure.runId(), step, "INSERT OR IGNORE"); // those written as they finished stay
+            }
+        });
+        unfinished.remove(failure.runId());
+    }
+
     private void insertStep(String runId, Step step, String insert) throws SQLException {
         ExecutionResult execution = step.execution();
         ExecutionError error = step.error();
@@ -312,7 +339,10 @@ public final class RunStore implements AutoCloseable {
 
     // --- reading ----------------------------------------------------------------------------------------------------
 
-    /** The latest {@code limit} runs, latest first. */
+    /**
+     * The latest {@code limit} runs, latest first. Their steps are counted as {@link Step#ranCode()} counts them
+     * (COUNT(code) below): a reply without code, or the model's last word at the step limit, is not a step.
+     */
     public synchronized List<RunSummary> history(int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("the number of runs must be at least 1, got " + limit);
@@ -321,7 +351,7 @@ public final class RunStore implements AutoCloseable {
         try (PreparedStatement select = connection.prepareStatement("""
                 SELECT r.id, r.task, r.model, r.mode, r.status, r.reason, r.started_at, r.duration_ms,
                        r.finished_at, r.input_tokens, r.output_tokens,
-                       COUNT(s.step_index), COALESCE(SUM(s.input_tokens), 0), COALESCE(SUM(s.output_tokens), 0)
+                       COUNT(s.code), COALESCE(SUM(s.input_tokens), 0), COALESCE(SUM(s.output_tokens), 0)
                 FROM runs r LEFT JOIN steps s ON s.run_id = r.id
                 GROUP BY r.id
                 ORDER BY r.started_at DESC, r.rowid DESC
@@ -404,7 +434,7 @@ public final class RunStore implements AutoCloseable {
         }
         try (PreparedStatement select = connection.prepareStatement("""
                 SELECT id, task, model, mode, status, reason, answer_json, answer_text, format, parse_error,
-                       started_at, finished_at, duration_ms, input_tokens, output_tokens, attempts, pid, host
+                       started_at, finished_at, duration_ms, input_tokens, output_tokens, attempts, pid, host, error
                 FROM runs WHERE id = ?""")) {
             select.setString(1, id);
             try (ResultSet row = select.executeQuery()) {
@@ -412,7 +442,8 @@ public final class RunStore implements AutoCloseable {
                 boolean finished = row.getObject(12) != null;
                 String answer = row.getString(7);
                 return new StoredRun(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
-                        RunStatus.parse(row.getString(5)), row.getString(6), answer == null ? null : parse(answer),
+                        RunStatus.parse(row.getString(5)), row.getString(6), row.getString(19),
+                        answer == null ? null : parse(answer),
                         row.getString(8), row.getString(9), row.getString(10), Instant.ofEpochMilli(row.getLong(11)),
                         finished ? Instant.ofEpochMilli(row.getLong(12)) : null, nullableLong(row, 13),
                         finished ? row.getInt(14) : steps.stream().mapToInt(StoredStep::inputTokens).sum(),
@@ -433,7 +464,7 @@ public final class RunStore implements AutoCloseable {
         List<ErrorSeen> errors = new ArrayList<>();
         try {
             try (PreparedStatement select = connection.prepareStatement("""
-                    SELECT r.model, r.status, r.duration_ms, COUNT(s.step_index), COALESCE(SUM(s.execution_ms), 0),
+                    SELECT r.model, r.status, r.duration_ms, COUNT(s.code), COALESCE(SUM(s.execution_ms), 0),
                            r.cached,
                            CASE WHEN r.finished_at IS NULL THEN COALESCE(SUM(s.input_tokens), 0) ELSE r.input_tokens END,
                            CASE WHEN r.finished_at IS NULL THEN COALESCE(SUM(s.output_tokens), 0) ELSE r.output_tokens END

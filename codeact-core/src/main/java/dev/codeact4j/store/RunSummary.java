@@ -6,7 +6,7 @@ import java.time.Instant;
  * One line of the history: a stored run without its steps.
  *
  * @param durationMs   wall-clock time of the whole run; null while it runs, or when it never finished
- * @param steps        how many steps were recorded
+ * @param steps        how many steps ran code ({@link dev.codeact4j.agent.Step#ranCode()}), at most the step limit
  * @param inputTokens  for the whole run (so far, for a run that has not finished)
  */
 public record RunSummary(

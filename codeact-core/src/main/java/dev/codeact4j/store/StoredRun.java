@@ -9,7 +9,10 @@ import java.util.List;
  * A whole stored run: what {@link dev.codeact4j.agent.AgentResult} holds, with where it stands and who ran it.
  *
  * @param mode        simple or multi-step
- * @param reason      why it stopped (final_answer, max_steps, execution_failed); null until it finishes
+ * @param reason      why it stopped (final_answer, max_steps, execution_failed, model_error, error); null until
+ *                    it finishes
+ * @param error       when the model, its provider or something else failed: what went wrong, in the words of
+ *                    the exception (for a model, with the provider's message); else null
  * @param answer      the answer's JSON value, or null
  * @param format      json, csv or text, or null without an answer
  * @param finishedAt  null while it runs, or when it never finished
@@ -23,6 +26,7 @@ public record StoredRun(
         String mode,
         RunStatus status,
         String reason,
+        String error,
         JsonNode answer,
         String answerText,
         String format,

@@ -31,4 +31,9 @@ public record StoredStep(
         int outputTokens,
         JsonNode toolCalls,
         JsonNode network) {
+
+    /** Whether code ran in this step, as {@link dev.codeact4j.agent.Step#ranCode()} says of a step. */
+    public boolean ranCode() {
+        return code != null;
+    }
 }

@@ -235,11 +235,19 @@ class CodeActAgentTest {
     @Test
     void aRefusedKeyIsAModelExceptionNamingTheProvider() {
         server = ScriptedModelServer.openAi().fail(401);
+        List<AgentEvent> events = Collections.synchronizedList(new ArrayList<>());
 
-        assertThatThrownBy(() -> agent(server).build().run("anything"))
+        assertThatThrownBy(() -> agent(server).listener(events::add).build().run("anything"))
                 .isInstanceOf(ModelException.class)
                 .hasMessageContaining("openai refused the API key")
                 .hasMessageContaining("OPENAI_API_KEY");
+        // A run store hears how the run ended before the exception reaches the caller.
+        assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(AgentEvent.RunFailed.class, failed -> {
+            assertThat(failed.reason()).isEqualTo(StopReason.MODEL_ERROR);
+            assertThat(failed.message()).contains("openai refused the API key (HTTP 401: Incorrect API key provided.)");
+            assertThat(failed.steps()).isEmpty();
+            assertThat(failed.durationMs()).isNotNegative();
+        });
     }
 
     @Test

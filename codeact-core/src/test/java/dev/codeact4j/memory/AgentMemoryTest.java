@@ -30,6 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The caches, the reuse of past solutions and the task patterns, end to end: real store file, real sandbox. */
 class AgentMemoryTest {
+    /** What {@code CacheKey.of} gave on main for the task of the test that uses it; see there. */
+    private static final String EARLIER_KEY = "2a075d4971c50d5288b40a5f9ad080ab440625e3d1a31bfd8cde4dd3dcd9c9e8";
     private static final Sandbox SANDBOX = Sandbox.create();
     private static final String MEAN_TASK = "Compute the mean of the prices 3, 5, 8";
     private static final String FIRST_STEP = "prices = [3, 5, 8]\nprint(len(prices))";
@@ -203,6 +205,35 @@ class AgentMemoryTest {
         CacheKey b = CacheKey.of("Fetch the rate", "m", "python", "multi-step", null, null, dev.codeact4j.tools.Tools.none(),
                 closed.toBuilder().allowHosts("b.example.org").build());
         assertThat(List.of(none, a, b)).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void theEndpointAndTheSamplingArePartOfTheCacheKeyWhileDefaultsKeepTheEarlierKeys() {
+        String task = "What is the capital of France?";
+        SandboxPolicy policy = SandboxPolicy.defaults();
+        CacheKey earlier = CacheKey.of(task, "openai:default", "python", "multi-step", null, null,
+                dev.codeact4j.tools.Tools.none(), policy);
+        // The key main computed for this task, before the model's parameters were part of keys.
+        assertThat(earlier.value()).isEqualTo(EARLIER_KEY);
+        java.util.function.Function<ModelSettings, CacheKey> keyOf = settings -> {
+            ChatModels models = ChatModels.create(ModelSpec.parse("openai:default"), settings.withApiKey("k"), Map.of());
+            ModelParameters parameters = ModelParameters.of(models.spec(), models.endpoint(),
+                    models.chat().defaultRequestParameters());
+            return CacheKey.of(task, "openai:default", parameters, "python", "multi-step", null, null,
+                    dev.codeact4j.tools.Tools.none(), policy);
+        };
+        ModelSettings defaults = ModelSettings.defaults();
+
+        assertThat(keyOf.apply(defaults)).isEqualTo(earlier);
+        assertThat(keyOf.apply(defaults.withBaseUrl("https://api.openai.com/v1"))).as("the provider's own endpoint")
+                .isEqualTo(earlier);
+        assertThat(List.of(earlier, keyOf.apply(defaults.withBaseUrl("http://a.example.org/v1")),
+                keyOf.apply(defaults.withBaseUrl("http://b.example.org/v1")), keyOf.apply(defaults.withTemperature(0.7)),
+                keyOf.apply(defaults.withMaxOutputTokens(100)))).doesNotHaveDuplicates();
+        ChatModels anthropic = ChatModels.create(ModelSpec.parse("anthropic:claude-sonnet-4-5"), defaults.withApiKey("k"),
+                Map.of());
+        assertThat(ModelParameters.of(anthropic.spec(), anthropic.endpoint(), anthropic.chat().defaultRequestParameters())
+                .isDefault()).as("Anthropic's model with the default settings").isTrue();
     }
 
     @Test

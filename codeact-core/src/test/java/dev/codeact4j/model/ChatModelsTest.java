@@ -171,10 +171,13 @@ class ChatModelsTest {
     void rateLimitWithRetryAfterIsRetriedNoEarlierThanAsked() {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.fail(429, Map.of("Retry-After", "1")).reply("done", 5, 1);
-            ChatModels models = ChatModels.create(OPENROUTER, settings(server), ENV);
+            List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ChatModels models = ChatModels.create(OPENROUTER,
+                    settings(server).withRetryListener((status, wait) -> told.add(status + " " + wait)), ENV);
 
             assertThat(models.chat().chat(REQUEST).aiMessage().text()).isEqualTo("done");
 
+            assertThat(told).containsExactly("429 PT1S");
             List<ScriptedModelServer.Request> requests = server.requests();
             assertThat(requests).hasSize(2);
             // LangChain4j's own backoff alone would retry after about 0.5 s
@@ -345,6 +348,20 @@ class ChatModelsTest {
         assertThat(ModelSpec.parse(" OpenAI : gpt-4o ")).isEqualTo(new ModelSpec(Provider.OPENAI, "gpt-4o"));
         assertThat(ModelSpec.parse("openrouter:google/gemini-2.5-flash").toString())
                 .isEqualTo("openrouter:google/gemini-2.5-flash");
+    }
+
+    @Test
+    void aBaseUrlMustBeAnHttpUrlWithAHost() {
+        assertThat(ModelSettings.defaults().withBaseUrl(" http://localhost:8000/v1 ").baseUrl())
+                .isEqualTo("http://localhost:8000/v1");
+        assertThat(ModelSettings.defaults().withBaseUrl(" ").baseUrl()).isNull();
+        assertThatThrownBy(() -> ModelSettings.defaults().withBaseUrl("not a url"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("'not a url' is not a URL (Illegal character in path at index 3); give the endpoint's "
+                        + "base URL, such as http://localhost:8000/v1 or https://openrouter.ai/api/v1");
+        assertThatThrownBy(() -> ModelSettings.defaults().withBaseUrl("localhost:8000/v1"))
+                .hasMessageContaining("is not an http:// or https:// URL");
+        assertThatThrownBy(() -> ModelSettings.defaults().withBaseUrl("http:///v1")).hasMessageContaining("names no host");
     }
 
     @Test

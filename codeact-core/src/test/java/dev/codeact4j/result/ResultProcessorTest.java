@@ -69,4 +69,22 @@ class ResultProcessorTest {
                 .hasSize(2).anySatisfy(v -> assertThat(v).contains("r")).anySatisfy(v -> assertThat(v).contains("slope"));
         assertThatThrownBy(() -> AnswerSchema.parse("{not json")).hasMessageContaining("not valid JSON");
     }
+
+    @Test
+    void aSchemaThatBreaksItsMetaschemaIsRefusedWithTheReason() {
+        // A typo would refuse every answer; a keyword of the wrong type would be silently ignored.
+        assertThatThrownBy(() -> AnswerSchema.parse("{\"type\": \"objekt\"}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("the answer schema is not a valid JSON Schema (draft 2020-12): ")
+                .hasMessageContaining("$.type");
+        assertThatThrownBy(() -> AnswerSchema.parse("{\"required\": \"name\"}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("$.required").hasMessageContaining("array");
+        assertThatThrownBy(() -> AnswerSchema.parse("""
+                {"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"n": {"minimum": "one"}}}"""))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("(draft-07)").hasMessageContaining("minimum");
+        assertThat(AnswerSchema.parse("{\"$schema\": \"http://json-schema.org/draft-07/schema#\", \"type\": \"integer\"}")
+                .violations(JSON.valueToTree(3))).isEmpty();
+    }
 }
