@@ -254,34 +254,71 @@ final class AgentProgress implements AgentListener {
 
     /**
      * A traceback without the frames inside libraries: the code's own frames ({@code <cell-N>}) say where it
-     * went wrong; pandas' internals would only push them off the screen. The last line is shown separately.
+     * went wrong; pandas' internals would only push them off the screen. Each exception of a chain keeps its
+     * "Traceback" header, its last few frames of the code's own, its "Type: message" line and the line that links
+     * it to the next ("The above exception was the direct cause of the following exception:"). The last line,
+     * the error itself, is shown separately.
      */
-    private static List<String> shortTraceback(String traceback) {
+    static List<String> shortTraceback(String traceback) {
         List<String> lines = traceback.lines().toList();
         if (lines.size() <= 1) {
             return List.of();
         }
         List<String> shown = new ArrayList<>();
-        boolean inOwnFrame = false;
-        boolean skipped = false;
+        Stack stack = null; // the stack under way, between a "Traceback" header and the exception's line
         for (String line : lines.subList(0, lines.size() - 1)) {
-            if (line.startsWith("Traceback")) {
+            if (line.startsWith("Traceback (most recent call last):")) {
                 shown.add(line);
-            } else if (line.stripLeading().startsWith("File ")) {
-                inOwnFrame = line.contains("\"<cell-");
-                if (inOwnFrame) {
-                    shown.add(line);
-                } else {
-                    skipped = true;
+                stack = new Stack();
+            } else if (stack != null && line.startsWith("  File ")) {
+                stack.frame(line);
+            } else if (stack != null && (line.startsWith("    ") || line.startsWith("  ["))) {
+                stack.frameLine(line); // the frame's source, its ^^^ marks, "[Previous line repeated N more times]"
+            } else {
+                if (stack != null) {
+                    stack.addTo(shown);
+                    stack = null;
                 }
-            } else if (inOwnFrame) {
                 shown.add(line);
             }
         }
-        if (skipped) {
-            shown.add("  … (frames inside libraries left out)");
+        if (stack != null) {
+            stack.addTo(shown);
         }
-        return shown.size() > TRACEBACK_FRAMES * 3 + 2 ? shown.subList(shown.size() - TRACEBACK_FRAMES * 3 - 2, shown.size()) : shown;
+        return shown;
+    }
+
+    /** The frames of one exception's stack as they are read: its own kept, those inside libraries counted. */
+    private static final class Stack {
+        private final List<List<String>> ownFrames = new ArrayList<>();
+        private boolean inOwnFrame;
+        private boolean librariesLeftOut;
+
+        void frame(String line) {
+            inOwnFrame = line.contains("\"<cell-");
+            if (inOwnFrame) {
+                ownFrames.add(new ArrayList<>(List.of(line)));
+            } else {
+                librariesLeftOut = true;
+            }
+        }
+
+        void frameLine(String line) {
+            if (inOwnFrame) {
+                ownFrames.get(ownFrames.size() - 1).add(line);
+            }
+        }
+
+        void addTo(List<String> shown) {
+            int earlier = Math.max(0, ownFrames.size() - TRACEBACK_FRAMES);
+            if (earlier > 0) {
+                shown.add("  … (" + earlier + (earlier == 1 ? " earlier frame" : " earlier frames") + " left out)");
+            }
+            ownFrames.subList(earlier, ownFrames.size()).forEach(shown::addAll);
+            if (librariesLeftOut) {
+                shown.add("  … (frames inside libraries left out)");
+            }
+        }
     }
 
     private static String lastLine(String text) {

@@ -72,7 +72,9 @@ import java.util.concurrent.Callable;
                 "              {repr, type, json}: json is the value as JSON when it has one",
                 "              (numbers, strings, lists, dicts, numpy arrays, pandas frames",
                 "              as records), else null",
-                "  error       null, or {type, message, traceback}",
+                "  error       null, or {type, message, traceback}; the traceback calls a",
+                "              FILE by its name, - <stdin>, and -c <cell-N>, N the snippet's",
+                "              position from 1",
                 "  displays    [{mime, path}] for images: PNG figures, saved as files under",
                 "              --output-dir; [{mime, data}] for text, inline: text/plain, and",
                 "              application/json for pandas tables (data is the JSON as text)",
@@ -81,9 +83,14 @@ import java.util.concurrent.Callable;
                 "  durationMs  wall-clock time in milliseconds",
                 "  timedOut    the snippet ran into --timeout",
                 "  truncated   its output was cut to the session's limit",
-                "  restarted   the interpreter had to be replaced (it would not stop after a",
-                "              time-out, ran out of memory, or crashed): variables and",
-                "              imports of earlier snippets are gone",
+                "  restarted   the interpreter had to be replaced, by this snippet or the one",
+                "              before (it would not stop after a time-out, ran out of memory,",
+                "              or crashed): variables and imports of earlier snippets are gone",
+                "",
+                "A pandas frame is a list of records, one per row, with the same JSON in",
+                "result, displays and final answers; an index other than 0, 1, 2, ... (the",
+                "labels of describe(), groupby(), set_index()) is each record's first field,",
+                "named after the index, or \"index\": [{\"index\": \"count\", \"a\": 2.0}, ...].",
                 "",
                 "Tools: the functions of --mcp, --mcp-url and --tools-class (see codeact run",
                 "--help) are defined in the session before the first snippet runs.",
@@ -157,7 +164,7 @@ public final class ExecCommand implements Callable<Integer> {
             tools.offerTo(session);
             for (int index = 0; index < snippets.size(); index++) {
                 Snippet snippet = snippets.get(index);
-                ExecutionResult result = tools.execute(session, snippet.code(), policy.timeout(), report);
+                ExecutionResult result = tools.execute(session, snippet.code(), snippet.filename(), policy.timeout(), report);
                 report.snippetFinished(index, snippet, result, displayFiles.save(result.displays()));
                 allSucceeded &= result.ok();
                 int remaining = snippets.size() - index - 1;

@@ -51,12 +51,17 @@ record HostTools(Tools tools, McpServers servers) implements AutoCloseable {
      * says that the interpreter was replaced.
      */
     ExecutionResult execute(Session session, String code, Duration timeout, OutputListener listener) {
+        return execute(session, code, null, timeout, listener);
+    }
+
+    /** As above, for code read from a file: tracebacks name it {@code filename} (null: {@code <cell-N>}). */
+    ExecutionResult execute(Session session, String code, String filename, Duration timeout, OutputListener listener) {
         if (tools.isEmpty() || session.isAlive()) {
-            return session.execute(code, timeout, listener);
+            return session.execute(code, filename, timeout, listener);
         }
         ExecutionResult definitions = define(session);
         listener.onOutput("stderr", definitions.stderr());
-        ExecutionResult result = session.execute(code, timeout, listener);
+        ExecutionResult result = session.execute(code, filename, timeout, listener);
         return new ExecutionResult(result.stdout(), definitions.stderr() + result.stderr(), result.result(),
                 result.finalAnswer(), result.error(), result.displays(), result.toolCalls(), result.networkRequests(),
                 result.duration(),
@@ -65,7 +70,7 @@ record HostTools(Tools tools, McpServers servers) implements AutoCloseable {
 
     private ExecutionResult define(Session session) {
         session.toolHandler(tools.handler(CALL_LIMIT));
-        ExecutionResult defined = session.execute(tools.pythonDefinitions());
+        ExecutionResult defined = session.executeHostCode(tools.pythonDefinitions());
         if (!defined.ok()) {
             throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
         }

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * What a person wants to read: the code's output as it is printed (its stderr on stderr), then the figures
- * saved, the result as {@code => repr}, and problems (errors, timeouts, restarts) highlighted on stderr.
+ * saved, the result as {@code => repr}, and problems (errors, timeouts, restarts) highlighted on stderr, each once.
  */
 final class HumanReport implements ExecReport {
     private final PrintWriter out;
@@ -72,10 +72,8 @@ final class HumanReport implements ExecReport {
         if (result.truncated()) {
             errLine(colors.yellow("[output was cut to the session's limit: print less, or summarise]"));
         }
-        if (result.restarted()) {
-            errLine(colors.yellow("[restarted: the session's interpreter was replaced; variables and imports of "
-                    + "earlier snippets are gone, files in the working directory are kept]"));
-        }
+        // A restart is not announced here: the error of the snippet that lost the interpreter says so, and so does
+        // the session's notice when it died between snippets; a third line would only repeat them.
         out.flush();
         err.flush();
     }
@@ -85,12 +83,11 @@ final class HumanReport implements ExecReport {
         if (snippetCount > 1) {
             errLine(colors.red("snippet " + (index + 1) + " of " + snippetCount + " (" + snippet.source() + ") failed:"));
         }
-        // A timed-out snippet's traceback is that of the interrupt, which would only distract.
-        boolean showTraceback = !result.timedOut() && !error.traceback().isBlank();
-        if (showTraceback) {
+        // A traceback ends with the error's type and message itself. A timed-out snippet's traceback says where it
+        // was interrupted, which would only distract.
+        if (!result.timedOut() && !error.traceback().isBlank()) {
             errLine(colors.red(error.traceback().stripTrailing()));
-        }
-        if (!showTraceback || !error.traceback().contains(error.message())) {
+        } else {
             errLine(colors.red((result.timedOut() ? "[timed out] " : "") + error.summary()));
         }
     }

@@ -5,4 +5,13 @@ package dev.codeact4j.cli;
  * or {@code -} for standard input.
  */
 record Snippet(String source, String code) {
+
+    /** What tracebacks call the code: the file's name, {@code <stdin>} as Python says, or null for a numbered cell. */
+    String filename() {
+        return switch (source) {
+            case "-c" -> null;
+            case "-" -> "<stdin>";
+            default -> source;
+        };
+    }
 }

@@ -133,6 +133,19 @@ class ExecCommandTest {
     }
 
     @Test
+    void aTablesIndexIsKeptAsTheFirstFieldOfEachRecord() throws Exception {
+        // The README's example.
+        Run run = codeact("exec", "--json", "-c", "import pandas as pd", "-c", "pd.DataFrame({\"a\": [1, 2]}).describe()");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode described = run.jsonLines().get(1);
+        JsonNode records = described.get("result").get("json");
+        assertThat(records.findValuesAsText("index")).containsExactly("count", "mean", "std", "min", "25%", "50%", "75%", "max");
+        assertThat(records.get(0)).isEqualTo(JSON.readTree("{\"index\": \"count\", \"a\": 2.0}"));
+        assertThat(JSON.readTree(described.get("displays").get(1).get("data").asText())).isEqualTo(records);
+    }
+
+    @Test
     void aFailingSnippetExitsOneWithItsErrorAndTheRestStillRuns() {
         String define = "def half(n):\n    return n / 0";
 
@@ -157,6 +170,44 @@ class ExecCommandTest {
         assertThat(human.out()).isEmpty();
         assertThat(human.err()).contains("snippet 2 of 2 (-c) failed:", "return n / 0",
                 "ZeroDivisionError: division by zero");
+    }
+
+    @Test
+    void tracebacksNameTheFileStandardInputOrTheSnippetsNumber() throws Exception {
+        Path file = Files.writeString(temp.resolve("analysis.py"), "def half(n):\n    return n / 0\n\nhalf(4)\n");
+        InputStream stdin = System.in;
+        System.setIn(new ByteArrayInputStream("undefined_name".getBytes(StandardCharsets.UTF_8)));
+        Run run;
+        try {
+            run = codeact("exec", "--json", file.toString(), "-", "-c", "1 / 0");
+        } finally {
+            System.setIn(stdin);
+        }
+
+        List<JsonNode> lines = run.jsonLines();
+        assertThat(lines.get(0).get("error").get("traceback").asText())
+                .contains("File \"" + file + "\", line 4, in <module>", "File \"" + file + "\", line 2, in half")
+                .doesNotContain("<cell-");
+        assertThat(lines.get(1).get("error").get("traceback").asText()).contains("File \"<stdin>\", line 1, in <module>");
+        assertThat(lines.get(2).get("error").get("traceback").asText()).contains("File \"<cell-3>\", line 1, in <module>");
+    }
+
+    @Test
+    void anErrorIsPrintedOnceEvenWhenItsMessageIsNotTheTracebacksLastLine() {
+        Run syntax = codeact("exec", "-c", "x = = 1");
+
+        assertThat(syntax.exitCode()).isEqualTo(1);
+        assertThat(syntax.err()).contains("File \"<cell-1>\", line 1", "x = = 1", "SyntaxError: invalid syntax");
+        assertThat(occurrences(syntax.err(), "SyntaxError")).as(syntax.err()).isEqualTo(1);
+
+        Run memory = codeact("exec", "-c", "raise MemoryError()");
+
+        assertThat(memory.err()).contains("MemoryError (the session ran out of memory; use less)");
+        assertThat(occurrences(memory.err(), "ran out of memory")).as(memory.err()).isEqualTo(1);
+    }
+
+    private static int occurrences(String text, String part) {
+        return text.split(java.util.regex.Pattern.quote(part), -1).length - 1;
     }
 
     @Test
@@ -270,10 +321,13 @@ class ExecCommandTest {
         assertThat(lines.get(2).get("restarted").asBoolean()).isTrue();
         assertThat(lines.get(2).get("result").get("json").asBoolean()).as("a fresh interpreter").isFalse();
 
-        Run human = codeact("exec", "--timeout", "0.5", "-c", stubborn);
+        Run human = codeact("exec", "--timeout", "0.5", "-c", stubborn, "-c", "'after'");
 
         assertThat(human.exitCode()).isEqualTo(1);
-        assertThat(human.err()).contains("[timed out] TimeoutError", "[restarted: the session's interpreter was replaced");
+        assertThat(human.err()).contains("[timed out] TimeoutError", "so the interpreter was killed. A fresh one will "
+                + "run the next code: variables and imports are gone");
+        assertThat(occurrences(human.err(), "variables and imports")).as("the restart is said once").isEqualTo(1);
+        assertThat(human.out()).isEqualTo("=> 'after'\n");
     }
 
     @Test

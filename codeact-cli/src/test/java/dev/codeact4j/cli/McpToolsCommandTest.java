@@ -58,6 +58,47 @@ class McpToolsCommandTest {
         }
     }
 
+    /** A tool that always fails, as --tools-class loads it from a Supplier. */
+    public static final class FailingTools implements Supplier<Tools> {
+        @Override
+        public Tools get() {
+            return Tools.of(Tool.builder("explode").function(arguments -> {
+                throw new IllegalStateException("the warehouse database is down");
+            }).build(), new MathTools().get().list().get(0));
+        }
+    }
+
+    @Test
+    void theToolsDefinitionsTakeNoCellNumberNorShowInTracebacksAndComeBackAfterARestart() {
+        Run run = codeact("exec", "--allow-import", "os", "--tools-class", FailingTools.class.getName(),
+                "-c", "explode()", "-c", "import os\nos._exit(1)", "-c", "x = 1\n1 / 0", "-c", "double_it(x=21)");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).containsSubsequence("File \"<cell-1>\", line 1, in <module>",
+                        "ToolError: the warehouse database is down",
+                        "KernelDied: the interpreter stopped unexpectedly (exit code 1)",
+                        "File \"<cell-3>\", line 2, in <module>")
+                .doesNotContain("_codeact_call_tool").doesNotContain("codeact-host")
+                .doesNotContain("[restarted");
+        assertThat(run.err().split("variables and imports are gone", -1)).as("the restart is said once").hasSize(2);
+        assertThat(run.out()).isEqualTo("=> 42\n");
+    }
+
+    @Test
+    void aRunsFirstStepIsCellOneAndAToolsFramesAreLeftOut() throws Exception {
+        try (ScriptedModelServer model = ScriptedModelServer.openAi()) {
+            model.reply("Try it.\n```python\nexplode()\n```").reply("Done.\n```python\nfinal_answer(1)\n```");
+
+            Run run = codeact("run", "--model", "openai:scripted", "--base-url", model.baseUrl(), "--api-key", "k",
+                    "--tools-class", FailingTools.class.getName(), "Use the warehouse.");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.err()).contains("File \"<cell-1>\", line 1, in <module>",
+                            "✗ ToolError: the warehouse database is down")
+                    .doesNotContain("_codeact_call_tool").doesNotContain("codeact-host");
+        }
+    }
+
     @Test
     void runCallsToolsOfTheConfigFilesMcpServerAndOfAToolsClass() throws Exception {
         Path memory = temp.resolve("memory.jsonl");

@@ -280,6 +280,63 @@ class RunCommandTest {
     }
 
     @Test
+    void theProgressShowsAChainedErrorWholeWithoutTheFramesInsideLibraries() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Read the settings.", """
+                            import json
+                            try:
+                                json.loads('{')
+                            except ValueError as error:
+                                raise RuntimeError('the settings are not JSON') from error"""))
+                    .reply(code("Done.", "final_answer(1)"));
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k", "Read them.");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            String traceback = run.err().substring(run.err().indexOf("Traceback"));
+            assertThat(traceback).containsSubsequence("Traceback (most recent call last):",
+                    "File \"<cell-1>\", line 3, in <module>", "json.loads('{')", "… (frames inside libraries left out)",
+                    "json.decoder.JSONDecodeError: Expecting property name",
+                    "The above exception was the direct cause of the following exception:",
+                    "Traceback (most recent call last):", "File \"<cell-1>\", line 5, in <module>",
+                    "✗ RuntimeError: the settings are not JSON");
+            assertThat(traceback).doesNotContain("/json/");
+        }
+    }
+
+    @Test
+    void theProgressSaysOnceThatTheInterpreterWasReplacedAndCellsGoOnCounting() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Stop.", "import os\nos._exit(1)"))
+                    .reply(code("Again.", "x"))
+                    .reply(code("Done.", "final_answer(1)"));
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--allow-import", "os", "Stop.");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.err()).contains("✗ KernelDied: the interpreter stopped unexpectedly (exit code 1)",
+                    "File \"<cell-2>\", line 1", "✗ NameError: name 'x' is not defined");
+            assertThat(run.err().split("variables and imports are gone", -1)).as(run.err()).hasSize(2);
+        }
+    }
+
+    @Test
+    void aTableGivenAsTheAnswerKeepsItsIndex() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Describe.", "import pandas as pd\nfinal_answer(pd.DataFrame({'a': [1, 2]}).describe())"));
+
+            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--json", "Describe a.");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode answer = run.json().get("answer");
+            assertThat(answer.findValuesAsText("index")).containsExactly("count", "mean", "std", "min", "25%", "50%", "75%", "max");
+            assertThat(answer.get(1).get("a").asDouble()).isEqualTo(1.5);
+        }
+    }
+
+    @Test
     void promptFilesInTheHomeDirectoryReplaceTheBuiltInOnes() throws Exception {
         Files.createDirectories(home.resolve("prompts"));
         Files.writeString(home.resolve("prompts/system.txt"),

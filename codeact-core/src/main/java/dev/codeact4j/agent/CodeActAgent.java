@@ -157,10 +157,10 @@ public final class CodeActAgent {
     private void keepStepResult(Session session, int index, AgentResult result) {
         String variable = "step_" + index + "_result";
         if (result.success() && result.reason() == StopReason.FINAL_ANSWER && mode == AgentMode.MULTI_STEP) {
-            session.execute(variable + " = _final_answer");
+            session.executeHostCode(variable + " = _final_answer");
         } else {
             String text = result.answerText() == null ? "" : result.answerText();
-            session.execute(variable + " = " + TextNode.valueOf(text)); // a JSON string is a Python string literal
+            session.executeHostCode(variable + " = " + TextNode.valueOf(text)); // a JSON string is a Python string literal
         }
     }
 
@@ -508,7 +508,7 @@ public final class CodeActAgent {
             return;
         }
         session.toolHandler(tracing.traced(tools.handler(toolTimeout)));
-        ExecutionResult defined = session.execute(tools.pythonDefinitions());
+        ExecutionResult defined = session.executeHostCode(tools.pythonDefinitions());
         if (!defined.ok()) {
             throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
         }

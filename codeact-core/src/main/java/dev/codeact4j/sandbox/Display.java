@@ -4,7 +4,8 @@ import java.util.Base64;
 
 /**
  * Rich output of an execution: a matplotlib figure ({@code image/png}, data in base64), a table as text
- * ({@code text/plain}) or as JSON records ({@code application/json}).
+ * ({@code text/plain}) or as JSON records ({@code application/json}; an index other than 0, 1, 2, ... is each
+ * record's first field).
  */
 public record Display(String mime, String data) {
     public boolean isBinary() {

@@ -18,7 +18,8 @@ import java.util.List;
  * @param duration  wall-clock time as seen by the host
  * @param timedOut  the time limit was reached
  * @param truncated output was cut to the limit
- * @param restarted the interpreter had to be replaced: the session's variables and imports are gone
+ * @param restarted the interpreter had to be replaced, by this execution (its error says why) or just before it
+ *                  (the one before lost it): the session's variables and imports are gone
  */
 public record ExecutionResult(
         String stdout,

@@ -28,8 +28,10 @@ public final class Session implements AutoCloseable {
     private final EgressProxy.EgressRoute egress;
     private KernelProcess kernel;
     private volatile ToolHandler toolHandler;
-    private String pendingRestartNotice;
     private long executions;
+    /** The user's executions so far: the Nth is {@code <cell-N>} in tracebacks, across restarts. */
+    private int cells;
+    private int hostExecutions;
     private int restarts;
     private volatile boolean closed;
     /** Set by the first close(), which alone does the work: the shutdown hook may close a session the owner is closing. */
@@ -91,19 +93,49 @@ public final class Session implements AutoCloseable {
     /**
      * Runs code in this session. Never throws for anything the code does: errors, time and memory limits
      * come back in the result. Throws {@link SandboxException} only when no interpreter can be started.
+     * Tracebacks call the code {@code <cell-N>}, N counting this session's executions from 1.
      */
-    public synchronized ExecutionResult execute(String code, Duration timeout, OutputListener listener) {
+    public ExecutionResult execute(String code, Duration timeout, OutputListener listener) {
+        return execute(code, null, timeout, listener);
+    }
+
+    /**
+     * Runs code read from a file: as {@link #execute(String, Duration, OutputListener)}, but tracebacks call it
+     * by {@code filename} (the name the user knows it by, such as {@code analysis.py}); null means {@code <cell-N>}.
+     */
+    public synchronized ExecutionResult execute(String code, String filename, Duration timeout, OutputListener listener) {
+        if (filename != null && filename.isBlank()) {
+            throw new IllegalArgumentException("the file name of code must not be blank; give null for a numbered cell");
+        }
+        int cell = ++cells; // a file counts too, so that the Nth snippet or step is <cell-N> whatever came before
+        return run(code, filename != null ? filename : "<cell-" + cell + ">", false, timeout, listener);
+    }
+
+    /**
+     * Runs code the host needs in the interpreter, such as the functions of its tools
+     * ({@code Tools.pythonDefinitions()}): it takes no cell number, and its frames are left out of the tracebacks
+     * of the user's code that calls what it defined.
+     */
+    public synchronized ExecutionResult executeHostCode(String code) {
+        return run(code, "<codeact-host-" + (++hostExecutions) + ">", true, policy.timeout(), OutputListener.NONE);
+    }
+
+    private ExecutionResult run(String code, String filename, boolean hostCode, Duration timeout, OutputListener listener) {
         if (closed) {
             throw new IllegalStateException("this session is closed; open a new one");
         }
         boolean restarted = false;
         OutputCollector output = new OutputCollector(listener == null ? OutputListener.NONE : listener, policy.maxOutputChars());
         if (kernel == null || !kernel.isAlive()) {
-            String reason = kernel == null ? pendingRestartNotice : "the interpreter had died (" + kernel.exitDescription() + ")";
+            // A kernel the previous execution lost (kernel == null) was reported in that execution's error; one that
+            // died between executions (a thread of the code's, a signal) has not been reported yet: say it once, here.
+            String unreported = kernel == null ? null : "the interpreter had died (" + kernel.exitDescription() + ")";
             restart();
             restarted = true;
-            output.onOutput("stderr", "[codeact] " + reason + "; this code runs in a fresh interpreter: earlier "
-                    + "variables and imports are gone, files in the working directory are kept.\n");
+            if (unreported != null) {
+                output.onOutput("stderr", "[codeact] " + unreported + "; this code runs in a fresh interpreter: earlier "
+                        + "variables and imports are gone, files in the working directory are kept.\n");
+            }
         }
         long started = System.nanoTime();
         String id = "e" + (++executions);
@@ -117,7 +149,8 @@ public final class Session implements AutoCloseable {
         ScheduledFuture<?> kill = sandbox.scheduler().schedule(current::kill,
                 timeout.plus(policy.interruptGrace()).toMillis(), TimeUnit.MILLISECONDS);
         try {
-            ObjectNode frame = FrameChannel.JSON.createObjectNode().put("type", "execute").put("id", id).put("code", code);
+            ObjectNode frame = FrameChannel.JSON.createObjectNode().put("type", "execute").put("id", id).put("code", code)
+                    .put("filename", filename).put("host", hostCode);
             current.send(frame);
             List<Display> displays = new ArrayList<>();
             List<ToolCall> toolCalls = new ArrayList<>();
@@ -188,13 +221,26 @@ public final class Session implements AutoCloseable {
         }
         boolean timedOut = interrupted && error != null && "KeyboardInterrupt".equals(error.type());
         if (timedOut) {
-            error = new ExecutionError("TimeoutError", "the execution took longer than its time limit of "
-                    + seconds(timeout) + " and was interrupted; the session's state is kept, so you can go on. "
-                    + "Make the code faster, or work on a smaller part of the data.", error.traceback());
+            String message = "the execution took longer than its time limit of " + seconds(timeout)
+                    + " and was interrupted; the session's state is kept, so you can go on. "
+                    + "Make the code faster, or work on a smaller part of the data.";
+            error = new ExecutionError("TimeoutError", message, interruptedAt(error.traceback(), message));
         }
         return new ExecutionResult(output.stdout(), output.stderr(), resultValue(done.path("result")),
                 resultValue(done.path("final")), error, displays, toolCalls, networkRequests(), elapsed(started),
                 timedOut, output.truncated() || done.path("truncated").asBoolean(), restarted);
+    }
+
+    /**
+     * The interrupt's traceback says where the code was when its time ran out; its last line, a bare
+     * "KeyboardInterrupt", becomes the time-out's own, so that a reader of the traceback alone (the model) learns why.
+     */
+    private static String interruptedAt(String traceback, String message) {
+        String frames = traceback.stripTrailing();
+        if (!frames.endsWith("KeyboardInterrupt")) {
+            return traceback;
+        }
+        return frames.substring(0, frames.length() - "KeyboardInterrupt".length()) + "TimeoutError: " + message + "\n";
     }
 
     /** What the code asked of the network during this execution (nothing when no host is allowed). */
@@ -241,15 +287,13 @@ public final class Session implements AutoCloseable {
                     + "variables and imports are gone, files in the working directory are kept.", "");
         }
         kernel = null;
-        pendingRestartNotice = "the previous interpreter was replaced (" + error.type() + ")";
         return failed(output, started, restarted, timedOut, error);
     }
 
     private ExecutionResult failed(OutputCollector output, long started, boolean restarted, boolean timedOut,
                                    ExecutionError error) {
         if (kernel != null && !kernel.isAlive()) {
-            kernel = null;
-            pendingRestartNotice = "the previous interpreter was replaced (" + error.type() + ")";
+            kernel = null; // replaced by the next execution, without a second notice: this error says it
         }
         return new ExecutionResult(output.stdout(), output.stderr(), null, null, error, List.of(), List.of(),
                 networkRequests(), elapsed(started), timedOut, output.truncated(), true);

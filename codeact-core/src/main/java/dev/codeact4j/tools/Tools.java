@@ -80,7 +80,7 @@ public final class Tools {
         return byFunction.containsKey(function);
     }
 
-    /** Code that defines every tool as a function in the interpreter (run it once per session). */
+    /** Code that defines every tool as a function in the interpreter (run it once per session, with {@code Session.executeHostCode}). */
     public String pythonDefinitions() {
         StringBuilder code = new StringBuilder();
         byFunction.forEach((function, tool) -> code.append(PythonStubs.definition(function, tool)).append('\n'));

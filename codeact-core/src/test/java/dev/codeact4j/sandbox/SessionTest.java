@@ -83,6 +83,33 @@ class SessionTest {
     }
 
     @Test
+    void aDataFramesIndexIsTheFirstFieldOfItsRecordsInResultsDisplaysAndAnswersAlike() throws Exception {
+        ExecutionResult described = session.execute("import pandas as pd\npd.DataFrame({'a': [1, 2]}).describe()");
+        JsonNode rows = described.result().json();
+        assertThat(rows).hasSize(8);
+        assertThat(rows.get(0).toString()).isEqualTo("{\"index\":\"count\",\"a\":2.0}");
+        assertThat(rows.get(1).path("index").asText()).isEqualTo("mean");
+        assertThat(rows.get(1).path("a").asDouble()).isEqualTo(1.5);
+        JsonNode displayed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(described.displays().get(1).data());
+        assertThat(displayed).isEqualTo(rows);
+
+        ExecutionResult grouped = session.execute("""
+                sales = pd.DataFrame({'region': ['north', 'south', 'north'], 'units': [3, 4, 5]})
+                final_answer(sales.groupby('region').sum())
+                """);
+        assertThat(grouped.finalAnswer().json().toString())
+                .isEqualTo("[{\"region\":\"north\",\"units\":8},{\"region\":\"south\",\"units\":4}]");
+
+        ExecutionResult plain = session.execute("sales");
+        assertThat(plain.result().json().get(0).toString()).as("the default 0, 1, 2... index says nothing")
+                .isEqualTo("{\"region\":\"north\",\"units\":3}");
+
+        ExecutionResult clash = session.execute("sales.set_index('region', drop=False)");
+        assertThat(clash.result().json().get(0).toString())
+                .isEqualTo("{\"region_index\":\"north\",\"region\":\"north\",\"units\":3}");
+    }
+
+    @Test
     void errorsCarryTypeMessageAndTracebackWithSnippetLineNumbers() {
         ExecutionResult result = session.execute("""
                 def divide(a, b):

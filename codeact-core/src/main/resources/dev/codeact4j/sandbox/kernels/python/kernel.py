@@ -306,6 +306,33 @@ class ModulePolicy:
         return self.real_import(name, globals, locals, fromlist, level)
 
 
+def is_data_frame(obj):
+    return type(obj).__name__ == "DataFrame" and type(obj).__module__.startswith("pandas")
+
+
+def frame_to_json(frame):
+    """A DataFrame as JSON records, one object per row: the one shape of tables in results, displays and answers.
+
+    An index other than the default 0, 1, 2, ... carries the rows' labels (describe()'s count, mean, std...,
+    groupby() keys, set_index() columns, dates), so it becomes the first field of each record, named after
+    the index ("index" when it has no name; a MultiIndex gives a field per level).
+    """
+    index = frame.index
+    default = (type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1
+               and index.name is None)
+    if not default:
+        taken = {str(column) for column in frame.columns}
+        names = []
+        for level, name in enumerate(index.names):
+            name = str(name) if name is not None else "index" if index.nlevels == 1 else f"level_{level}"
+            while name in taken:  # a column of the same name stays as it is; the index's field gives way
+                name += "_index"
+            taken.add(name)
+            names.append(name)
+        frame = frame.reset_index(names=names)
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
 def to_json_value(value):
     """JSON-compatible form of common Python, numpy and pandas values; raises when there is none."""
     def convert(obj):
@@ -315,9 +342,9 @@ def to_json_value(value):
                 return obj.tolist()
         if module == "pandas":
             if hasattr(obj, "to_dict"):
-                if type(obj).__name__ == "DataFrame":
-                    return json.loads(obj.to_json(orient="records", date_format="iso"))
-                return json.loads(obj.to_json(date_format="iso"))
+                if is_data_frame(obj):
+                    return frame_to_json(obj)
+                return json.loads(obj.to_json(date_format="iso"))  # a Series: {label: value}
             if hasattr(obj, "isoformat"):
                 return obj.isoformat()
         if isinstance(obj, (set, frozenset, tuple)):
@@ -339,7 +366,8 @@ class Kernel:
     def __init__(self, channel, config):
         self.channel = channel
         self.config = config
-        self.cell_count = 0
+        self.code_files = set()  # the names the host gave the code it ran: <cell-N>, files, its own code
+        self.host_files = set()  # those of the host's own code (the tools' functions): not the user's to see
         self.current_id = None
         self.running_user_code = False
         self.budget = OutputBudget(int(config.get("maxOutputChars", 100_000)))
@@ -399,9 +427,13 @@ class Kernel:
         for obj in objects:
             if self.is_figure(obj):
                 self.emit_figure(obj)
-            elif type(obj).__name__ == "DataFrame" and type(obj).__module__.startswith("pandas"):
+            elif is_data_frame(obj):
                 self.emit_display("text/plain", repr(obj))
-                self.emit_display("application/json", obj.to_json(orient="records", date_format="iso"))
+                try:
+                    records = frame_to_json(obj)
+                except (TypeError, ValueError):
+                    continue  # a frame JSON cannot hold (duplicate column names, say) is shown as text only
+                self.emit_display("application/json", json.dumps(records, ensure_ascii=False, separators=(",", ":")))
             else:
                 self.emit_display("text/plain", repr(obj))
 
@@ -466,8 +498,12 @@ class Kernel:
     def execute(self, frame):
         self.current_id = frame["id"]
         self.budget.reset()
-        self.cell_count += 1
-        filename = f"<cell-{self.cell_count}>"
+        # The host names the code, in tracebacks: <cell-N> (numbered by the host, so that numbers go on across
+        # restarts and its own code takes none), the file it was read from, or a name for its own code.
+        filename = frame.get("filename") or "<cell>"
+        self.code_files.add(filename)
+        if frame.get("host"):
+            self.host_files.add(filename)
         code = frame.get("code", "")
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         started = time.perf_counter()
@@ -532,7 +568,7 @@ class Kernel:
             value = eval(tail, self.namespace)
         finally:
             self.running_user_code = False
-        if type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pandas"):
+        if is_data_frame(value):
             self.display(value)
         self.namespace["_"] = value
         return value, True
@@ -552,26 +588,38 @@ class Kernel:
     def describe_error(self, exc):
         report = traceback.TracebackException(type(exc), exc, exc.__traceback__)
         pending = [report]
-        while pending:  # the kernel's own frames mean nothing to the user: drop them, causes included
+        while pending:  # the kernel's frames and the host's code mean nothing to the user: drop them, causes included
             current = pending.pop()
-            if issubclass(current.exc_type, SyntaxError) and current.filename and current.filename.startswith("<cell-"):
+            if issubclass(current.exc_type, SyntaxError) and current.filename in self.code_files:
                 current.stack = traceback.StackSummary.from_list([])  # the compiler's own frames say nothing
             else:
                 current.stack = traceback.StackSummary.from_list(
-                    [frame for frame in current.stack if frame.filename != KERNEL_FILE])
+                    [frame for frame in current.stack
+                     if frame.filename != KERNEL_FILE and frame.filename not in self.host_files])
             pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-        lines = report.format()
+        lines = list(report.format())
         message = str(exc)
-        if isinstance(exc, OSError) and exc.errno == 27 and self.file_size_mb:
-            message += f" (the sandbox limits one file to {self.file_size_mb} MB)"
+        hint = self.hint(exc)
+        if hint:
+            # The hint goes on the traceback's last "Type: message" line too: whoever reads only the traceback
+            # (the model's observation) must see it. format() ends with exactly what format_exception_only() gives.
+            exception_only = list(report.format_exception_only())
+            lines[len(lines) - len(exception_only)] = exception_only[0].rstrip("\n") + " " + hint + "\n"
+            message = (message + " " if message else "") + hint
+        return {"type": type(exc).__name__, "message": message, "traceback": "".join(lines)}
+
+    def hint(self, exc):
+        """What the sandbox adds to an error that one of its limits caused, or None."""
+        if isinstance(exc, OSError) and exc.errno == errno.EFBIG and self.file_size_mb:
+            return f"(the sandbox limits one file to {self.file_size_mb} MB)"
         if isinstance(exc, OSError) and exc.errno == errno.ENOSPC and self.disk_mb:
             where = ("its working directory and /tmp together" if self.config.get("workdirOnDisk")
                      else "/tmp (the working directory you named is bounded by its own file system)")
-            message += (f" (no space left: the sandbox limits its disk to {self.disk_mb} MB, {where}; "
-                        "delete files or ask for more with --disk)")
+            return (f"(no space left: the sandbox limits its disk to {self.disk_mb} MB, {where}; "
+                    "delete files or ask for more with --disk)")
         if isinstance(exc, MemoryError):
-            message = (message + " " if message else "") + "(the session ran out of memory; use less)"
-        return {"type": type(exc).__name__, "message": message, "traceback": "".join(lines)}
+            return "(the session ran out of memory; use less)"
+        return None
 
     # --- main loop ----------------------------------------------------------------------------
 
