@@ -97,7 +97,7 @@ final class AgentReport {
                 + result.answer().parseError();
     }
 
-    /** Saves the figures of every step as files; by step index, their paths. */
+    /** Saves the figures of every step as files; by step index, their paths. One that cannot be saved fails all. */
     static Map<Integer, List<Path>> saveFigures(AgentResult result, DisplayFiles displayFiles) throws IOException {
         Map<Integer, List<Path>> figures = new LinkedHashMap<>();
         for (Step step : result.steps()) {
@@ -107,6 +107,9 @@ final class AgentReport {
             List<Path> paths = new ArrayList<>();
             for (SavedDisplay saved : displayFiles.save(step.execution().displays().stream()
                     .filter(Display::isBinary).toList())) {
+                if (saved.isUnsaved()) {
+                    throw new IOException(saved.error());
+                }
                 paths.add(saved.path());
             }
             if (!paths.isEmpty()) {

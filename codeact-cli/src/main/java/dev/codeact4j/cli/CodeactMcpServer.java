@@ -41,6 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class CodeactMcpServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The tool's name, also the source of the snippets it runs. */
+    private static final String EXECUTE_CODE = "execute_code";
 
     /**
      * Everything the tools need, set when the server starts.
@@ -69,11 +71,12 @@ final class CodeactMcpServer implements AutoCloseable {
         String hostTools = settings.tools().tools().isEmpty() ? "" : "\n\nThese host tools are defined as Python "
                 + "functions in the interpreter:\n" + settings.tools().tools().pythonStubs();
         McpSchema.Tool executeCode = McpSchema.Tool.builder()
-                .name("execute_code")
+                .name(EXECUTE_CODE)
                 .description("Runs Python code in a sandboxed, persistent interpreter: one per connection, so "
                         + "variables, imports and files stay for the next call. Returns JSON: {index, source, ok, "
-                        + "stdout, stderr, result: {repr, type, json} or null, error: {type, message, traceback} or "
-                        + "null, displays, durationMs, timedOut, truncated, restarted}; figures also come back as "
+                        + "stdout, stderr, result: {repr, type, json} or null, final: the value given to "
+                        + "final_answer(...) as {repr, type, json}, or null, error: {type, message, traceback} or "
+                        + "null, displays, network, durationMs, timedOut, truncated, restarted}; figures also come back as "
                         + "PNG images." + hostTools)
                 .inputSchema(Map.of("type", "object", "required", List.of("code"), "properties", Map.of(
                         "code", Map.of("type", "string", "description", "The Python code to run."),
@@ -119,7 +122,7 @@ final class CodeactMcpServer implements AutoCloseable {
                 saved = settings.displayFiles().save(result.displays());
             }
             CallToolResult.Builder answer = CallToolResult.builder().addTextContent(JsonReport.line(
-                    connection.executions().getAndIncrement(), new Snippet("-c", code), result, saved));
+                    connection.executions().getAndIncrement(), new Snippet(EXECUTE_CODE, code), result, saved));
             for (Display display : result.displays()) {
                 if (display.mime().equals("image/png")) {
                     answer.addContent(McpSchema.ImageContent.builder(display.data(), display.mime()).build());
@@ -128,7 +131,7 @@ final class CodeactMcpServer implements AutoCloseable {
             return answer.build();
         } catch (SandboxException e) {
             return error("the sandbox failed: " + e.getMessage());
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return error("execute_code failed: " + e.getMessage());
         }
     }

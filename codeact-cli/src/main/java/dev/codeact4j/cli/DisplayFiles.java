@@ -3,7 +3,9 @@ package dev.codeact4j.cli;
 import dev.codeact4j.sandbox.Display;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -23,12 +25,22 @@ final class DisplayFiles {
         this.directory = directory.toAbsolutePath().normalize();
     }
 
-    List<SavedDisplay> save(List<Display> displays) throws IOException {
+    /**
+     * Saves the images, keeps the text. An image that cannot be written is reported as unsaved, with why and
+     * what to do, rather than thrown: the code that made it has run, and what else it produced still counts.
+     */
+    List<SavedDisplay> save(List<Display> displays) {
         List<SavedDisplay> saved = new ArrayList<>(displays.size());
         for (Display display : displays) {
-            saved.add(display.isBinary()
-                    ? SavedDisplay.file(display.mime(), write(display))
-                    : SavedDisplay.inline(display.mime(), display.data()));
+            if (!display.isBinary()) {
+                saved.add(SavedDisplay.inline(display.mime(), display.data()));
+                continue;
+            }
+            try {
+                saved.add(SavedDisplay.file(display.mime(), write(display)));
+            } catch (IOException e) {
+                saved.add(SavedDisplay.unsaved(display.mime(), e.getMessage()));
+            }
         }
         return saved;
     }
@@ -47,8 +59,16 @@ final class DisplayFiles {
                 }
             }
         } catch (IOException e) {
-            throw new IOException("cannot save a figure under " + directory + " (" + e + "). Choose a writable "
-                    + "directory with --output-dir.", e);
+            throw new IOException("cannot save a figure under " + directory + " (" + reason(e) + "). Choose a "
+                    + "writable directory with --output-dir.", e);
         }
+    }
+
+    private static String reason(IOException e) {
+        return switch (e) {
+            case AccessDeniedException denied -> denied.getFile() + ": permission denied";
+            case FileSystemException failed when failed.getReason() != null -> failed.getFile() + ": " + failed.getReason();
+            default -> e.toString();
+        };
     }
 }

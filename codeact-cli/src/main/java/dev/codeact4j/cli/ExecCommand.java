@@ -44,12 +44,13 @@ import java.util.concurrent.Callable;
                 "Runs Python snippets, in order, in ONE sandboxed session: variables, imports and files carry over "
                         + "from one snippet to the next.",
                 "Snippets are -c CODE and FILE arguments, run in the order given; a FILE of - reads standard input. "
-                        + "Every snippet runs, even after one has failed, unless --fail-fast.",
+                        + "Every snippet runs, even after one has failed (or its figures could not be saved), "
+                        + "unless --fail-fast.",
                 ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:every snippet succeeded",
-                "1:a snippet failed",
+                "1:a snippet failed, or a figure of one could not be saved",
                 "2:usage error: unknown option, no snippet, missing file",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:an MCP server could not be started or reached"},
@@ -57,14 +58,16 @@ import java.util.concurrent.Callable;
         // Written line by line: picocli wraps long footer lines without indenting them.
         footer = {
                 "Without --json: what the code prints, as it prints it (its standard error on",
-                "standard error); the value of a snippet's last expression as '=> repr';",
-                "'[saved figure to PATH]' for each figure; errors, time-outs and restarts",
-                "highlighted on standard error.",
+                "standard error); the value of a snippet's last expression as '=> repr', the",
+                "value it gave final_answer(...) as '=> final answer: repr';",
+                "'[saved figure to PATH]' for each figure; errors, time-outs, restarts and",
+                "figures that could not be saved highlighted on standard error.",
                 "",
                 "With --json: one JSON object per snippet, one per line, written when the",
                 "snippet has finished, with the fields:",
                 "  index       the snippet's position, from 0",
-                "  source      -c, the FILE's name, or - for standard input",
+                "  source      -c, the FILE's name, or - for standard input (execute_code in",
+                "              codeact mcp)",
                 "  ok          true when the snippet raised no error",
                 "  stdout      what the code printed on standard output",
                 "  stderr      what it printed on standard error",
@@ -72,12 +75,15 @@ import java.util.concurrent.Callable;
                 "              {repr, type, json}: json is the value as JSON when it has one",
                 "              (numbers, strings, lists, dicts, numpy arrays, pandas frames",
                 "              as records), else null",
+                "  final       null unless the snippet called final_answer(VALUE), which ends",
+                "              it; then VALUE as {repr, type, json}, like result",
                 "  error       null, or {type, message, traceback}; the traceback calls a",
                 "              FILE by its name, - <stdin>, and -c <cell-N>, N the snippet's",
                 "              position from 1",
                 "  displays    [{mime, path}] for images: PNG figures, saved as files under",
                 "              --output-dir; [{mime, data}] for text, inline: text/plain, and",
-                "              application/json for pandas tables (data is the JSON as text)",
+                "              application/json for pandas tables (data is the JSON as text);",
+                "              [{mime, error}] for a figure that could not be saved",
                 "  network     [{host, port, method, allowed, refusal, bytesSent,",
                 "              bytesReceived}]: each request through the --allow-host proxy",
                 "  durationMs  wall-clock time in milliseconds",
@@ -165,10 +171,13 @@ public final class ExecCommand implements Callable<Integer> {
             for (int index = 0; index < snippets.size(); index++) {
                 Snippet snippet = snippets.get(index);
                 ExecutionResult result = tools.execute(session, snippet.code(), snippet.filename(), policy.timeout(), report);
-                report.snippetFinished(index, snippet, result, displayFiles.save(result.displays()));
-                allSucceeded &= result.ok();
+                List<SavedDisplay> displays = displayFiles.save(result.displays());
+                report.snippetFinished(index, snippet, result, displays);
+                // A figure that could not be saved is lost: that fails the snippet, though its code ran well.
+                boolean succeeded = result.ok() && displays.stream().noneMatch(SavedDisplay::isUnsaved);
+                allSucceeded &= succeeded;
                 int remaining = snippets.size() - index - 1;
-                if (!result.ok() && failFast && remaining > 0) {
+                if (!succeeded && failFast && remaining > 0) {
                     if (!json) {
                         err.println(colors.yellow("[--fail-fast: " + remaining + " more snippet"
                                 + (remaining == 1 ? " was" : "s were") + " not run]"));

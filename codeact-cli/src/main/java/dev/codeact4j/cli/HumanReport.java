@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * What a person wants to read: the code's output as it is printed (its stderr on stderr), then the figures
- * saved, the result as {@code => repr}, and problems (errors, timeouts, restarts) highlighted on stderr, each once.
+ * saved, the result as {@code => repr}, the value given to final_answer(...) as {@code => final answer: repr},
+ * and problems (errors, figures not saved, timeouts, restarts) highlighted on stderr, each once.
  */
 final class HumanReport implements ExecReport {
     private final PrintWriter out;
@@ -52,6 +53,8 @@ final class HumanReport implements ExecReport {
         for (SavedDisplay display : displays) {
             if (display.isFile()) {
                 outLine("[saved figure to " + display.path() + "]");
+            } else if (display.isUnsaved()) {
+                errLine(colors.red("[figure not saved: " + display.error() + "]"));
             } else if (display.mime().equals("text/plain") && (value == null || !display.data().equals(value.repr()))) {
                 outLine(display.data()); // a table shown with display(); one that is the result is printed below
             }
@@ -59,6 +62,10 @@ final class HumanReport implements ExecReport {
         }
         if (value != null) {
             outLine((value.repr().contains("\n") ? "=>\n" : "=> ") + value.repr()); // tables start on their own line
+        }
+        ResultValue finalAnswer = result.finalAnswer();
+        if (finalAnswer != null) {
+            outLine("=> final answer:" + (finalAnswer.repr().contains("\n") ? "\n" : " ") + finalAnswer.repr());
         }
         if (result.error() != null) {
             printError(index, snippet, result);

@@ -47,6 +47,7 @@ final class JsonReport implements ExecReport {
                 .put("stdout", result.stdout())
                 .put("stderr", result.stderr());
         line.set("result", result(result.result()));
+        line.set("final", result(result.finalAnswer()));
         line.set("error", error(result.error()));
         line.set("displays", displays(displays));
         // The record's own fields: host, port, method, allowed, refusal, bytesSent, bytesReceived.
@@ -62,7 +63,10 @@ final class JsonReport implements ExecReport {
         }
     }
 
-    /** The repr is kept next to the JSON value, which only some types have ({@code json} is null otherwise). */
+    /**
+     * A value (the result, or the final answer) as {repr, type, json}: the repr is kept next to the JSON value,
+     * which only some types have ({@code json} is null otherwise).
+     */
     private static ObjectNode result(ResultValue value) {
         if (value == null) {
             return null;
@@ -88,6 +92,8 @@ final class JsonReport implements ExecReport {
             ObjectNode node = array.addObject().put("mime", display.mime());
             if (display.isFile()) {
                 node.put("path", display.path().toString());
+            } else if (display.isUnsaved()) {
+                node.put("error", display.error());
             } else {
                 node.put("data", display.data());
             }

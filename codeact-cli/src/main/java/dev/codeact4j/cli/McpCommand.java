@@ -12,8 +12,8 @@ import dev.codeact4j.tools.McpSchemaValidator;
 import dev.codeact4j.tools.Tools;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
-import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,9 +26,7 @@ import picocli.CommandLine.Spec;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -36,7 +34,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code codeact mcp}: an MCP server on standard input and output, serving execute_code and run_agent. */
 @Command(name = "mcp",
@@ -52,7 +49,10 @@ import java.util.concurrent.CountDownLatch;
         description = {
                 "Serves codeact to an MCP client (Claude Desktop, an IDE, another agent) over standard input and "
                         + "output, until the client closes the connection. Standard output carries only the "
-                        + "protocol; messages go to standard error.",
+                        + "protocol; messages go to standard error. A line that is not a JSON-RPC message is "
+                        + "answered with a JSON-RPC error (-32700 when it is not JSON, -32600 otherwise), also "
+                        + "noted on standard error, and the server goes on. As MCP has it, a request waits for the "
+                        + "client's notifications/initialized (a note on standard error says so).",
                 ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
@@ -67,7 +67,8 @@ import java.util.concurrent.CountDownLatch;
                 "  Runs Python in the connection's sandboxed session, which keeps variables,",
                 "  imports and files from one call to the next (one session per connection).",
                 "  timeout is in seconds (default: --timeout). Returns as text the JSON object",
-                "  that 'codeact exec --json' prints for a snippet (see codeact exec --help), and",
+                "  that 'codeact exec --json' prints for a snippet (see codeact exec --help; its",
+                "  source is execute_code, its final the value given to final_answer(...)), and",
                 "  each PNG figure also as an image; figures are saved under --output-dir too.",
                 "run_agent(task, model=None, max_steps=None)",
                 "  An agent solves the task in a fresh session. model is PROVIDER:MODEL (default:",
@@ -76,8 +77,9 @@ import java.util.concurrent.CountDownLatch;
                 "  (or \"baseUrl\" in the config file) applies to every model. Returns as text the",
                 "  JSON object that 'codeact run --json' prints (see codeact run --help).",
                 "A failure (a bad argument, no API key, no sandbox) is a tool error whose text",
-                "says what went wrong. The functions of --mcp, --mcp-url and --tools-class (see",
-                "codeact run --help) are defined in every session, for both tools.",
+                "says what went wrong; a call of another tool is a JSON-RPC error naming it.",
+                "The functions of --mcp, --mcp-url and --tools-class (see codeact run --help)",
+                "are defined in every session, for both tools.",
                 "",
                 "Setting it up, e.g. in Claude Desktop's claude_desktop_config.json:",
                 "  {\"mcpServers\": {\"codeact\": {\"command\": \"/path/to/codeact\",",
@@ -124,7 +126,7 @@ public final class McpCommand implements Callable<Integer> {
         return codeact.run(spec, this::serve);
     }
 
-    private int serve() throws InterruptedException {
+    private int serve() throws IOException {
         Path home = CliConfig.home(codeact.environment());
         CliConfig config = CliConfig.load(home);
         SandboxPolicy policy = sandboxOptions.policy(config, null);
@@ -162,7 +164,7 @@ public final class McpCommand implements Callable<Integer> {
                     PromptTemplates.defaults().overriddenBy(home.resolve("prompts")), codeact.environment(),
                     home.resolve("config.json"), codeact.openTelemetry(err, colors), recording.listener());
             try (CodeactMcpServer server = new CodeactMcpServer(settings)) {
-                serveUntilClosed(server, protocol);
+                serveUntilClosed(server, protocol, err);
             }
         } finally {
             System.setOut(standardOutput);
@@ -171,30 +173,22 @@ public final class McpCommand implements Callable<Integer> {
     }
 
     /** Answers requests on standard input until the client closes it. */
-    private void serveUntilClosed(CodeactMcpServer server, OutputStream protocol) throws InterruptedException {
-        CountDownLatch closed = new CountDownLatch(1);
-        InputStream input = new FilterInputStream(new FileInputStream(FileDescriptor.in)) {
-            @Override
-            public int read(byte[] buffer, int offset, int length) throws IOException {
-                int read = super.read(buffer, offset, length);
-                if (read < 0) {
-                    closed.countDown();
-                }
-                return read;
-            }
-        };
+    private void serveUntilClosed(CodeactMcpServer server, OutputStream protocol, PrintWriter err) throws IOException {
+        List<SyncToolSpecification> tools = server.tools();
         JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(new ObjectMapper());
-        McpSyncServer mcp = McpServer.sync(new StdioServerTransportProvider(json, input, protocol))
+        StdioTransport transport = new StdioTransport(json, new FileInputStream(FileDescriptor.in), protocol, err,
+                tools.stream().map(tool -> tool.tool().name()).toList());
+        McpSyncServer mcp = McpServer.sync(transport)
                 .jsonMapper(json)
                 .serverInfo("codeact", CodeactCommand.VERSION)
                 .instructions("execute_code runs Python in a persistent sandboxed session; run_agent has a model "
                         + "solve a whole task by writing and running Python.")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .jsonSchemaValidator(new McpSchemaValidator())
-                .tools(server.tools())
+                .tools(tools)
                 .build();
         try {
-            closed.await();
+            transport.serveUntilEndOfInput();
         } finally {
             mcp.close();
         }

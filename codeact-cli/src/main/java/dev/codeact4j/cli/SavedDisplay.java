@@ -4,19 +4,28 @@ import java.nio.file.Path;
 
 /**
  * A display as the command reports it: images as a file ({@code path}), text (plain, or JSON for tables)
- * inline ({@code data}). Exactly one of the two is set.
+ * inline ({@code data}), or, for an image that could not be saved, why ({@code error}). Exactly one of the three
+ * is set.
  */
-record SavedDisplay(String mime, Path path, String data) {
+record SavedDisplay(String mime, Path path, String data, String error) {
 
     static SavedDisplay file(String mime, Path path) {
-        return new SavedDisplay(mime, path, null);
+        return new SavedDisplay(mime, path, null, null);
     }
 
     static SavedDisplay inline(String mime, String data) {
-        return new SavedDisplay(mime, null, data);
+        return new SavedDisplay(mime, null, data, null);
+    }
+
+    static SavedDisplay unsaved(String mime, String error) {
+        return new SavedDisplay(mime, null, null, error);
     }
 
     boolean isFile() {
         return path != null;
+    }
+
+    boolean isUnsaved() {
+        return error != null;
     }
 }

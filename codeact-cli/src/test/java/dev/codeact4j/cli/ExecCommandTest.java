@@ -24,7 +24,7 @@ class ExecCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final List<String> JSON_FIELDS = List.of("index", "source", "ok", "stdout", "stderr", "result",
-            "error", "displays", "network", "durationMs", "timedOut", "truncated", "restarted");
+            "final", "error", "displays", "network", "durationMs", "timedOut", "truncated", "restarted");
 
     @TempDir
     Path temp;
@@ -87,6 +87,8 @@ class ExecCommandTest {
             assertThat(line.get("source").asText()).isEqualTo("-c");
         }
         JsonNode first = lines.get(0);
+        assertThat(first.fieldNames()).toIterable().containsExactlyElementsOf(JSON_FIELDS);
+        assertThat(first.get("final").isNull()).as("final_answer was not called").isTrue();
         assertThat(first.get("index").asInt()).isZero();
         assertThat(first.get("stdout").asText()).isEqualTo("hello\n");
         assertThat(first.get("stderr").asText()).isEmpty();
@@ -143,6 +145,57 @@ class ExecCommandTest {
         assertThat(records.findValuesAsText("index")).containsExactly("count", "mean", "std", "min", "25%", "50%", "75%", "max");
         assertThat(records.get(0)).isEqualTo(JSON.readTree("{\"index\": \"count\", \"a\": 2.0}"));
         assertThat(JSON.readTree(described.get("displays").get(1).get("data").asText())).isEqualTo(records);
+    }
+
+    @Test
+    void theValueGivenToFinalAnswerIsReportedLikeAResult() {
+        Run run = codeact("exec", "--json", "-c", "final_answer(42)", "-c", "final_answer({'total': [1, 2]})");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode number = run.jsonLines().get(0);
+        assertThat(number.get("result").isNull()).isTrue();
+        assertThat(number.get("final").get("repr").asText()).isEqualTo("42");
+        assertThat(number.get("final").get("type").asText()).isEqualTo("int");
+        assertThat(number.get("final").get("json").asInt()).isEqualTo(42);
+        assertThat(run.jsonLines().get(1).get("final").get("json").get("total"))
+                .isEqualTo(JSON.createArrayNode().add(1).add(2));
+
+        Run human = codeact("exec", "-c", "print('computing')\nfinal_answer(6 * 7)");
+
+        assertThat(human.exitCode()).as(human.err()).isZero();
+        assertThat(human.out()).isEqualTo("computing\n=> final answer: 42\n");
+    }
+
+    @Test
+    void aFigureThatCannotBeSavedFailsItsSnippetAndTheRestStillRuns() throws Exception {
+        Path notADirectory = Files.writeString(temp.resolve("a-file"), "");
+        String outputDir = notADirectory.resolve("figures").toString(); // cannot be made, even by root
+        String plot = "import matplotlib.pyplot as plt; plt.plot([1, 2]); plt.show(); 'plotted'";
+
+        Run run = codeact("exec", "--json", "--output-dir", outputDir, "-c", plot, "-c", "print('after')");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+        List<JsonNode> lines = run.jsonLines();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0).get("ok").asBoolean()).as("the code itself ran well").isTrue();
+        assertThat(lines.get(0).get("result").get("repr").asText()).isEqualTo("'plotted'");
+        JsonNode figure = lines.get(0).get("displays").get(0);
+        assertThat(figure.get("mime").asText()).isEqualTo("image/png");
+        assertThat(figure.has("path")).isFalse();
+        assertThat(figure.get("error").asText()).contains("cannot save a figure under", "Not a directory",
+                "Choose a writable directory with --output-dir");
+        assertThat(lines.get(1).get("stdout").asText()).isEqualTo("after\n");
+
+        Run human = codeact("exec", "--output-dir", outputDir, "-c", plot, "-c", "print('after')");
+
+        assertThat(human.exitCode()).isEqualTo(1);
+        assertThat(human.out()).isEqualTo("=> 'plotted'\nafter\n");
+        assertThat(human.err()).contains("[figure not saved: cannot save a figure under").doesNotContain("Exception");
+
+        Run failFast = codeact("exec", "--fail-fast", "--output-dir", outputDir, "-c", plot, "-c", "print('after')");
+
+        assertThat(failFast.exitCode()).isEqualTo(1);
+        assertThat(failFast.out()).doesNotContain("after");
     }
 
     @Test
@@ -386,7 +439,8 @@ class ExecCommandTest {
         Run help = codeact("exec", "--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("(-c CODE | FILE)...", "--allow-import", "--output-dir", "{mime, path}",
-                "{mime, data}", "(default: 30)", "(default: codeact-output;");
+                "{mime, data}", "(default: 30)", "(default: codeact-output;", "  final       null unless",
+                "'=> final answer: repr'", "{mime, error}");
 
         Run root = codeact("--help");
         assertThat(root.exitCode()).isZero();

@@ -16,6 +16,8 @@ import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +26,9 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -83,7 +88,7 @@ class McpCommandTest {
             JsonNode second = json(call(client, "execute_code", Map.of("code", "x * 2")));
 
             assertThat(first.get("index").asInt()).isZero();
-            assertThat(first.get("source").asText()).isEqualTo("-c");
+            assertThat(first.get("source").asText()).isEqualTo("execute_code");
             assertThat(first.get("ok").asBoolean()).isTrue();
             assertThat(first.get("stdout").asText()).isEqualTo("x is 21\n");
             assertThat(first.get("result").isNull()).isTrue();
@@ -91,7 +96,13 @@ class McpCommandTest {
             assertThat(second.get("result").get("json").asInt()).as(serverStderr.toString()).isEqualTo(42);
             assertThat(second.get("displays")).isEmpty();
             assertThat(second.fieldNames()).toIterable().containsExactly("index", "source", "ok", "stdout", "stderr",
-                    "result", "error", "displays", "network", "durationMs", "timedOut", "truncated", "restarted");
+                    "result", "final", "error", "displays", "network", "durationMs", "timedOut", "truncated", "restarted");
+            assertThat(second.get("final").isNull()).isTrue();
+
+            // The value given to final_answer(...) reaches the client as exec --json's "final".
+            JsonNode answered = json(call(client, "execute_code", Map.of("code", "final_answer(x + 1)")));
+            assertThat(answered.get("final").get("json").asInt()).isEqualTo(22);
+            assertThat(answered.get("final").get("type").asText()).isEqualTo("int");
 
             // A figure comes back as an image besides the JSON, which names the file it was saved to.
             CallToolResult plotted = call(client, "execute_code",
@@ -140,5 +151,77 @@ class McpCommandTest {
             assertThat(((McpSchema.TextContent) withoutModel.content().get(0)).text())
                     .startsWith("No model named: pass the argument model as PROVIDER:MODEL");
         }
+    }
+
+    /**
+     * The SDK's own stdio transport stopped reading for good at the first line that was not a JSON-RPC message:
+     * no answer to it nor to anything after, and the end of input went unseen, so the server never exited.
+     * Driven here line by line, as a client that sends such lines would.
+     */
+    @Test
+    void aLineThatIsNotJsonRpcIsAnsweredWithAnErrorAndTheServerGoesOnUntilTheEndOfInput() throws Exception {
+        List<String> command = McpTestServers.javaCommand(CodeactCommand.class.getName(),
+                List.of("mcp", "--output-dir", temp.resolve("figures").toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(temp.resolve("stderr.txt").toFile());
+        builder.environment().put("CODEACT_HOME", Files.createDirectories(temp.resolve("home")).toString());
+        Process server = builder.start();
+        BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+        Thread.ofVirtual().start(() -> server.inputReader(StandardCharsets.UTF_8).lines().forEach(answers::add));
+        try (Writer input = server.outputWriter(StandardCharsets.UTF_8)) {
+            send(input, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                    + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}");
+            assertThat(nextAnswer(answers).path("result").path("serverInfo").path("name").asText()).isEqualTo("codeact");
+            send(input, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}"); // too early: it waits
+
+            send(input, "not json");
+            JsonNode notJson = nextAnswer(answers);
+            send(input, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+            JsonNode tools = nextAnswer(answers);
+            send(input, "");  // no message, so no answer
+            send(input, "{\"hello\":1}");
+            JsonNode notAMessage = nextAnswer(answers);
+            send(input, "{\"jsonrpc\":\"2.0\",\"id\":7}");
+            JsonNode withAnId = nextAnswer(answers);
+            send(input, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"exec_code\","
+                    + "\"arguments\":{\"code\":\"1\"}}}");
+            JsonNode unknownTool = nextAnswer(answers);
+
+            assertThat(notJson.get("id").isNull()).isTrue();
+            assertThat(notJson.path("error").path("code").asInt()).isEqualTo(-32700);
+            assertThat(notJson.path("error").path("message").asText()).startsWith("Parse error: not JSON");
+            assertThat(notAMessage.get("id").isNull()).isTrue();
+            assertThat(notAMessage.path("error").path("code").asInt()).isEqualTo(-32600);
+            assertThat(withAnId.path("id").asInt()).isEqualTo(7);
+            assertThat(withAnId.path("error").path("code").asInt()).isEqualTo(-32600);
+            assertThat(tools.path("id").asInt()).isEqualTo(2);
+            assertThat(tools.path("result").path("tools").findValuesAsText("name")).contains("execute_code", "run_agent");
+            assertThat(unknownTool.path("id").asInt()).isEqualTo(3);
+            assertThat(unknownTool.path("error").path("code").asInt()).isEqualTo(-32602);
+            assertThat(unknownTool.path("error").path("message").asText())
+                    .isEqualTo("Unknown tool: exec_code. This server has execute_code, run_agent.");
+        } // the end of input ends the server
+        try {
+            assertThat(server.waitFor(30, TimeUnit.SECONDS)).as("the server exits at the end of its input").isTrue();
+            assertThat(server.exitValue()).isZero();
+            assertThat(answers).as("nothing but answers on standard output").isEmpty();
+            assertThat(Files.readString(temp.resolve("stderr.txt"))).contains(
+                    "codeact: mcp: answered -32700 (Parse error: not JSON", "to the line 'not json'",
+                    "codeact: mcp: answered -32600 (Invalid Request: not a JSON-RPC message", "to the line '{\"hello\":1}'",
+                    "codeact: mcp: request 2 (tools/list) waits for the client's notifications/initialized");
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    private static void send(Writer input, String line) throws Exception {
+        input.write(line + "\n");
+        input.flush();
+    }
+
+    /** The server's next line, as JSON; failing, rather than waiting for ever, when none comes. */
+    private static JsonNode nextAnswer(BlockingQueue<String> answers) throws Exception {
+        String line = answers.poll(60, TimeUnit.SECONDS);
+        assertThat(line).as("an answer within 60 s").isNotNull();
+        return JSON.readTree(line);
     }
 }

@@ -73,6 +73,7 @@ class ToolsServeCommandTest {
 
     /** The command running on its own thread, as it runs until Ctrl-C. */
     static final class Serving implements AutoCloseable {
+        final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
         final AtomicInteger exitCode = new AtomicInteger(-1);
         final Thread thread;
@@ -80,7 +81,7 @@ class ToolsServeCommandTest {
 
         Serving(Map<String, String> environment, String... args) throws InterruptedException {
             thread = Thread.ofPlatform().start(() -> exitCode.set(new CommandLine(new CodeactCommand(environment))
-                    .setOut(new PrintWriter(new StringWriter(), true)).setErr(new PrintWriter(err, true)).execute(args)));
+                    .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args)));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             Matcher port = PORT.matcher(err());
             while (!port.find()) {
@@ -194,7 +195,9 @@ class ToolsServeCommandTest {
         String server = McpTestServers.javaServer("alpha", "echo").toString();
         try (Serving serving = new Serving(environment(), "tools", "serve", "--port", "0",
                 "--token", "t", "--mcp", server, "--tools-class", Calculator.class.getName())) {
-            assertThat(serving.err()).contains("serving 2 tools on http://127.0.0.1:", ": multiply, echo");
+            assertThat(serving.err()).contains("[tools: multiply, echo]", "serving 2 tools on http://127.0.0.1:",
+                    ": multiply, echo");
+            assertThat(serving.out.toString()).as("notices go to standard error, as exec's and run's").isEmpty();
             HttpResponse<String> echo = post(serving.baseUrl, "t", "{\"tool\": \"echo\", \"args\": {\"text\": \"hi\"}}");
             assertThat(echo.statusCode()).as(echo.body()).isEqualTo(200);
             assertThat(JSON.readTree(echo.body()).path("result").asText()).isEqualTo("alpha/echo: hi");
