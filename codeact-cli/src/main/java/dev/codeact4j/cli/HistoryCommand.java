@@ -30,7 +30,8 @@ import java.util.concurrent.Callable;
                 "Every run is recorded in $CODEACT_HOME/runs.db (CODEACT_HOME defaults to ~/.codeact): its task, "
                         + "model, steps, code, outputs, errors, tokens, times and answer. A run whose process ended "
                         + "before it finished (a crash, a kill, a model error) is listed as incomplete. "
-                        + "'codeact show ID' shows a run whole; 'codeact report' sums them up.",
+                        + "'codeact show ID' shows a run whole; 'codeact report' sums them up. A store that cannot "
+                        + "be written (on a read-only mount, say) is read all the same, read-only.",
                 ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
