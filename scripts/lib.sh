@@ -5,9 +5,22 @@ CODEACT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 say() { printf 'codeact: %s\n' "$*" >&2; }
 
+# What each java binary said its major version was, one "path size time<TAB>major" a line: asking a JVM costs
+# a tenth of a second on every call, and the answer only changes with the binary.
+JAVA_VERSIONS="$CODEACT_ROOT/.tools/java-versions"
+
 # Prints the major version of the java binary given, or nothing.
 java_major() {
-  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
+  local id major
+  id="$(stat -L -c '%n %s %Y' "$1" 2>/dev/null)" || return 0
+  major="$(awk -F '\t' -v id="$id" '$1 == id { major = $2 } END { print major }' "$JAVA_VERSIONS" 2>/dev/null)"
+  if [ -z "$major" ]; then
+    major="$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1)"
+    if [ -n "$major" ]; then # remembered only if .tools/ can be written
+      { mkdir -p "$(dirname "$JAVA_VERSIONS")" && printf '%s\t%s\n' "$id" "$major" >> "$JAVA_VERSIONS"; } 2>/dev/null || true
+    fi
+  fi
+  printf '%s\n' "$major"
 }
 
 # Sets JAVA_HOME to a JDK 21 or newer: JAVA_HOME if it qualifies, else the newest under /usr/lib/jvm.
@@ -46,26 +59,60 @@ REQUIRED_PACKAGES=(
   "python3-requests:/usr/bin/python3 -c 'import requests'"
 )
 
-# Installs missing packages when root with apt; otherwise prints the command and stops.
+# The packages already found installed, so that a later call does not import numpy, pandas, scipy... again (about
+# a second): one fingerprint per line (see packages_fingerprint), the latest few kept. Under .tools/, not committed.
+PACKAGES_VERIFIED="$CODEACT_ROOT/.tools/packages-verified"
+
+# A fingerprint of what the checks depend on: the checks themselves, PATH, Debian's package database (dpkg
+# rewrites its status file on every install and removal), /usr/bin/python3 (what it points to) and the
+# directories pip installs into. Anything of these changing means checking again.
+packages_fingerprint() {
+  {
+    printf '%s\n' "$@" "PATH=$PATH"
+    stat -L -c '%n %Y %s %i' /var/lib/dpkg/status /usr/bin/python3 /usr/lib/python3/dist-packages \
+      /usr/local/lib/python3*/dist-packages 2>/dev/null
+  } | sha256sum | cut -d ' ' -f 1
+}
+
+# Prints the packages among the "package:check" pairs given whose check fails, one a line.
+missing_packages() {
+  local entry
+  for entry in "$@"; do
+    if ! (eval "${entry#*:}") >/dev/null 2>&1; then printf '%s\n' "${entry%%:*}"; fi
+  done
+}
+
+# Installs missing packages when root with apt; otherwise prints the command and stops. The checks run once:
+# what they found is remembered until something they depend on changes.
 # Extra "package:check" pairs may be passed (the benchmarks need Jupyter, say).
 ensure_packages() {
-  local missing=() entry package check
-  for entry in "${REQUIRED_PACKAGES[@]}" "$@"; do
-    package="${entry%%:*}"
-    check="${entry#*:}"
-    if ! (eval "$check") >/dev/null 2>&1; then missing+=("$package"); fi
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing what the sandbox needs (bubblewrap isolates the code; Debian's python3 runs it): ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >&2 || { say "apt-get update failed; run it by hand and try again."; exit 3; }
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || { say "apt-get install failed: ${missing[*]}"; exit 3; }
-  else
-    say "missing Debian packages: ${missing[*]}"
-    say "install them with: sudo apt-get install ${missing[*]}"
-    exit 3
+  local entries=("${REQUIRED_PACKAGES[@]}" "$@") missing=()
+  if [ -f "$PACKAGES_VERIFIED" ] && grep -qxF "$(packages_fingerprint "${entries[@]}")" "$PACKAGES_VERIFIED"; then
+    return 0
   fi
+  say "checking the packages the sandbox needs (bubblewrap, python3 with numpy, pandas, ...; remembered in .tools/ until they change)..."
+  mapfile -t missing < <(missing_packages "${entries[@]}")
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "installing what the sandbox needs (bubblewrap isolates the code; Debian's python3 runs it): ${missing[*]}"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -q >&2 || { say "apt-get update failed; run it by hand and try again."; exit 3; }
+      apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || { say "apt-get install failed: ${missing[*]}"; exit 3; }
+      mapfile -t missing < <(missing_packages "${entries[@]}")
+      if [ ${#missing[@]} -gt 0 ]; then
+        say "installed, but their checks still fail: ${missing[*]} (see scripts/lib.sh's REQUIRED_PACKAGES)"
+        exit 3
+      fi
+    else
+      say "missing Debian packages: ${missing[*]}"
+      say "install them with: sudo apt-get install ${missing[*]}"
+      exit 3
+    fi
+  fi
+  # Remembered only if .tools/ can be written; a read-only checkout just checks every time.
+  { mkdir -p "$(dirname "$PACKAGES_VERIFIED")" \
+      && { tail -n 7 "$PACKAGES_VERIFIED" 2>/dev/null; packages_fingerprint "${entries[@]}"; } > "$PACKAGES_VERIFIED.$$" \
+      && mv "$PACKAGES_VERIFIED.$$" "$PACKAGES_VERIFIED"; } 2>/dev/null || true
 }
 
 # When codeact runs as root, sessions run code as this unprivileged system user, so that nothing the code does

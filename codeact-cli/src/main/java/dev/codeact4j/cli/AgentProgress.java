@@ -52,6 +52,9 @@ final class AgentProgress implements AgentListener {
     public synchronized void onEvent(AgentEvent event) {
         switch (event) {
             case AgentEvent.RunStarted started -> runStarted(started);
+            case AgentEvent.LoadingEmbeddingModel loading -> err.println(colors.faint("  Loading the embedding model "
+                    + "to compare the task with " + loading.pastSolutions() + " past solution"
+                    + (loading.pastSolutions() == 1 ? "" : "s") + "…"));
             case AgentEvent.StepStarted started -> stepStarted(started.step());
             case AgentEvent.ModelText text -> modelText(text.text());
             case AgentEvent.ModelReplied replied -> modelReplied(replied);

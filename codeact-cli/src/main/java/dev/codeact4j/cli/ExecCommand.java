@@ -51,7 +51,7 @@ import java.util.concurrent.Callable;
         exitCodeList = {
                 "0:every snippet succeeded",
                 "1:a snippet failed, or a figure of one could not be saved",
-                "2:usage error: unknown option, no snippet, missing file",
+                "2:usage error: unknown option, no snippet, missing file, bad config file",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:an MCP server could not be started or reached"},
         footerHeading = "%nOutput:%n",
@@ -100,6 +100,11 @@ import java.util.concurrent.Callable;
                 "",
                 "Tools: the functions of --mcp, --mcp-url and --tools-class (see codeact run",
                 "--help) are defined in the session before the first snippet runs.",
+                "",
+                "Config file: exec uses these keys of $CODEACT_HOME/config.json (see codeact",
+                "run --help): timeoutSeconds, memoryMb, diskMb, allowImports, network,",
+                "allowHosts, mcp and mcpUrls; the options override them. A config file that is",
+                "not valid stops exec with exit status 2.",
                 "",
                 "Examples:",
                 "  codeact exec -c 'x = 21' -c 'x * 2'",
@@ -153,9 +158,10 @@ public final class ExecCommand implements Callable<Integer> {
 
     private int execute() throws IOException {
         List<Snippet> snippets = readSnippets();
-        SandboxPolicy policy = policy();
+        CliConfig config = CliConfig.load(CliConfig.home(codeact.environment()));
+        SandboxPolicy policy = policy(config);
         checkOutputDirectory();
-        List<McpEndpoint> mcpServers = toolOptions.mcpServers(CliConfig.NONE); // exec reads no config file
+        List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -235,12 +241,12 @@ public final class ExecCommand implements Callable<Integer> {
         }
     }
 
-    private SandboxPolicy policy() {
+    private SandboxPolicy policy(CliConfig config) {
         if (workdir != null && !Files.isDirectory(workdir)) {
             throw usageError("--workdir " + workdir + " is not an existing directory: create it first, or leave "
                     + "--workdir out to use a private temporary one.");
         }
-        return sandboxOptions.policy(workdir);
+        return sandboxOptions.policy(config, workdir);
     }
 
     private void checkOutputDirectory() {

@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
                         + "model, steps, code, outputs, errors, tokens, times and answer. A run the model or its provider "
                         + "failed is listed as failed (reason model_error; 'codeact show' has the provider's message), "
                         + "one whose process ended before it finished (a crash, a kill) as incomplete. "
-                        + "'codeact show ID' shows a run whole; 'codeact report' sums them up.",
+                        + "'codeact show ID' shows a run whole; 'codeact report' sums them up. A store that cannot "
+                        + "be written (on a read-only mount, say) is read all the same, read-only.",
                 ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

@@ -3,7 +3,6 @@ package dev.codeact4j.cli;
 import dev.codeact4j.store.RunStatus;
 import dev.codeact4j.store.RunStore;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -20,9 +19,12 @@ final class RunStoreViews {
     private RunStoreViews() {
     }
 
-    /** The store, or none when no run was ever recorded there (reading should not create it). */
+    /**
+     * The store, or none when no run was ever recorded there (reading does not create it); read-only when it
+     * cannot be written, so that a store on a read-only mount can still be looked at.
+     */
     static Optional<RunStore> openIfRecorded(Path file) {
-        return Files.exists(file) ? Optional.of(RunStore.open(file)) : Optional.empty();
+        return RunStore.openToRead(file);
     }
 
     static String noRunsYet(Path file) {

@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The sandbox's limits and permissions as options, shared by {@code exec} and {@code run} through
- * {@code @Mixin}. A command using it names {@link PolicyDefaults} as its default value provider, so that the
+ * The sandbox's limits and permissions as options, shared by {@code exec}, {@code run} and {@code mcp} through
+ * {@code @Mixin}; each of them also reads the config file's sandbox keys, which the options override. A command using it names {@link PolicyDefaults} as its default value provider, so that the
  * help shows the sandbox's own defaults.
  */
 final class SandboxOptions {
@@ -52,14 +52,10 @@ final class SandboxOptions {
                     + "loopback addresses only when named exactly. Not with --network.")
     List<String> allowHosts = new ArrayList<>();
 
-    /** The policy these options ask for, in the given working directory (null: a private temporary one). */
-    SandboxPolicy policy(Path workdir) {
-        return policy(CliConfig.NONE, workdir);
-    }
-
     /**
-     * The policy these options ask for. An option that was not given takes the config file's value when it has
-     * one, else the sandbox's default; modules to import are those of both.
+     * The policy these options ask for, in the given working directory (null: a private temporary one). An
+     * option that was not given takes the config file's value when it has one, else the sandbox's default;
+     * modules to import are those of both.
      */
     SandboxPolicy policy(CliConfig config, Path workdir) {
         ParseResult given = command.commandLine().getParseResult();

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,7 +44,8 @@ class ExecCommandTest {
     }
 
     private static Run codeact(String... args) {
-        return run(new CommandLine(new CodeactCommand()), args);
+        // A home without a config file: exec reads one, and these tests must not depend on the machine's.
+        return run(new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", "/nonexistent/codeact-home"))), args);
     }
 
     private static Run run(CommandLine commandLine, String... args) {

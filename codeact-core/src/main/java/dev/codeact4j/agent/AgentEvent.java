@@ -13,6 +13,13 @@ public sealed interface AgentEvent {
     /** {@code model} is the model's name as in {@link AgentResult#model()}. */
     record RunStarted(String runId, String task, String mode, String model) implements AgentEvent { }
 
+    /**
+     * The embedding model is about to be loaded (once per process, about a second), to compare the task with the
+     * {@code pastSolutions} kept in the agent's memory: said before the first step, so that a display can say
+     * what the wait is for.
+     */
+    record LoadingEmbeddingModel(String runId, int pastSolutions) implements AgentEvent { }
+
     record StepStarted(String runId, int step) implements AgentEvent { }
 
     /** A piece of the model's reply, as it streams in. */

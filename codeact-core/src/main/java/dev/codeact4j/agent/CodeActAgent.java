@@ -283,7 +283,8 @@ public final class CodeActAgent {
                 cached = false;
                 memory.forget(cacheKey);
             }
-            memory.similarSolution(task).ifPresent(solution -> {
+            memory.similarSolution(task, pastSolutions ->
+                    emit(new AgentEvent.LoadingEmbeddingModel(runId, pastSolutions))).ifPresent(solution -> {
                 reusedFrom = solution.runId();
                 reuseNote = "\n\n" + PromptTemplates.render(prompts.reuse(), Map.of("similar_task", solution.task(),
                         "code", String.join("\n\n", solution.code())));

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 
 /**
  * What an agent remembers of its successful runs, in a {@link RunStore}'s file: give it to the agent with
@@ -195,6 +196,14 @@ public final class AgentMemory {
 
     /** The most similar past solution at the threshold or above, when reuse is on and there is one. */
     public Optional<PastSolution> similarSolution(String task) {
+        return similarSolution(task, pastSolutions -> { });
+    }
+
+    /**
+     * Like {@link #similarSolution(String)}; {@code loadingModel} hears, with the number of past solutions, when
+     * the embedding model is about to be loaded for them (about a second, once per process).
+     */
+    public Optional<PastSolution> similarSolution(String task, IntConsumer loadingModel) {
         if (!reuse) {
             return Optional.empty();
         }
@@ -202,6 +211,9 @@ public final class AgentMemory {
             List<SolutionVector> solutions = tables().solutionVectors();
             if (solutions.isEmpty()) {
                 return Optional.empty(); // nothing to compare with: the model is not loaded
+            }
+            if (!TaskEmbeddings.loaded()) {
+                loadingModel.accept(solutions.size());
             }
             float[] wanted = TaskEmbeddings.embed(task);
             SolutionVector best = null;

@@ -28,6 +28,13 @@ final class TaskEmbeddings {
         static final EmbeddingModel INSTANCE = load();
     }
 
+    private static volatile boolean loaded;
+
+    /** Whether the model is loaded in this process, so that using it costs no more than the embedding itself. */
+    static boolean loaded() {
+        return loaded;
+    }
+
     /**
      * Loads the model. ONNX Runtime unpacks its native libraries into a new {@code onnxruntime-java*} directory
      * and asks for it to be deleted at exit before its files are, so the directory always stays behind; the
@@ -42,6 +49,7 @@ final class TaskEmbeddings {
                 deleteRecursively(made);
             }
         }
+        loaded = true;
         return model;
     }
 

@@ -16,11 +16,13 @@ import dev.codeact4j.store.Migrations.Migration;
 import org.sqlite.SQLiteConfig;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -96,6 +98,35 @@ public final class RunStore implements AutoCloseable {
         return open(home.resolve(FILE_NAME));
     }
 
+    /**
+     * Opens an existing store to read it (what {@code codeact history}, {@code show} and {@code report} do);
+     * empty when {@code file} does not exist, which is not created. When the file and its directory can be
+     * written it is opened as by {@link #open}; when they cannot (a read-only mount, a file or directory without
+     * write permission, an immutable file), it is opened read-only: readable, but its schema is not brought up
+     * to date, abandoned runs are not marked incomplete, and every write fails.
+     */
+    public static Optional<RunStore> openToRead(Path file) {
+        return openToRead(file, BUSY_TIMEOUT, Migrations.ALL);
+    }
+
+    static Optional<RunStore> openToRead(Path file, Duration busyTimeout, List<Migration> migrations) {
+        Path absolute = file.toAbsolutePath();
+        Path directory = absolute.getParent();
+        if (directory != null && Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new StoreException("the run store at " + absolute + " could not be opened: " + directory
+                    + " is a file, not a directory", null);
+        }
+        if (!Files.exists(absolute)) {
+            return Optional.empty();
+        }
+        if (Files.isDirectory(absolute)) {
+            throw new StoreException("the run store at " + absolute + " could not be opened: it is a directory", null);
+        }
+        Optional<String> readOnly = whyReadOnly(absolute);
+        return Optional.of(readOnly.isEmpty() ? open(absolute, busyTimeout, migrations)
+                : openReadOnly(absolute, readOnly.get(), busyTimeout, migrations));
+    }
+
     static RunStore open(Path file, Duration busyTimeout, List<Migration> migrations) {
         Path absolute = file.toAbsolutePath();
         try {
@@ -108,6 +139,11 @@ public final class RunStore implements AutoCloseable {
         }
         if (Files.isDirectory(absolute)) {
             throw new StoreException("the run store at " + absolute + " could not be opened: it is a directory", null);
+        }
+        // Said here: SQLite would only say "unable to open database file", or fail at the first write.
+        Optional<String> readOnly = whyReadOnly(absolute);
+        if (readOnly.isPresent()) {
+            throw new StoreException("the run store at " + absolute + " cannot be written: " + readOnly.get(), null);
         }
         Connection connection = null;
         try {
@@ -131,6 +167,83 @@ public final class RunStore implements AutoCloseable {
             }
             throw new StoreException("the run store at " + absolute + " could not be opened: " + describe(e), e);
         }
+    }
+
+    /**
+     * Opens the file for reading only, for a store whose file or directory cannot be written ({@code why} says
+     * which). SQLite reads a database in WAL mode through an index file ({@code runs.db-shm}) that it makes next
+     * to it: when that cannot be made either, the file is read as immutable, without the index and without
+     * locks, which is sound since nothing can write to it there (only what a writer that died left in
+     * {@code runs.db-wal}, not yet folded into the file, is then not seen).
+     */
+    private static RunStore openReadOnly(Path absolute, String why, Duration busyTimeout, List<Migration> migrations) {
+        SQLException failure = null;
+        for (String parameters : List.of("?mode=ro", "?mode=ro&immutable=1")) {
+            Connection connection = null;
+            try {
+                SQLiteConfig config = new SQLiteConfig();
+                config.setReadOnly(true);
+                config.setBusyTimeout((int) busyTimeout.toMillis());
+                connection = config.createConnection("jdbc:sqlite:" + absolute.toUri() + parameters);
+                int version;
+                try (Statement statement = connection.createStatement()) {
+                    version = Migrations.userVersion(statement);
+                }
+                int latest = Migrations.latest(migrations);
+                if (version != latest) {
+                    closeQuietly(connection);
+                    throw new StoreException("the run store at " + absolute + " cannot be read: its schema is at "
+                            + "version " + version + " and this codeact's at " + latest + (version > latest
+                            ? " (upgrade codeact)" : ", and it cannot be brought up to date here (" + why
+                            + "): open it once with codeact where it can be written"), null);
+                }
+                return new RunStore(absolute, connection);
+            } catch (SQLException e) {
+                closeQuietly(connection);
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        throw new StoreException("the run store at " + absolute + " could not be opened to read (" + why + "): "
+                + describe(failure), failure);
+    }
+
+    /**
+     * Why the store in {@code file} cannot be written, when it cannot: SQLite needs to write the file and to make
+     * its journal files next to it. access(2) tells at once when both can be written (it says no even to root on
+     * a read-only mount or for an immutable file); otherwise writing is tried, without changing anything, for
+     * the operating system's reason ("read-only file system", "permission denied").
+     */
+    private static Optional<String> whyReadOnly(Path file) {
+        Path directory = file.getParent();
+        try {
+            if (Files.exists(file) && !Files.isWritable(file)) {
+                FileChannel.open(file, StandardOpenOption.WRITE).close();
+            }
+        } catch (IOException e) {
+            return Optional.of(refusal(e));
+        }
+        try {
+            if (directory != null && Files.isDirectory(directory) && !Files.isWritable(directory)) {
+                Files.delete(Files.createTempFile(directory, ".codeact-write-check-", ""));
+            }
+        } catch (IOException e) {
+            return Optional.of("its directory " + directory + ", where SQLite makes its journal files, cannot be "
+                    + "written: " + refusal(e));
+        }
+        return Optional.empty();
+    }
+
+    private static String refusal(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        String reason = e instanceof FileSystemException failed && failed.getReason() != null ? failed.getReason()
+                : String.valueOf(e.getMessage());
+        return reason.isEmpty() ? reason : Character.toLowerCase(reason.charAt(0)) + reason.substring(1);
     }
 
     public Path file() {

@@ -1,0 +1,94 @@
+package dev.codeact4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codeact4j.testing.McpTestServers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Which commands read $CODEACT_HOME/config.json, what {@code exec} takes from it, and a file that is not valid. */
+class ConfigFileCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path home;
+
+    record Run(int exitCode, String out, String err) {
+        List<JsonNode> jsonLines() throws Exception {
+            List<JsonNode> lines = new ArrayList<>();
+            for (String line : out.lines().toList()) {
+                lines.add(JSON.readTree(line));
+            }
+            return lines;
+        }
+    }
+
+    private Run codeact(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exitCode = new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", home.toString())))
+                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    private void config(Map<String, Object> settings) throws Exception {
+        Files.writeString(home.resolve("config.json"), JSON.writeValueAsString(settings));
+    }
+
+    @Test
+    void execTakesTheSandboxAndToolKeysAndItsOptionsOverrideThem() throws Exception {
+        config(Map.of("timeoutSeconds", 1, "allowImports", List.of("os"),
+                "mcp", List.of(McpTestServers.javaServer("alpha", "echo").toString())));
+
+        Run run = codeact("exec", "--json", "-c", "import os\nos.sep", "-c", "echo(text='hi')",
+                "-c", "import time\ntime.sleep(3)\n'slept'");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+        List<JsonNode> lines = run.jsonLines();
+        assertThat(lines.get(0).get("ok").asBoolean()).as("allowImports: os").isTrue();
+        assertThat(lines.get(0).get("result").get("json").asText()).isEqualTo("/");
+        assertThat(lines.get(1).get("result").get("json").asText()).as("mcp: the server's tool").isEqualTo("alpha/echo: hi");
+        assertThat(lines.get(2).get("timedOut").asBoolean()).as("timeoutSeconds: 1").isTrue();
+
+        Run overridden = codeact("exec", "--json", "--timeout", "20", "-c", "import time\ntime.sleep(2)\n'slept'");
+        assertThat(overridden.exitCode()).as(overridden.err()).isZero();
+        assertThat(overridden.jsonLines().get(0).get("result").get("json").asText()).isEqualTo("slept");
+    }
+
+    @Test
+    void everyCommandThatReadsTheFileStopsAtOneThatIsNotValid() throws Exception {
+        Files.writeString(home.resolve("config.json"), "{\"timeoutSeconds\": \"soon\"}");
+        String problem = "codeact: the config file " + home.resolve("config.json") + " is not valid: "
+                + "\"timeoutSeconds\" must be a number of seconds above 0, not \"soon\".";
+
+        for (String[] args : List.of(
+                new String[]{"exec", "-c", "1"},
+                new String[]{"run", "--model", "openai:test", "--api-key", "k", "task"},
+                new String[]{"mcp"},
+                new String[]{"tools", "serve", "--tools-class", McpToolsCommandTest.OrderTools.class.getName()})) {
+            Run run = codeact(args);
+            assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(run.err()).as(String.join(" ", args)).startsWith(problem);
+            assertThat(run.out()).isEmpty();
+        }
+    }
+
+    @Test
+    void theHelpSaysWhichKeysApplyWhere() {
+        assertThat(codeact("exec", "--help").out()).contains("timeoutSeconds, memoryMb, diskMb, allowImports, network,",
+                "allowHosts, mcp and mcpUrls; the options override them", "bad config file");
+        assertThat(codeact("run", "--help").out()).contains("run and mcp use every key; exec the sandbox and tool keys");
+        assertThat(codeact("mcp", "--help").out()).contains("every key of $CODEACT_HOME/config.json applies");
+    }
+}
