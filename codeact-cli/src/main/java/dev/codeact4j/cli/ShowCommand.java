@@ -174,12 +174,17 @@ public final class ShowCommand implements Callable<Integer> {
             ExecutionError error = step.error();
             if (error != null) {
                 List<String> traceback = error.traceback().stripTrailing().lines().toList();
-                // A Python traceback ends with "Type: message", which the line below says anyway.
-                if (!traceback.isEmpty() && traceback.get(traceback.size() - 1).strip().equals(error.summary())) {
+                // A Python traceback ends with the error as Python words it ("json.decoder.JSONDecodeError: ...",
+                // a SyntaxError without its location): that line closes the step, so the error is said once.
+                String last = traceback.isEmpty() ? "" : traceback.get(traceback.size() - 1).strip();
+                boolean endsWithTheError = last.equals(error.type()) || last.startsWith(error.type() + ":")
+                        || last.contains("." + error.type() + ":");
+                String summary = endsWithTheError ? last : error.summary();
+                if (endsWithTheError) {
                     traceback = traceback.subList(0, traceback.size() - 1);
                 }
                 traceback.forEach(line -> out.println(colors.red("  " + line)));
-                out.println(colors.red("  ✗ " + error.summary()) + colors.faint(cost));
+                out.println(colors.red("  ✗ " + summary) + colors.faint(cost));
             } else if (step.observation() != null && step.observation().startsWith("Final answer")) {
                 out.println(colors.green("  ✓ final answer") + colors.faint(cost));
             } else if (step.observation() != null && !step.observation().startsWith("Observation:")) {

@@ -353,4 +353,22 @@ class RunStoreCommandsTest {
         assertThat(show.out()).contains("network: GET 127.0.0.1:" + port + " (0 bytes sent, 13 received)")
                 .contains("refused: ");
     }
+
+    @Test
+    void showSaysEachErrorOnce() throws Exception {
+        String runId;
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Parse.", "import json\njson.loads('{')"), 10, 1)
+                    .reply(code("Typo.", "x = (1,"), 10, 1)
+                    .reply(code("Done.", "final_answer(1)"), 10, 1);
+            Run run = run(server, "--json", "--allow-import", "json", "Count.");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            runId = run.json().get("runId").asText();
+        }
+        String shown = codeact("show", runId).out();
+        assertThat(shown.split("JSONDecodeError", -1)).as(shown).hasSize(2);
+        assertThat(shown).contains("✗ json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes");
+        assertThat(shown.split("SyntaxError", -1)).as(shown).hasSize(2);
+        assertThat(shown).contains("✗ SyntaxError: '(' was never closed");
+    }
 }
