@@ -160,6 +160,17 @@ class SessionTest {
     }
 
     @Test
+    void outputOfChildProcessesAlwaysArrivesWithItsOwnExecution() {
+        // A child's output once travelled beside the protocol and could arrive after the execution had ended.
+        for (int round = 0; round < 100; round++) {
+            ExecutionResult result = session.execute("import subprocess\nsubprocess.run(['echo', 'child " + round
+                    + "'], check=True)\nsubprocess.run(['sh', '-c', 'echo oops " + round + " >&2'], check=True)\nNone");
+            assertThat(result.stdout()).isEqualTo("child " + round + "\n");
+            assertThat(result.stderr()).isEqualTo("oops " + round + "\n");
+        }
+    }
+
+    @Test
     void outputOfChildProcessesIsCaptured() {
         ExecutionResult result = session.execute("import subprocess\nsubprocess.run(['echo', 'from a child'], check=True)\nNone");
         assertThat(result.error()).isNull();

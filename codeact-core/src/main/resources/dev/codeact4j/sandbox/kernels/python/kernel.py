@@ -11,6 +11,7 @@ boundary: the boundary is the operating system sandbox the host starts this proc
 import ast
 import base64
 import builtins
+import codecs
 import collections
 import errno
 import io
@@ -19,6 +20,7 @@ import linecache
 import math
 import os
 import resource
+import select
 import selectors
 import signal
 import socket
@@ -198,6 +200,63 @@ class Link:
         self.outbox = bytearray()
         self.eof = False
         self.shut = False
+
+
+class ChildOutput:
+    """File descriptors 1 and 2 of the kernel, and so of every process it starts, as pipes that the kernel reads.
+
+    What a child process writes comes back as `stream` frames of the execution that runs, on the same socket as
+    its `done` frame: the execution drains both pipes before it says done, so a child's output can never arrive
+    after it (as it could when the host read the process's own stdout on a thread of its own). Between
+    executions it goes to the original descriptors, which the host keeps for diagnostics.
+    """
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.lock = threading.Lock()
+        self.pipes = {}  # read end -> (stream name, incremental decoder, original descriptor)
+        for fd, name in ((1, "stdout"), (2, "stderr")):
+            original = os.dup(fd)
+            read_end, write_end = os.pipe()
+            os.dup2(write_end, fd)  # inheritable: children write here
+            os.close(write_end)
+            os.set_blocking(read_end, False)
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+            self.pipes[read_end] = (name, decoder, original)
+        self.poller = select.poll()
+        for read_end in self.pipes:
+            self.poller.register(read_end, select.POLLIN)
+
+    def start(self):
+        threading.Thread(target=self.run, name="codeact-child-output", daemon=True).start()
+
+    def run(self):
+        while True:
+            readable, _, _ = select.select(list(self.pipes), [], [])
+            self.drain(readable)
+
+    def drain(self, read_ends=None):
+        """Forwards whatever the pipes hold now; the execution calls it last, before its done frame.
+
+        The lock is taken first, so that output the reader thread has taken but not yet sent goes out before
+        this returns; an empty poll then keeps the common case (no child wrote) to one system call.
+        """
+        with self.lock:
+            if read_ends is None:
+                read_ends = [read_end for read_end, _ in self.poller.poll(0)]
+            for read_end in read_ends:
+                name, decoder, original = self.pipes[read_end]
+                while True:
+                    try:
+                        data = os.read(read_end, 65536)
+                    except BlockingIOError:
+                        break
+                    if not data:
+                        break
+                    if self.kernel.current_id is not None:
+                        self.kernel.emit_stream(name, decoder.decode(data))
+                    else:
+                        os.write(original, data)
 
 
 class OutputBudget:
@@ -381,6 +440,7 @@ class Kernel:
         self.cpu_seconds = config.get("cpuSecondsPerExecution")
         self.file_size_mb = config.get("maxFileSizeMb")
         self.disk_mb = config.get("diskMb")
+        self.child_output = None
 
     # --- output -------------------------------------------------------------------------------
 
@@ -534,6 +594,8 @@ class Kernel:
                 self.stderr.write(f"[codeact] a figure could not be rendered: {exc!r}\n")
             self.stdout.flush()
             self.stderr.flush()
+            if self.child_output is not None:
+                self.child_output.drain()
             sys.stdout, sys.stderr = saved_streams
         if self.budget.truncated:
             tail = self.budget.take_tail()
@@ -690,6 +752,8 @@ def main():
     if egress:
         EgressRelay(int(egress["port"]), egress["socket"]).start()
     kernel = Kernel(channel, config)
+    kernel.child_output = ChildOutput(kernel)
+    kernel.child_output.start()
     signal.signal(signal.SIGINT, kernel.on_interrupt)
     if hasattr(signal, "SIGXCPU"):
         signal.signal(signal.SIGXCPU, kernel.on_cpu_limit)
