@@ -149,6 +149,16 @@ class LimitsTest {
     }
 
     @Test
+    void aCrashOfTheInterpreterSaysWhereItCrashed() {
+        try (Session session = SANDBOX.open(quickPolicy().allowImports("ctypes").build())) {
+            ExecutionResult result = session.execute("import ctypes\ndef boom():\n    ctypes.string_at(0)\nboom()");
+            assertThat(result.error().type()).isEqualTo("KernelDied");
+            assertThat(result.error().message()).contains("Segmentation fault").contains("boom");
+            assertThat(session.execute("1").result().json().asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aKernelThatDiesIsReportedAndReplaced() {
         try (Session session = SANDBOX.open(quickPolicy().allowImports("os").build())) {
             ExecutionResult result = session.execute("import os\nos._exit(7)");

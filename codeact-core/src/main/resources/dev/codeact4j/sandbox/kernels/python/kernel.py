@@ -14,6 +14,7 @@ import builtins
 import codecs
 import collections
 import errno
+import faulthandler
 import io
 import json
 import linecache
@@ -223,6 +224,9 @@ class ChildOutput:
             os.set_blocking(read_end, False)
             decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
             self.pipes[read_end] = (name, decoder, original)
+            if fd == 2:
+                # A crash of the interpreter itself cannot go through a pipe it reads: its trace goes to the host.
+                faulthandler.enable(file=original)
         self.poller = select.poll()
         for read_end in self.pipes:
             self.poller.register(read_end, select.POLLIN)
