@@ -141,7 +141,7 @@ ensure_cli_jar() {
   local newer
   if [ -f "$CLI_JAR" ]; then
     newer="$(find "$CODEACT_ROOT/pom.xml" "$CODEACT_ROOT/codeact-core" "$CODEACT_ROOT/codeact-cli" \
-      \( -path '*/target' -prune \) -o \( -type f -newer "$CLI_JAR" -print \) 2>/dev/null | head -n 1)"
+      \( -path '*/target' -prune \) -o \( -type f -newer "$CLI_JAR" -print -quit \) 2>/dev/null)"
     [ -z "$newer" ] && return 0
     say "sources changed since the last build ($newer): rebuilding the CLI..."
   else

@@ -68,4 +68,26 @@ class LauncherScriptTest {
         assertThat(remembered).hasSize(1);
         assertThat(remembered.get(0)).startsWith(java + " ").endsWith("\t" + Runtime.version().feature());
     }
+
+    @Test
+    void manySourcesNewerThanTheJarMeanARebuildNotASilentExit() throws Exception {
+        // A pull touches many files: the search for one newer than the jar must stop at the first, not die of
+        // SIGPIPE under pipefail (exit 141, nothing said).
+        Path jar = Files.createDirectories(root.resolve("codeact-cli/target")).resolve("codeact.jar");
+        Files.writeString(jar, "old");
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(0));
+        Files.writeString(root.resolve("pom.xml"), "<project/>");
+        Path sources = Files.createDirectories(root.resolve("codeact-core/src"));
+        for (int i = 0; i < 5000; i++) {
+            Files.writeString(sources.resolve("Source" + i + ".java"), "class Source" + i + " {}");
+        }
+        Bash run = bash("""
+                mvn_quiet() { echo "build: $*" >&2; }
+                ensure_cli_jar
+                echo "went on" >&2
+                """);
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("sources changed since the last build", "build: ", "went on");
+    }
 }
