@@ -10,6 +10,7 @@ import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * One model call: streamed when a streaming model is given (its text goes to the caller as it comes), else
@@ -29,7 +31,22 @@ import java.util.function.Consumer;
  * answered by the blocking model, which does (with backoff, honouring Retry-After). Each call is a {@code chat} span.
  */
 final class ModelCaller {
-    record Reply(String text, int inputTokens, int outputTokens, long millis) { }
+    /**
+     * A reply.
+     *
+     * @param cutOff whether the model stopped at its output token limit (finish reason {@code length}), so the
+     *               reply is not whole
+     */
+    record Reply(String text, int inputTokens, int outputTokens, long millis, boolean cutOff) { }
+
+    /**
+     * Where the model is stopped: at a line where it starts an observation it should wait for, and at smolagents'
+     * end-of-code marker. The reply is cut there anyway (see {@link CodeExtractor#actedOn}); stopping the model
+     * saves the tokens it would have spent inventing what follows.
+     */
+    static final List<String> STOP_SEQUENCES = List.of("\nObservation:", "<end_code>");
+    /** OpenAI's reasoning models refuse {@code stop}: "Unsupported parameter". */
+    private static final Pattern REFUSES_STOP = Pattern.compile("(?i)^(openai/)?(o\\d|gpt-5)");
 
     private final ChatModel chat;
     private final StreamingChatModel streaming;
@@ -50,7 +67,11 @@ final class ModelCaller {
 
     Reply call(List<ChatMessage> messages, Consumer<String> onText) {
         long started = System.nanoTime();
-        ChatRequest request = ChatRequest.builder().messages(messages).build();
+        ChatRequest.Builder builder = ChatRequest.builder().messages(messages);
+        if (acceptsStopSequences()) {
+            builder.stopSequences(STOP_SEQUENCES);
+        }
+        ChatRequest request = builder.build();
         ChatResponse response;
         Span span = tracing.startModelCall();
         try (Scope ignored = span.makeCurrent()) {
@@ -67,7 +88,22 @@ final class ModelCaller {
         int in = usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount();
         int out = usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount();
         tracing.endModelCall(span, response, in, out);
-        return new Reply(text, in, out, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return new Reply(text, in, out, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                response.finishReason() == FinishReason.LENGTH);
+    }
+
+    /**
+     * Stop sequences go only to providers known to take them: a model given as a plain LangChain4j ChatModel
+     * may not support them (and would fail the call), and OpenAI's reasoning models refuse the parameter.
+     */
+    private boolean acceptsStopSequences() {
+        if (spec == null) {
+            return false;
+        }
+        return switch (spec.provider()) {
+            case ANTHROPIC, OPENROUTER, OLLAMA -> true;
+            case OPENAI, HUGGING_FACE -> !REFUSES_STOP.matcher(spec.model()).find();
+        };
     }
 
     private ChatResponse stream(ChatRequest request, Consumer<String> onText) {

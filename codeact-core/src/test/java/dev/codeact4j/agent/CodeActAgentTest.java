@@ -215,8 +215,8 @@ class CodeActAgentTest {
         assertThat(result.success()).isTrue();
         assertThat(result.answerValue().asInt()).isEqualTo(4);
         assertThat(result.steps().get(0).code()).isNull();
-        assertThat(result.steps().get(0).observation()).contains("no code");
-        assertThat(server.requests().get(1).rawBody()).contains("Your reply had no code to run");
+        assertThat(result.steps().get(0).observation()).contains("No code was found");
+        assertThat(server.requests().get(1).rawBody()).contains("No code was found in your reply");
     }
 
     @Test

@@ -71,7 +71,16 @@ public final class ScriptedModelServer implements AutoCloseable {
 
     private sealed interface Scripted permits Text, Failure {}
 
-    private record Text(String text, int inputTokens, int outputTokens) implements Scripted {}
+    /** {@code cutOff}: the reply stopped at the output token limit (OpenAI's finish_reason "length", Anthropic's "max_tokens"). */
+    private record Text(String text, int inputTokens, int outputTokens, boolean cutOff) implements Scripted {
+        String openAiFinishReason() {
+            return cutOff ? "length" : "stop";
+        }
+
+        String anthropicStopReason() {
+            return cutOff ? "max_tokens" : "end_turn";
+        }
+    }
 
     private record Failure(int status, String message, Map<String, String> headers) implements Scripted {}
 
@@ -118,7 +127,13 @@ public final class ScriptedModelServer implements AutoCloseable {
 
     /** Queues a text reply reporting the given token usage. */
     public synchronized ScriptedModelServer reply(String text, int inputTokens, int outputTokens) {
-        script.add(new Text(text, inputTokens, outputTokens));
+        script.add(new Text(text, inputTokens, outputTokens, false));
+        return this;
+    }
+
+    /** Queues a text reply that the model's output token limit cut off (finish reason {@code length}). */
+    public synchronized ScriptedModelServer replyCutOff(String text) {
+        script.add(new Text(text, 10, Math.max(1, text.length() / 4), true));
         return this;
     }
 
@@ -221,7 +236,7 @@ public final class ScriptedModelServer implements AutoCloseable {
         ObjectNode choice = completion.putArray("choices").addObject();
         choice.put("index", 0);
         choice.putObject("message").put("role", "assistant").put("content", text.text());
-        choice.put("finish_reason", "stop");
+        choice.put("finish_reason", text.openAiFinishReason());
         completion.set("usage", openAiUsage(text));
         return completion;
     }
@@ -232,7 +247,7 @@ public final class ScriptedModelServer implements AutoCloseable {
         for (String piece : pieces(text.text())) {
             chunks.add(openAiChunk(model, number, JSON.createObjectNode().put("content", piece), null));
         }
-        chunks.add(openAiChunk(model, number, JSON.createObjectNode(), "stop"));
+        chunks.add(openAiChunk(model, number, JSON.createObjectNode(), text.openAiFinishReason()));
         if (includeUsage) { // as OpenAI does: a last chunk with no choices, only the usage
             ObjectNode usage = openAiEnvelope("chat.completion.chunk", model, number);
             usage.putArray("choices");
@@ -290,7 +305,7 @@ public final class ScriptedModelServer implements AutoCloseable {
     private static ObjectNode anthropicMessage(Text text, String model, int number) {
         ObjectNode message = anthropicEnvelope(model, number);
         message.putArray("content").addObject().put("type", "text").put("text", text.text());
-        message.put("stop_reason", "end_turn");
+        message.put("stop_reason", text.anthropicStopReason());
         message.putNull("stop_sequence");
         message.putObject("usage").put("input_tokens", text.inputTokens()).put("output_tokens", text.outputTokens());
         return message;
@@ -317,7 +332,7 @@ public final class ScriptedModelServer implements AutoCloseable {
         events.add(Map.entry("content_block_stop", JSON.createObjectNode().put("type", "content_block_stop").put("index", 0)));
 
         ObjectNode messageDelta = JSON.createObjectNode().put("type", "message_delta");
-        messageDelta.putObject("delta").put("stop_reason", "end_turn").putNull("stop_sequence");
+        messageDelta.putObject("delta").put("stop_reason", text.anthropicStopReason()).putNull("stop_sequence");
         messageDelta.putObject("usage").put("output_tokens", text.outputTokens());
         events.add(Map.entry("message_delta", messageDelta));
         events.add(Map.entry("message_stop", JSON.createObjectNode().put("type", "message_stop")));
