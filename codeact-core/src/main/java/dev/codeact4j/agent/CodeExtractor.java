@@ -182,7 +182,7 @@ final class CodeExtractor {
      * The reply without its reasoning: closed blocks removed, everything up to an orphan closing tag (the chat
      * template opened the block, so the content starts inside it), everything after an opening tag never closed.
      */
-    static String withoutReasoning(String reply) {
+    private static String withoutReasoning(String reply) {
         String text = REASONING_BLOCK.matcher(reply).replaceAll("");
         int afterClose = -1;
         Matcher close = REASONING_CLOSE.matcher(text);
@@ -197,12 +197,6 @@ final class CodeExtractor {
             text = text.substring(0, open.start());
         }
         return text;
-    }
-
-    /** Whether the reply's reasoning was opened and never closed (in the content, or by the template). */
-    static boolean reasoningUnclosed(String reply) {
-        String text = REASONING_BLOCK.matcher(reply == null ? "" : reply).replaceAll("");
-        return REASONING_OPEN.matcher(text).find();
     }
 
     /** End markers models write in place of (or after) a closing fence, made plain closing fences. */
