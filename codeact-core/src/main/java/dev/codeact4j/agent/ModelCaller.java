@@ -3,6 +3,11 @@ package dev.codeact4j.agent;
 import dev.codeact4j.model.ModelException;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.trace.AgentTracing;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.model.chat.ChatModel;
@@ -17,6 +22,8 @@ import io.opentelemetry.context.Scope;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +51,10 @@ final class ModelCaller {
      * end-of-code marker. The reply is cut there anyway (see {@link CodeExtractor#actedOn}); stopping the model
      * saves the tokens it would have spent inventing what follows.
      */
+    /** Names under which models call a code interpreter. */
+    private static final Set<String> CODE_TOOLS = Set.of("python", "ipython", "execute", "execute_code", "execute_python",
+            "run_code", "run_python", "code_interpreter", "exec");
+    private static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> STOP_SEQUENCES = List.of("\nObservation:", "<end_code>");
     /** OpenAI's reasoning models refuse {@code stop}: "Unsupported parameter". */
     private static final Pattern REFUSES_STOP = Pattern.compile("(?i)^(openai/)?(o\\d|gpt-5)");
@@ -83,13 +94,49 @@ final class ModelCaller {
             AgentTracing.fail(span, failure, cause.getClass().getName());
             throw failure;
         }
-        String text = response.aiMessage() == null || response.aiMessage().text() == null ? "" : response.aiMessage().text();
+        String text = withCodeToolCalls(response.aiMessage());
         TokenUsage usage = response.tokenUsage();
         int in = usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount();
         int out = usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount();
         tracing.endModelCall(span, response, in, out);
         return new Reply(text, in, out, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                 response.finishReason() == FinishReason.LENGTH);
+    }
+
+    /**
+     * The reply's text, with the code of any call of a code tool appended as a Python block. No tool is offered,
+     * but models trained on function calling call one anyway ({@code python}, {@code execute}, {@code run_code}
+     * with a {@code code} argument): that code is what they mean to run, so it runs as if fenced rather than
+     * being dropped. Calls of other names are left out, as before.
+     */
+    static String withCodeToolCalls(AiMessage message) {
+        String text = message == null || message.text() == null ? "" : message.text();
+        if (message == null || !message.hasToolExecutionRequests()) {
+            return text;
+        }
+        StringBuilder reply = new StringBuilder(text);
+        for (ToolExecutionRequest request : message.toolExecutionRequests()) {
+            String code = request.name() == null || !CODE_TOOLS.contains(request.name().toLowerCase(Locale.ROOT))
+                    ? null : codeArgument(request.arguments());
+            if (code != null && !code.isBlank()) {
+                reply.append(reply.isEmpty() ? "" : "\n\n").append("```python\n").append(code.strip()).append("\n```");
+            }
+        }
+        return reply.toString();
+    }
+
+    /** The {@code code} (or {@code source}) argument; arguments that are not JSON at all are the code itself. */
+    private static String codeArgument(String arguments) {
+        if (arguments == null) {
+            return null;
+        }
+        try {
+            JsonNode json = JSON.readTree(arguments);
+            JsonNode code = json.isObject() ? (json.has("code") ? json.get("code") : json.get("source")) : null;
+            return code != null && code.isTextual() ? code.asText() : null;
+        } catch (JsonProcessingException notJson) {
+            return arguments; // e.g. gpt-oss's python tool sends the code as it is
+        }
     }
 
     /**

@@ -28,14 +28,19 @@ class ReplyCorpusTest {
     private static final String RIGHT = "final_answer(sum(range(2, 101, 2)))";
     private static final String DRAFT = "final_answer(sum(range(2, 100, 2)))";
 
-    /** One scripted reply: its text, and whether the token limit cut it off. */
-    record Scripted(String text, boolean cutOff) {
+    /** One scripted reply: its text, whether the token limit cut it off, or the function it calls instead. */
+    record Scripted(String text, boolean cutOff, String toolName) {
         static Scripted of(String text) {
-            return new Scripted(text, false);
+            return new Scripted(text, false, null);
         }
 
         static Scripted cut(String text) {
-            return new Scripted(text, true);
+            return new Scripted(text, true, null);
+        }
+
+        /** A call of the function {@code name} whose arguments are {@code arguments} (JSON). */
+        static Scripted toolCall(String name, String arguments) {
+            return new Scripted(arguments, false, name);
         }
     }
 
@@ -43,7 +48,7 @@ class ReplyCorpusTest {
      * A reply shape: what the model says, step by step, and what must come of it.
      *
      * @param kind         the issue's class (reasoning, truncated, fences, not-python, lists, prose, invented,
-     *                     several-blocks) or "works" for shapes understood before
+     *                     several-blocks, tool-call) or "works" for shapes understood before
      * @param observation  a text the first step's observation must contain, or null
      */
     record Shape(String kind, String name, List<Scripted> replies, String answer, int modelCalls, String observation) {
@@ -167,6 +172,13 @@ class ReplyCorpusTest {
         shapes.add(shape("invented", "an observation inside the open fence", "2550", 2, "Output:",
                 Scripted.of("```python\nprint(sum(range(2, 101, 2)))\nObservation: 2450\nfinal_answer(2450)\n```"),
                 Scripted.of(py(RIGHT))));
+        // --- a code tool called though none was offered ---------------------------------------------------------
+        shapes.add(shape("tool-call", "a python tool call with a code argument", "2550", 1, null,
+                Scripted.toolCall("python", "{\"code\": \"" + RIGHT + "\"}")));
+        shapes.add(shape("tool-call", "a run_code tool call", "2550", 1, null,
+                Scripted.toolCall("run_code", "{\"code\": \"evens = range(2, 101, 2)\\nfinal_answer(sum(evens))\"}")));
+        shapes.add(shape("tool-call", "a call of another tool is not run", "2550", 2, "No code was found",
+                Scripted.toolCall("web_search", "{\"query\": \"" + DRAFT + "\"}"), Scripted.of(py(RIGHT))));
         // --- several Python blocks ------------------------------------------------------------------------------
         shapes.add(oneCall("several-blocks", "a naive attempt, then a better one",
                 "A naive approach:\n" + py("total = 0\nfor n in range(2, 100, 2):\n    total += n\nfinal_answer(total)")
@@ -219,7 +231,9 @@ class ReplyCorpusTest {
         try (ScriptedModelServer server = transport.protocol == ScriptedModelServer.Protocol.OPENAI
                 ? ScriptedModelServer.openAi() : ScriptedModelServer.anthropic()) {
             for (Scripted reply : shape.replies()) {
-                if (reply.cutOff()) {
+                if (reply.toolName() != null) {
+                    server.replyToolCall(reply.toolName(), reply.text());
+                } else if (reply.cutOff()) {
                     server.replyCutOff(reply.text());
                 } else {
                     server.reply(reply.text());
