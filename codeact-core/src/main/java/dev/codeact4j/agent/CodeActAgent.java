@@ -375,10 +375,16 @@ public final class CodeActAgent {
                 record(step, extracted, execution, observation, reply);
                 return null;
             }
-            String observation = Observations.describe(execution, maxObservationChars);
+            String observation = Observations.describe(execution, maxObservationChars) + shellNotRun(extracted);
             emit(new AgentEvent.Observation(runId, step, observation, !execution.ok(), execution.duration().toMillis()));
             record(step, extracted, execution, "Observation:\n" + observation, reply);
             return null;
+        }
+
+        /** A shell block beside the Python was not run: the model must not believe that it installed or ran anything. */
+        private String shellNotRun(CodeExtractor.Extracted extracted) {
+            return extracted.shellCommands().isEmpty() ? ""
+                    : "\nYour shell commands were not run: this session runs Python only, and packages cannot be installed.";
         }
 
         /** Runs a step inside its span, made current so that the step's model call and execution nest in it. */

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * <li>The reply ends where the model starts writing an observation itself ({@link #actedOn}): what follows
  *     would be invented.</li>
  * <li>End markers are read as fence closes: {@code ```<end_code>} (smolagents), a leaked template token
- *     ({@code <|im_end|>}), a fence closed at the end of a code line ({@code final_answer(x)```}).</li>
+ *     ({@code <|im_end|>}), a fence closed at the end of a code line ({@code final_answer(x)```}); a fence
+ *     opened at the end of a line of prose starts on its own line.</li>
  * <li>Only Python runs: fenced blocks tagged python (py, python3, ipython) or untagged. Shell blocks (bash, sh,
  *     console, ...) are kept apart so the model can be told; other languages, and an untagged block that is
  *     plainly output (after "it will output:", or with no line of code in it), are not run. Blocks indented
@@ -41,8 +42,8 @@ final class CodeExtractor {
     private static final Pattern TEMPLATE_TOKEN = Pattern.compile("<\\|[A-Za-z0-9_]+\\|>");
     private static final Pattern FENCE_THEN_END_CODE = Pattern.compile("(```|~~~)[ \\t]*\\n?[ \\t]*<end_code>");
     private static final Pattern END_CODE = Pattern.compile("[ \\t]*<end_code>");
-    /** A fence closed at the end of a line of code: {@code final_answer(x)```}. */
-    private static final Pattern FENCE_AT_LINE_END = Pattern.compile("(?m)^(?![ \\t]*[`~])(.*\\S)[ \\t]*```[ \\t]*$");
+    /** A fence at the end of a line: closed after code ({@code final_answer(x)```}), opened after prose ({@code Here: ```python}). */
+    private static final Pattern FENCE_AT_LINE_END = Pattern.compile("(?m)^(?![ \\t]*[`~])(.*\\S)[ \\t]*(```[\\w+#.-]*)[ \\t]*$");
     private static final Pattern FENCE = Pattern.compile(
             "(?m)^[ \\t]*(```+|~~~+)[ \\t]*([\\w+#.-]*)[^\\n]*\\n(.*?)(?:^[ \\t]*\\1[ \\t]*$|\\z)", Pattern.DOTALL);
     private static final Pattern CODE_TAG = Pattern.compile("(?s)<code>\\s*(.*?)\\s*(?:</code\\s*>?|\\z)");
@@ -206,7 +207,7 @@ final class CodeExtractor {
         if (normal.contains("```")) { // a bare <end_code> closes the fence it ends
             normal = END_CODE.matcher(normal).replaceAll("\n```");
         }
-        return FENCE_AT_LINE_END.matcher(normal).replaceAll("$1\n```");
+        return FENCE_AT_LINE_END.matcher(normal).replaceAll("$1\n$2");
     }
 
     /** The blocks as one program; of several that call final_answer, only the last (see the class comment). */

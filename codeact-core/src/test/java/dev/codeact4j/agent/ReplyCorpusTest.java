@@ -128,6 +128,8 @@ class ReplyCorpusTest {
         shapes.add(oneCall("fences", "a leaked <|im_end|> on the code line", "```python\n" + RIGHT + "<|im_end|>"));
         shapes.add(oneCall("fences", "a fence closed at the end of the code line",
                 "```python\nevens = range(2, 101, 2)\nfinal_answer(sum(evens))```\nThat is the sum."));
+        shapes.add(oneCall("fences", "a fence opened at the end of a prose line",
+                "I add them up: ```python\n" + RIGHT + "\n```"));
         shapes.add(oneCall("fences", "a bare <end_code> without a fence",
                 "Thought: I sum the even numbers.\nCode:\nevens = range(2, 101, 2)\nfinal_answer(sum(evens))\n<end_code>"));
         shapes.add(oneCall("fences", "<end_code> after bare code, no label",
@@ -145,6 +147,9 @@ class ReplyCorpusTest {
         shapes.add(oneCall("not-python", "a console block", "```console\n$ python sum.py\n2550\n```\n" + py(RIGHT)));
         shapes.add(oneCall("not-python", "a javascript block", "```javascript\nconsole.log(2450)\n```\n" + py(RIGHT)));
         shapes.add(oneCall("not-python", "an output-tagged block", py(RIGHT) + "\n```output\n2550\n```"));
+        shapes.add(shape("not-python", "a bash install beside a print: the model hears it was not run", "2550", 2,
+                "shell commands were not run", Scripted.of("```bash\npip install numpy\n```\n" + py("print(sum(range(2, 101, 2)))")),
+                Scripted.of(py(RIGHT))));
         shapes.add(twoCalls("not-python", "only shell", "shell commands",
                 Scripted.of("```sh\npython -c 'print(sum(range(2, 101, 2)))'\n```")));
         // --- 5. fences inside list items ------------------------------------------------------------------------
