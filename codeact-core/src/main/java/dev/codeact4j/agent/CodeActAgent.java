@@ -420,7 +420,10 @@ public final class CodeActAgent {
             emit(new AgentEvent.StepStarted(runId, step));
             ModelCaller.Reply reply = ask(step);
             CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
-            String text = extracted.hasCode() && !extracted.thought().isBlank() ? extracted.thought() : reply.text().strip();
+            // the reply without its code and its reasoning; a reply that is only code (or only reasoning) as it is
+            String visible = CodeExtractor.visible(reply.text());
+            String text = extracted.hasCode() && !extracted.thought().isBlank() ? extracted.thought()
+                    : !visible.isBlank() ? visible : reply.text().strip();
             ProcessedAnswer answer = ResultProcessor.processText(text, expectedFormat);
             steps.add(new Step(step, reply.text(), null, "The step limit was reached; this is the model's best answer.",
                     null, null, reply.millis(), 0, reply.inputTokens(), reply.outputTokens()));

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  *     last of those is run (with the blocks that do not call it), so a reply that drafts a naive attempt and
  *     then a better one answers with the better one.</li>
  * <li>Without fences: {@code <code>...</code>} (a broken close tolerated), code before a bare
- *     {@code <end_code>}, or a reply that is code through and through. A reply with a sentence in it is never
+ *     {@code <end_code>}, or a reply the interpreter compiles as a whole. A reply with a sentence in it is never
  *     run as Python: it has no code, and the model is told how to write it.</li>
  * </ol>
  */
@@ -106,6 +106,11 @@ final class CodeExtractor {
         return invented.find(afterReasoning) ? reply.substring(0, invented.start()).stripTrailing() : reply;
     }
 
+    /** The reply as it is read: cut at an invented observation, its reasoning set aside. */
+    static String visible(String reply) {
+        return withoutReasoning(actedOn(reply)).strip();
+    }
+
     /** Like {@link #extract(String, Predicate)}, judging by the look of the lines whether unfenced text is Python. */
     static Extracted extract(String reply) {
         return extract(reply, CodeExtractor::looksLikePython);
@@ -122,7 +127,7 @@ final class CodeExtractor {
         if (reply == null || reply.isBlank()) {
             return new Extracted(null, "", List.of());
         }
-        String text = normaliseEnds(actedOnVisible(reply));
+        String text = normaliseEnds(visible(reply));
         List<String> python = new ArrayList<>();
         List<String> shell = new ArrayList<>();
         StringBuilder thought = new StringBuilder();
@@ -170,13 +175,6 @@ final class CodeExtractor {
             return new Extracted(dedent(bare), "", List.of());
         }
         return new Extracted(null, bare, List.of());
-    }
-
-    /** The visible reply (reasoning set aside) cut at an invented observation. */
-    private static String actedOnVisible(String reply) {
-        String visible = withoutReasoning(reply);
-        Matcher invented = INVENTED_OBSERVATION.matcher(visible);
-        return invented.find() ? visible.substring(0, invented.start()) : visible;
     }
 
     /**

@@ -500,4 +500,16 @@ class CodeActAgentTest {
         assertThat(second).contains("print(6 * 7)").doesNotContain("Observation: 41").doesNotContain("answer is 41");
         assertThat(result.steps().get(0).observation()).contains("42");
     }
+
+    @Test
+    void theLastWordAtTheStepLimitLeavesTheReasoningOut() {
+        server = ScriptedModelServer.openAi()
+                .reply(python("print(sum(range(2, 101, 2)))"))
+                .reply("<think>\nIt printed 2550, or was it 2450?\n</think>\nThe sum is 2550.");
+
+        AgentResult result = agent(server).maxSteps(1).build().run("Sum the even numbers from 2 to 100.");
+
+        assertThat(result.reason()).isEqualTo(StopReason.MAX_STEPS);
+        assertThat(result.answerText()).isEqualTo("The sum is 2550.");
+    }
 }
