@@ -499,7 +499,7 @@ public final class CodeActAgent {
                     ? "Your reply had only shell commands, and they were not run: this session runs Python only, and "
                     + "packages cannot be installed. Use the modules that can be imported ("
                     + (policy.allowsAllImports() ? "any module" : String.join(", ", new TreeSet<>(policy.allowedImports())))
-                    + "), and do in Python what the commands would do (os, pathlib, shutil)."
+                    + "), and do in Python what the commands would do."
                     : "No code was found in your reply, so nothing was run.";
             return PromptTemplates.render(prompts.noCode(), Map.of("language", "python", "found", found));
         }
