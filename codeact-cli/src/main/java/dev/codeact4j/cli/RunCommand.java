@@ -110,7 +110,7 @@ import java.util.concurrent.Callable;
                 "  java -cp codeact.jar:tools.jar dev.codeact4j.cli.CodeactCommand run ...",
                 "",
                 "Prompts: a file $CODEACT_HOME/prompts/NAME.txt replaces the built-in prompt of",
-                "that name (system, simple, no-code, max-steps, invalid-answer, multi-step, retry,",
+                "that name (system, simple, no-code, cut-off, max-steps, invalid-answer, multi-step, retry,",
                 "reuse, pattern-data_analysis, pattern-web_scraping, pattern-machine_learning,",
                 "pattern-general);",
                 "{{variables}} such as {{authorized_imports}} are filled in as in the built-in ones.",

@@ -60,6 +60,7 @@ import java.util.function.IntFunction;
  * {@link AgentMemory}, a run in a fresh session may be answered from the cache, or shown a similar past solution.
  */
 public final class CodeActAgent {
+    private static final String CUT_OFF = "the reply was cut off at the output token limit; none of it was run";
 
     private final ModelCaller caller;
     private final String modelName;
@@ -347,11 +348,15 @@ public final class CodeActAgent {
         private AgentResult step(Session session, int step) {
             emit(new AgentEvent.StepStarted(runId, step));
             ModelCaller.Reply reply = ask(step);
-            CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
+            if (reply.cutOff()) {
+                emit(new AgentEvent.Error(runId, step, CUT_OFF));
+                record(step, new CodeExtractor.Extracted(null, reply.text().strip(), List.of()), null, cutOffObservation(), reply);
+                return null;
+            }
+            CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text(), text -> compiles(session, text));
             if (!extracted.hasCode()) {
-                String observation = PromptTemplates.render(prompts.noCode(), Map.of("language", "python"));
-                emit(new AgentEvent.Error(runId, step, "the reply had no code"));
-                record(step, extracted, null, observation, reply);
+                emit(new AgentEvent.Error(runId, step, extracted.onlyShell() ? "the reply had only shell commands" : "the reply had no code"));
+                record(step, extracted, null, noCodeObservation(extracted), reply);
                 return null;
             }
             emit(new AgentEvent.CodeReady(runId, step, extracted.code()));
@@ -370,10 +375,16 @@ public final class CodeActAgent {
                 record(step, extracted, execution, observation, reply);
                 return null;
             }
-            String observation = Observations.describe(execution, maxObservationChars);
+            String observation = Observations.describe(execution, maxObservationChars) + shellNotRun(extracted);
             emit(new AgentEvent.Observation(runId, step, observation, !execution.ok(), execution.duration().toMillis()));
             record(step, extracted, execution, "Observation:\n" + observation, reply);
             return null;
+        }
+
+        /** A shell block beside the Python was not run: the model must not believe that it installed or ran anything. */
+        private String shellNotRun(CodeExtractor.Extracted extracted) {
+            return extracted.shellCommands().isEmpty() ? ""
+                    : "\nYour shell commands were not run: this session runs Python only, and packages cannot be installed.";
         }
 
         /** Runs a step inside its span, made current so that the step's model call and execution nest in it. */
@@ -409,7 +420,10 @@ public final class CodeActAgent {
             emit(new AgentEvent.StepStarted(runId, step));
             ModelCaller.Reply reply = ask(step);
             CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
-            String text = extracted.hasCode() && !extracted.thought().isBlank() ? extracted.thought() : reply.text().strip();
+            // the reply without its code and its reasoning; a reply that is only code (or only reasoning) as it is
+            String visible = CodeExtractor.visible(reply.text());
+            String text = extracted.hasCode() && !extracted.thought().isBlank() ? extracted.thought()
+                    : !visible.isBlank() ? visible : reply.text().strip();
             ProcessedAnswer answer = ResultProcessor.processText(text, expectedFormat);
             steps.add(new Step(step, reply.text(), null, "The step limit was reached; this is the model's best answer.",
                     null, null, reply.millis(), 0, reply.inputTokens(), reply.outputTokens()));
@@ -427,10 +441,15 @@ public final class CodeActAgent {
         private AgentResult simpleStep(Session session, int step) {
             emit(new AgentEvent.StepStarted(runId, step));
             ModelCaller.Reply reply = ask(step);
-            CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
+            if (reply.cutOff()) { // simple mode has one reply: a cut-off one ends the run, saying why
+                emit(new AgentEvent.Error(runId, step, CUT_OFF));
+                record(step, new CodeExtractor.Extracted(null, reply.text().strip(), List.of()), null, cutOffObservation(), reply);
+                return finish(false, StopReason.EXECUTION_FAILED, null);
+            }
+            CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text(), text -> compiles(session, text));
             if (!extracted.hasCode()) {
-                emit(new AgentEvent.Error(runId, step, "the reply had no code"));
-                record(step, extracted, null, "The reply had no code to run.", reply);
+                emit(new AgentEvent.Error(runId, step, extracted.onlyShell() ? "the reply had only shell commands" : "the reply had no code"));
+                record(step, extracted, null, noCodeObservation(extracted), reply);
                 return finish(false, StopReason.EXECUTION_FAILED, null);
             }
             emit(new AgentEvent.CodeReady(runId, step, extracted.code()));
@@ -455,9 +474,34 @@ public final class CodeActAgent {
 
         private ModelCaller.Reply ask(int step) {
             ModelCaller.Reply reply = caller.call(messages, text -> emit(new AgentEvent.ModelText(runId, step, text)));
-            messages.add(AiMessage.from(reply.text().isEmpty() ? "(empty reply)" : reply.text()));
+            // the conversation keeps the reply as far as it was acted on: never an observation the model invented
+            String actedOn = CodeExtractor.actedOn(reply.text());
+            messages.add(AiMessage.from(actedOn.isBlank() ? "(empty reply)" : actedOn));
             emit(new AgentEvent.ModelReplied(runId, step, reply.millis(), reply.inputTokens(), reply.outputTokens()));
             return reply;
+        }
+
+        /**
+         * Whether text found outside a Python fence is Python, as the interpreter's own parser says (compile only:
+         * nothing runs, nothing in the session changes). Prose is never run to fail with a SyntaxError.
+         */
+        private boolean compiles(Session session, String text) {
+            return session.executeHostCode("compile(" + TextNode.valueOf(text) + ", '<reply>', 'exec')\nNone").ok();
+        }
+
+        private String cutOffObservation() {
+            return PromptTemplates.render(prompts.cutOff(), Map.of("language", "python"));
+        }
+
+        /** No Python in the reply: say what it had instead (only shell commands, or nothing), and how to write code. */
+        private String noCodeObservation(CodeExtractor.Extracted extracted) {
+            String found = extracted.onlyShell()
+                    ? "Your reply had only shell commands, and they were not run: this session runs Python only, and "
+                    + "packages cannot be installed. Use the modules that can be imported ("
+                    + (policy.allowsAllImports() ? "any module" : String.join(", ", new TreeSet<>(policy.allowedImports())))
+                    + "), and do in Python what the commands would do."
+                    : "No code was found in your reply, so nothing was run.";
+            return PromptTemplates.render(prompts.noCode(), Map.of("language", "python", "found", found));
         }
 
         private void record(int step, CodeExtractor.Extracted extracted, ExecutionResult execution, String observation,

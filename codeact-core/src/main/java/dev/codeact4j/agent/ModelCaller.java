@@ -3,6 +3,11 @@ package dev.codeact4j.agent;
 import dev.codeact4j.model.ModelException;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.trace.AgentTracing;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.model.chat.ChatModel;
@@ -10,18 +15,22 @@ import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * One model call: streamed when a streaming model is given (its text goes to the caller as it comes), else
@@ -29,7 +38,26 @@ import java.util.function.Consumer;
  * answered by the blocking model, which does (with backoff, honouring Retry-After). Each call is a {@code chat} span.
  */
 final class ModelCaller {
-    record Reply(String text, int inputTokens, int outputTokens, long millis) { }
+    /**
+     * A reply.
+     *
+     * @param cutOff whether the model stopped at its output token limit (finish reason {@code length}), so the
+     *               reply is not whole
+     */
+    record Reply(String text, int inputTokens, int outputTokens, long millis, boolean cutOff) { }
+
+    /**
+     * Where the model is stopped: at a line where it starts an observation it should wait for, and at smolagents'
+     * end-of-code marker. The reply is cut there anyway (see {@link CodeExtractor#actedOn}); stopping the model
+     * saves the tokens it would have spent inventing what follows.
+     */
+    /** Names under which models call a code interpreter. */
+    private static final Set<String> CODE_TOOLS = Set.of("python", "ipython", "execute", "execute_code", "execute_python",
+            "run_code", "run_python", "code_interpreter", "exec");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final List<String> STOP_SEQUENCES = List.of("\nObservation:", "<end_code>");
+    /** OpenAI's reasoning models refuse {@code stop}: "Unsupported parameter". */
+    private static final Pattern REFUSES_STOP = Pattern.compile("(?i)^(openai/)?(o\\d|gpt-5)");
 
     private final ChatModel chat;
     private final StreamingChatModel streaming;
@@ -50,7 +78,11 @@ final class ModelCaller {
 
     Reply call(List<ChatMessage> messages, Consumer<String> onText) {
         long started = System.nanoTime();
-        ChatRequest request = ChatRequest.builder().messages(messages).build();
+        ChatRequest.Builder builder = ChatRequest.builder().messages(messages);
+        if (acceptsStopSequences()) {
+            builder.stopSequences(STOP_SEQUENCES);
+        }
+        ChatRequest request = builder.build();
         ChatResponse response;
         Span span = tracing.startModelCall();
         try (Scope ignored = span.makeCurrent()) {
@@ -62,12 +94,63 @@ final class ModelCaller {
             AgentTracing.fail(span, failure, cause.getClass().getName());
             throw failure;
         }
-        String text = response.aiMessage() == null || response.aiMessage().text() == null ? "" : response.aiMessage().text();
+        String text = withCodeToolCalls(response.aiMessage());
         TokenUsage usage = response.tokenUsage();
         int in = usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount();
         int out = usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount();
         tracing.endModelCall(span, response, in, out);
-        return new Reply(text, in, out, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return new Reply(text, in, out, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                response.finishReason() == FinishReason.LENGTH);
+    }
+
+    /**
+     * The reply's text, with the code of any call of a code tool appended as a Python block. No tool is offered,
+     * but models trained on function calling call one anyway ({@code python}, {@code execute}, {@code run_code}
+     * with a {@code code} argument): that code is what they mean to run, so it runs as if fenced rather than
+     * being dropped. Calls of other names are left out, as before.
+     */
+    static String withCodeToolCalls(AiMessage message) {
+        String text = message == null || message.text() == null ? "" : message.text();
+        if (message == null || !message.hasToolExecutionRequests()) {
+            return text;
+        }
+        StringBuilder reply = new StringBuilder(text);
+        for (ToolExecutionRequest request : message.toolExecutionRequests()) {
+            String code = request.name() == null || !CODE_TOOLS.contains(request.name().toLowerCase(Locale.ROOT))
+                    ? null : codeArgument(request.arguments());
+            if (code != null && !code.isBlank()) {
+                reply.append(reply.isEmpty() ? "" : "\n\n").append("```python\n").append(code.strip()).append("\n```");
+            }
+        }
+        return reply.toString();
+    }
+
+    /** The {@code code} (or {@code source}) argument; arguments that are not JSON at all are the code itself. */
+    private static String codeArgument(String arguments) {
+        if (arguments == null) {
+            return null;
+        }
+        try {
+            JsonNode json = JSON.readTree(arguments);
+            JsonNode code = json.isObject() ? (json.has("code") ? json.get("code") : json.get("source")) : null;
+            return code != null && code.isTextual() ? code.asText() : null;
+        } catch (JsonProcessingException notJson) {
+            return arguments; // e.g. gpt-oss's python tool sends the code as it is
+        }
+    }
+
+    /**
+     * Stop sequences go only to providers known to take them: a model given as a plain LangChain4j ChatModel
+     * may not support them (and would fail the call), and OpenAI's reasoning models refuse the parameter.
+     */
+    private boolean acceptsStopSequences() {
+        if (spec == null) {
+            return false;
+        }
+        return switch (spec.provider()) {
+            case ANTHROPIC, OPENROUTER, OLLAMA -> true;
+            case OPENAI, HUGGING_FACE -> !REFUSES_STOP.matcher(spec.model()).find();
+        };
     }
 
     private ChatResponse stream(ChatRequest request, Consumer<String> onText) {

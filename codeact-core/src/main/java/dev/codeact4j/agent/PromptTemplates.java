@@ -20,7 +20,8 @@ import java.util.Objects;
  *
  * @param system        the system prompt of the multi-step loop
  * @param simple        the system prompt of simple mode
- * @param noCode        the observation for a reply without code
+ * @param noCode        the observation for a reply without code ({@code {{found}}} says what it had instead)
+ * @param cutOff        the observation for a reply cut off at the output token limit, which is not run
  * @param maxSteps      the last request when the step limit is reached
  * @param invalidAnswer the observation for an answer that fails its checks
  * @param multiStep     the task of one step of {@link CodeActAgent#executeMultiStep}
@@ -29,9 +30,9 @@ import java.util.Objects;
  * @param patterns      the advice for each kind of task, by {@link TaskPattern#label()} (files
  *                      {@code pattern-data_analysis.txt}, ...): the system prompts' {@code {{pattern}}}
  */
-public record PromptTemplates(String system, String simple, String noCode, String maxSteps, String invalidAnswer,
+public record PromptTemplates(String system, String simple, String noCode, String cutOff, String maxSteps, String invalidAnswer,
                               String multiStep, String retry, String reuse, Map<String, String> patterns) {
-    private static final String[] NAMES = {"system", "simple", "no-code", "max-steps", "invalid-answer", "multi-step",
+    private static final String[] NAMES = {"system", "simple", "no-code", "cut-off", "max-steps", "invalid-answer", "multi-step",
             "retry", "reuse"};
 
     public PromptTemplates {
@@ -57,7 +58,7 @@ public record PromptTemplates(String system, String simple, String noCode, Strin
 
     /** These templates, with each one that has a file {@code NAME.txt} in {@code directory} replaced by it. */
     public PromptTemplates overriddenBy(Path directory) {
-        String[] texts = {system, simple, noCode, maxSteps, invalidAnswer, multiStep, retry, reuse};
+        String[] texts = {system, simple, noCode, cutOff, maxSteps, invalidAnswer, multiStep, retry, reuse};
         for (int i = 0; i < NAMES.length; i++) {
             texts[i] = fileOr(directory.resolve(NAMES[i] + ".txt"), texts[i]);
         }
@@ -70,18 +71,18 @@ public record PromptTemplates(String system, String simple, String noCode, Strin
     }
 
     public PromptTemplates withSystem(String system) {
-        return new PromptTemplates(system, simple, noCode, maxSteps, invalidAnswer, multiStep, retry, reuse, patterns);
+        return new PromptTemplates(system, simple, noCode, cutOff, maxSteps, invalidAnswer, multiStep, retry, reuse, patterns);
     }
 
     /** These templates with the advice for one kind of task replaced. */
     public PromptTemplates withPattern(TaskPattern pattern, String advice) {
         Map<String, String> changed = new LinkedHashMap<>(patterns);
         changed.put(pattern.label(), Objects.requireNonNull(advice, "advice"));
-        return new PromptTemplates(system, simple, noCode, maxSteps, invalidAnswer, multiStep, retry, reuse, changed);
+        return new PromptTemplates(system, simple, noCode, cutOff, maxSteps, invalidAnswer, multiStep, retry, reuse, changed);
     }
 
     private static PromptTemplates of(String[] t, Map<String, String> patterns) {
-        return new PromptTemplates(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], patterns);
+        return new PromptTemplates(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], patterns);
     }
 
     private static String fileOr(Path file, String otherwise) {

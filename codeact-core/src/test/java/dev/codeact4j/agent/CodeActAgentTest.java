@@ -215,8 +215,8 @@ class CodeActAgentTest {
         assertThat(result.success()).isTrue();
         assertThat(result.answerValue().asInt()).isEqualTo(4);
         assertThat(result.steps().get(0).code()).isNull();
-        assertThat(result.steps().get(0).observation()).contains("no code");
-        assertThat(server.requests().get(1).rawBody()).contains("Your reply had no code to run");
+        assertThat(result.steps().get(0).observation()).contains("No code was found");
+        assertThat(server.requests().get(1).rawBody()).contains("No code was found in your reply");
     }
 
     @Test
@@ -417,5 +417,99 @@ class CodeActAgentTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Test
+    void aReplyCutOffAtTheTokenLimitIsNotRunAndTheModelIsToldWhy() {
+        for (ScriptedModelServer cutting : List.of(ScriptedModelServer.openAi(), ScriptedModelServer.anthropic())) {
+            server = cutting;
+            server.replyCutOff("<think>\nA draft:\n" + python("final_answer(sum(range(2, 100, 2)))") + "\nBut does range")
+                    .reply(python("final_answer(sum(range(2, 101, 2)))"));
+            List<AgentEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+            AgentResult result = agent(server).listener(events::add).build().run("Sum the even numbers from 2 to 100.");
+
+            assertThat(result.answerValue().asInt()).isEqualTo(2550);
+            Step cut = result.steps().get(0);
+            assertThat(cut.code()).isNull();
+            assertThat(cut.execution()).isNull();
+            assertThat(cut.thought()).contains("A draft");
+            assertThat(cut.observation()).contains("cut off").contains("none of it was run");
+            assertThat(server.requests().get(1).rawBody()).contains("Your reply was cut off");
+            assertThat(events).filteredOn(e -> e instanceof AgentEvent.Error error && error.message().contains("cut off")).hasSize(1);
+            server.close();
+        }
+    }
+
+    @Test
+    void inSimpleModeACutOffReplyEndsTheRunSayingSo() {
+        server = ScriptedModelServer.openAi().replyCutOff(python("total = sum(range(2, 101, 2))\nfinal_answer(tot"));
+
+        AgentResult result = agent(server).mode(AgentMode.SIMPLE).build().run("Sum the even numbers from 2 to 100.");
+
+        assertThat(result.success()).isFalse();
+        assertThat(result.reason()).isEqualTo(StopReason.EXECUTION_FAILED);
+        assertThat(result.steps().get(0).code()).isNull();
+        assertThat(result.steps().get(0).observation()).contains("cut off");
+    }
+
+    @Test
+    void stopSequencesGoToProvidersThatTakeThemAndNotToAPlainChatModel() {
+        server = ScriptedModelServer.openAi().reply(python("final_answer(1)"));
+        agent(server).build().run("One.");
+        assertThat(server.lastRequest().body().path("stop").toString()).contains("\\nObservation:").contains("<end_code>");
+        server.close();
+
+        server = ScriptedModelServer.anthropic().reply(python("final_answer(1)"));
+        agent(server).build().run("One.");
+        assertThat(server.lastRequest().body().path("stop_sequences").toString()).contains("\\nObservation:").contains("<end_code>");
+        server.close();
+
+        // a model given as a plain ChatModel may not support them: none are sent
+        server = ScriptedModelServer.openAi().reply(python("final_answer(1)"));
+        ChatModels models = ChatModels.create(ModelSpec.parse("openai:scripted-model"),
+                ModelSettings.defaults().withBaseUrl(server.baseUrl()).withApiKey("test-key"), Map.of());
+        CodeActAgent.builder().model(models.chat()).sandbox(SANDBOX).build().run("One.");
+        assertThat(server.lastRequest().body().has("stop")).isFalse();
+    }
+
+    @Test
+    void aReplyWithOnlyShellIsNotRunAndTheModelIsToldWhatRunsHere() {
+        server = ScriptedModelServer.openAi()
+                .reply("```bash\npip install numpy\npython -c 'import numpy; print(numpy.arange(3).sum())'\n```")
+                .reply(python("import numpy\nfinal_answer(int(numpy.arange(3).sum()))"));
+
+        AgentResult result = agent(server).build().run("Sum 0, 1 and 2 with numpy.");
+
+        assertThat(result.answerValue().asInt()).isEqualTo(3);
+        assertThat(result.steps().get(0).code()).isNull();
+        assertThat(result.steps().get(0).observation()).contains("only shell commands").contains("Python only")
+                .contains("numpy");
+    }
+
+    @Test
+    void theConversationKeepsTheReplyOnlyUpToAnInventedObservation() {
+        server = ScriptedModelServer.openAi()
+                .reply(python("print(6 * 7)") + "\nObservation: 41\nSo the answer is 41.")
+                .reply(python("final_answer(42)"));
+
+        AgentResult result = agent(server).build().run("Six times seven?");
+
+        assertThat(result.answerValue().asInt()).isEqualTo(42);
+        String second = server.requests().get(1).rawBody();
+        assertThat(second).contains("print(6 * 7)").doesNotContain("Observation: 41").doesNotContain("answer is 41");
+        assertThat(result.steps().get(0).observation()).contains("42");
+    }
+
+    @Test
+    void theLastWordAtTheStepLimitLeavesTheReasoningOut() {
+        server = ScriptedModelServer.openAi()
+                .reply(python("print(sum(range(2, 101, 2)))"))
+                .reply("<think>\nIt printed 2550, or was it 2450?\n</think>\nThe sum is 2550.");
+
+        AgentResult result = agent(server).maxSteps(1).build().run("Sum the even numbers from 2 to 100.");
+
+        assertThat(result.reason()).isEqualTo(StopReason.MAX_STEPS);
+        assertThat(result.answerText()).isEqualTo("The sum is 2550.");
     }
 }

@@ -59,4 +59,69 @@ class CodeExtractorTest {
         assertThat(CodeExtractor.extract("").hasCode()).isFalse();
         assertThat(CodeExtractor.extract("```json\n{\"a\": 1}\n```").hasCode()).isFalse();
     }
+
+    @Test
+    void reasoningIsNeverCode() {
+        assertThat(CodeExtractor.extract("<think>\n```python\nfinal_answer(1)\n```\n</think>\n```python\nfinal_answer(2)\n```").code())
+                .isEqualTo("final_answer(2)");
+        // the chat template opened the block: the content starts inside it
+        assertThat(CodeExtractor.extract("draft:\n```python\nfinal_answer(1)\n```\n</think>\n```python\nfinal_answer(2)\n```").code())
+                .isEqualTo("final_answer(2)");
+        assertThat(CodeExtractor.extract("<reasoning>final_answer(1)</reasoning>\n<code>final_answer(2)</code>").code())
+                .isEqualTo("final_answer(2)");
+        assertThat(CodeExtractor.extract("<thinking>\n```python\nfinal_answer(1)\n```\nand then").hasCode()).isFalse();
+    }
+
+    @Test
+    void endMarkersCloseTheFence() {
+        assertThat(CodeExtractor.extract("Code:\n```py\nx = 1\n```<end_code>\nDone.").code()).isEqualTo("x = 1");
+        assertThat(CodeExtractor.extract("```py\nx = 1\n<end_code>\nDone.").code()).isEqualTo("x = 1");
+        assertThat(CodeExtractor.extract("```python\nx = 1\n```<|im_end|>").code()).isEqualTo("x = 1");
+        assertThat(CodeExtractor.extract("```python\nx = 1\nfinal_answer(x)```\nThat is all of it.").code())
+                .isEqualTo("x = 1\nfinal_answer(x)");
+        assertThat(CodeExtractor.extract("Thought: easy.\nCode:\nx = 1\nfinal_answer(x)\n<end_code>").code())
+                .isEqualTo("x = 1\nfinal_answer(x)");
+        assertThat(CodeExtractor.extract("<code>\nx = 1\n</code\nThat is all.").code()).isEqualTo("x = 1");
+    }
+
+    @Test
+    void onlyPythonRunsAndShellIsKeptApart() {
+        var extracted = CodeExtractor.extract("```bash\npip install numpy\n```\n```python\nimport numpy\n```");
+        assertThat(extracted.code()).isEqualTo("import numpy");
+        assertThat(extracted.shellCommands()).containsExactly("pip install numpy");
+        var shellOnly = CodeExtractor.extract("```sh\nls -l\n```");
+        assertThat(shellOnly.hasCode()).isFalse();
+        assertThat(shellOnly.onlyShell()).isTrue();
+        assertThat(CodeExtractor.extract("```python\nprint(140)\n```\nIt will output:\n```\nprint(140)\n```").code())
+                .isEqualTo("print(140)");
+        assertThat(CodeExtractor.extract("```python\nx = 1\n```\n```\nSum of squares: 140\n```").code()).isEqualTo("x = 1");
+        assertThat(CodeExtractor.extract("```js\nconsole.log(1)\n```").hasCode()).isFalse();
+    }
+
+    @Test
+    void fencesInListItemsAreDedented() {
+        String reply = "1. Loop:\n   ```python\n   for i in range(2):\n       print(i)\n   ```\n";
+        assertThat(CodeExtractor.extract(reply).code()).isEqualTo("for i in range(2):\n    print(i)");
+    }
+
+    @Test
+    void ofSeveralBlocksThatAnswerOnlyTheLastRuns() {
+        String reply = "```python\nx = 1\n```\nNaive:\n```python\nfinal_answer(x)\n```\nBetter:\n```python\nfinal_answer(x + 1)\n```";
+        assertThat(CodeExtractor.extract(reply).code()).isEqualTo("x = 1\n\nfinal_answer(x + 1)");
+    }
+
+    @Test
+    void proseIsNotCodeEvenWhenALineLooksLikeIt() {
+        assertThat(CodeExtractor.extract("print the sum, then check it by hand.", text -> false).hasCode()).isFalse();
+        assertThat(CodeExtractor.extract("total = the sum of the even numbers, which is 2550.", text -> false).hasCode()).isFalse();
+        assertThat(CodeExtractor.extract("The sum is 2550. I am sure of it now.").hasCode()).isFalse();
+    }
+
+    @Test
+    void theReplyIsActedOnOnlyUpToAnInventedObservation() {
+        assertThat(CodeExtractor.actedOn("```python\nprint(1)\n```\nObservation: 2\nso 2")).isEqualTo("```python\nprint(1)\n```");
+        // thinking aloud about an observation inside the reasoning is not cut
+        String reasoning = "<think>\nObservation: maybe 2\n</think>\n```python\nprint(1)\n```";
+        assertThat(CodeExtractor.actedOn(reasoning)).isEqualTo(reasoning);
+    }
 }

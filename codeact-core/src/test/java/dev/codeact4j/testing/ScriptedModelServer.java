@@ -69,9 +69,21 @@ public final class ScriptedModelServer implements AutoCloseable {
         }
     }
 
-    private sealed interface Scripted permits Text, Failure {}
+    private sealed interface Scripted permits Text, ToolCallReply, Failure {}
 
-    private record Text(String text, int inputTokens, int outputTokens) implements Scripted {}
+    /** A reply that calls a function (OpenAI's tool_calls, Anthropic's tool_use), {@code arguments} a JSON object. */
+    private record ToolCallReply(String name, String arguments) implements Scripted {}
+
+    /** {@code cutOff}: the reply stopped at the output token limit (OpenAI's finish_reason "length", Anthropic's "max_tokens"). */
+    private record Text(String text, int inputTokens, int outputTokens, boolean cutOff) implements Scripted {
+        String openAiFinishReason() {
+            return cutOff ? "length" : "stop";
+        }
+
+        String anthropicStopReason() {
+            return cutOff ? "max_tokens" : "end_turn";
+        }
+    }
 
     private record Failure(int status, String message, Map<String, String> headers) implements Scripted {}
 
@@ -118,13 +130,28 @@ public final class ScriptedModelServer implements AutoCloseable {
 
     /** Queues a text reply reporting the given token usage. */
     public synchronized ScriptedModelServer reply(String text, int inputTokens, int outputTokens) {
-        script.add(new Text(text, inputTokens, outputTokens));
+        script.add(new Text(text, inputTokens, outputTokens, false));
+        return this;
+    }
+
+    /** Queues a text reply that the model's output token limit cut off (finish reason {@code length}). */
+    public synchronized ScriptedModelServer replyCutOff(String text) {
+        script.add(new Text(text, 10, Math.max(1, text.length() / 4), true));
         return this;
     }
 
     /** Queues a text reply with made-up usage: 10 input tokens, one output token per 4 characters. */
     public ScriptedModelServer reply(String text) {
         return reply(text, 10, Math.max(1, text.length() / 4));
+    }
+
+    /**
+     * Queues a reply that is only a call of the function {@code name} with {@code arguments} (a JSON object), as
+     * models trained on function calling send one even when no tool was offered.
+     */
+    public synchronized ScriptedModelServer replyToolCall(String name, String arguments) {
+        script.add(new ToolCallReply(name, arguments));
+        return this;
     }
 
     /** Queues an error answer with a typical message for the status, in the provider's error format. */
@@ -208,6 +235,9 @@ public final class ScriptedModelServer implements AutoCloseable {
             switch (next) {
                 case Failure failure -> sendError(exchange, failure, model);
                 case Text text when request.streaming() -> stream(exchange, text, model, number, body);
+                case ToolCallReply call when request.streaming() -> streamToolCall(exchange, call, model, number);
+                case ToolCallReply call -> sendJson(exchange, 200, protocol == Protocol.OPENAI
+                        ? openAiToolCall(call, model, number) : anthropicToolUse(call, model, number));
                 case Text text -> sendJson(exchange, 200, protocol == Protocol.OPENAI
                         ? openAiCompletion(text, model, number) : anthropicMessage(text, model, number));
             }
@@ -221,7 +251,7 @@ public final class ScriptedModelServer implements AutoCloseable {
         ObjectNode choice = completion.putArray("choices").addObject();
         choice.put("index", 0);
         choice.putObject("message").put("role", "assistant").put("content", text.text());
-        choice.put("finish_reason", "stop");
+        choice.put("finish_reason", text.openAiFinishReason());
         completion.set("usage", openAiUsage(text));
         return completion;
     }
@@ -232,7 +262,7 @@ public final class ScriptedModelServer implements AutoCloseable {
         for (String piece : pieces(text.text())) {
             chunks.add(openAiChunk(model, number, JSON.createObjectNode().put("content", piece), null));
         }
-        chunks.add(openAiChunk(model, number, JSON.createObjectNode(), "stop"));
+        chunks.add(openAiChunk(model, number, JSON.createObjectNode(), text.openAiFinishReason()));
         if (includeUsage) { // as OpenAI does: a last chunk with no choices, only the usage
             ObjectNode usage = openAiEnvelope("chat.completion.chunk", model, number);
             usage.putArray("choices");
@@ -285,12 +315,86 @@ public final class ScriptedModelServer implements AutoCloseable {
         return error;
     }
 
+    private static ObjectNode openAiToolCall(ToolCallReply call, String model, int number) {
+        ObjectNode completion = openAiEnvelope("chat.completion", model, number);
+        ObjectNode choice = completion.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        message.putNull("content");
+        ObjectNode toolCall = message.putArray("tool_calls").addObject().put("id", "call_" + number).put("type", "function");
+        toolCall.putObject("function").put("name", call.name()).put("arguments", call.arguments());
+        choice.put("finish_reason", "tool_calls");
+        completion.set("usage", openAiUsage(new Text("", 10, 10, false)));
+        return completion;
+    }
+
+    private static ObjectNode anthropicToolUse(ToolCallReply call, String model, int number) {
+        ObjectNode message = anthropicEnvelope(model, number);
+        message.putArray("content").addObject().put("type", "tool_use").put("id", "toolu_" + number)
+                .put("name", call.name()).set("input", parse(call.arguments()));
+        message.put("stop_reason", "tool_use");
+        message.putNull("stop_sequence");
+        message.putObject("usage").put("input_tokens", 10).put("output_tokens", 10);
+        return message;
+    }
+
+    private void streamToolCall(HttpExchange exchange, ToolCallReply call, String model, int number) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        if (protocol == Protocol.OPENAI) {
+            sendEvent(out, null, JSON.writeValueAsString(openAiChunk(model, number,
+                    JSON.createObjectNode().put("role", "assistant"), null)));
+            ObjectNode start = JSON.createObjectNode();
+            ObjectNode first = start.putArray("tool_calls").addObject().put("index", 0).put("id", "call_" + number)
+                    .put("type", "function");
+            first.putObject("function").put("name", call.name()).put("arguments", "");
+            sendEvent(out, null, JSON.writeValueAsString(openAiChunk(model, number, start, null)));
+            ObjectNode arguments = JSON.createObjectNode();
+            arguments.putArray("tool_calls").addObject().put("index", 0).putObject("function")
+                    .put("arguments", call.arguments());
+            sendEvent(out, null, JSON.writeValueAsString(openAiChunk(model, number, arguments, null)));
+            sendEvent(out, null, JSON.writeValueAsString(openAiChunk(model, number, JSON.createObjectNode(), "tool_calls")));
+            sendEvent(out, null, "[DONE]");
+            return;
+        }
+        ObjectNode start = JSON.createObjectNode().put("type", "message_start");
+        ObjectNode message = start.putObject("message").setAll(anthropicEnvelope(model, number));
+        message.putArray("content");
+        message.putNull("stop_reason");
+        message.putNull("stop_sequence");
+        message.putObject("usage").put("input_tokens", 10).put("output_tokens", 1);
+        sendEvent(out, "message_start", JSON.writeValueAsString(start));
+        ObjectNode blockStart = JSON.createObjectNode().put("type", "content_block_start").put("index", 0);
+        blockStart.putObject("content_block").put("type", "tool_use").put("id", "toolu_" + number)
+                .put("name", call.name()).putObject("input");
+        sendEvent(out, "content_block_start", JSON.writeValueAsString(blockStart));
+        ObjectNode delta = JSON.createObjectNode().put("type", "content_block_delta").put("index", 0);
+        delta.putObject("delta").put("type", "input_json_delta").put("partial_json", call.arguments());
+        sendEvent(out, "content_block_delta", JSON.writeValueAsString(delta));
+        sendEvent(out, "content_block_stop", JSON.writeValueAsString(
+                JSON.createObjectNode().put("type", "content_block_stop").put("index", 0)));
+        ObjectNode messageDelta = JSON.createObjectNode().put("type", "message_delta");
+        messageDelta.putObject("delta").put("stop_reason", "tool_use").putNull("stop_sequence");
+        messageDelta.putObject("usage").put("output_tokens", 10);
+        sendEvent(out, "message_delta", JSON.writeValueAsString(messageDelta));
+        sendEvent(out, "message_stop", JSON.writeValueAsString(JSON.createObjectNode().put("type", "message_stop")));
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException("scripted tool arguments are not JSON: " + json, e);
+        }
+    }
+
     // --- Anthropic messages ------------------------------------------------------------------------------------------
 
     private static ObjectNode anthropicMessage(Text text, String model, int number) {
         ObjectNode message = anthropicEnvelope(model, number);
         message.putArray("content").addObject().put("type", "text").put("text", text.text());
-        message.put("stop_reason", "end_turn");
+        message.put("stop_reason", text.anthropicStopReason());
         message.putNull("stop_sequence");
         message.putObject("usage").put("input_tokens", text.inputTokens()).put("output_tokens", text.outputTokens());
         return message;
@@ -317,7 +421,7 @@ public final class ScriptedModelServer implements AutoCloseable {
         events.add(Map.entry("content_block_stop", JSON.createObjectNode().put("type", "content_block_stop").put("index", 0)));
 
         ObjectNode messageDelta = JSON.createObjectNode().put("type", "message_delta");
-        messageDelta.putObject("delta").put("stop_reason", "end_turn").putNull("stop_sequence");
+        messageDelta.putObject("delta").put("stop_reason", text.anthropicStopReason()).putNull("stop_sequence");
         messageDelta.putObject("usage").put("output_tokens", text.outputTokens());
         events.add(Map.entry("message_delta", messageDelta));
         events.add(Map.entry("message_stop", JSON.createObjectNode().put("type", "message_stop")));
