@@ -5,13 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.testing.McpTestServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -24,22 +20,9 @@ class ConfigFileCommandsTest {
     @TempDir
     Path home;
 
-    record Run(int exitCode, String out, String err) {
-        List<JsonNode> jsonLines() throws Exception {
-            List<JsonNode> lines = new ArrayList<>();
-            for (String line : out.lines().toList()) {
-                lines.add(JSON.readTree(line));
-            }
-            return lines;
-        }
-    }
 
-    private Run codeact(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", home.toString())))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private CodeactRun codeact(String... args) {
+        return CodeactRun.of(Map.of("CODEACT_HOME", home.toString()), args);
     }
 
     private void config(Map<String, Object> settings) throws Exception {
@@ -51,7 +34,7 @@ class ConfigFileCommandsTest {
         config(Map.of("timeoutSeconds", 1, "allowImports", List.of("os"),
                 "mcp", List.of(McpTestServers.javaServer("alpha", "echo").toString())));
 
-        Run run = codeact("exec", "--json", "-c", "import os\nos.sep", "-c", "echo(text='hi')",
+        CodeactRun run = codeact("exec", "--json", "-c", "import os\nos.sep", "-c", "echo(text='hi')",
                 "-c", "import time\ntime.sleep(3)\n'slept'");
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
@@ -61,7 +44,7 @@ class ConfigFileCommandsTest {
         assertThat(lines.get(1).get("result").get("json").asText()).as("mcp: the server's tool").isEqualTo("alpha/echo: hi");
         assertThat(lines.get(2).get("timedOut").asBoolean()).as("timeoutSeconds: 1").isTrue();
 
-        Run overridden = codeact("exec", "--json", "--timeout", "20", "-c", "import time\ntime.sleep(2)\n'slept'");
+        CodeactRun overridden = codeact("exec", "--json", "--timeout", "20", "-c", "import time\ntime.sleep(2)\n'slept'");
         assertThat(overridden.exitCode()).as(overridden.err()).isZero();
         assertThat(overridden.jsonLines().get(0).get("result").get("json").asText()).isEqualTo("slept");
     }
@@ -77,7 +60,7 @@ class ConfigFileCommandsTest {
                 new String[]{"run", "--model", "openai:test", "--api-key", "k", "task"},
                 new String[]{"mcp"},
                 new String[]{"tools", "serve", "--tools-class", McpToolsCommandTest.OrderTools.class.getName()})) {
-            Run run = codeact(args);
+            CodeactRun run = codeact(args);
             assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(run.err()).as(String.join(" ", args)).startsWith(problem);
             assertThat(run.out()).isEmpty();

@@ -6,12 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,17 +50,11 @@ class DemoCommandTest {
 
     /** The three examples, run once with --json, by name. */
     private static Map<String, JsonNode> results;
-    private static Run jsonRun;
+    private static CodeactRun jsonRun;
 
-    record Run(int exitCode, String out, String err) {
-    }
 
-    private static Run codeact(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", temp.resolve("home").toString())))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private static CodeactRun codeact(String... args) {
+        return CodeactRun.of(Map.of("CODEACT_HOME", temp.resolve("home").toString()), args);
     }
 
     @BeforeAll
@@ -287,7 +278,7 @@ class DemoCommandTest {
 
     @Test
     void oneExampleShowsItsProgressAndPrintsItsAnswer() throws IOException {
-        Run run = codeact("demo", "physics");
+        CodeactRun run = codeact("demo", "physics");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).contains("replaying recorded model replies — no model is called",
@@ -303,7 +294,7 @@ class DemoCommandTest {
 
     @Test
     void withoutASandboxTheDemoExitsThree() {
-        Run run = codeact("demo", "--bwrap", "/nonexistent/bwrap", "stock");
+        CodeactRun run = codeact("demo", "--bwrap", "/nonexistent/bwrap", "stock");
 
         assertThat(run.exitCode()).isEqualTo(3);
         assertThat(run.err()).contains("cannot make a sandbox", "/nonexistent/bwrap");
@@ -312,7 +303,7 @@ class DemoCommandTest {
 
     @Test
     void anUnknownExampleIsAUsageError() {
-        Run run = codeact("demo", "weather");
+        CodeactRun run = codeact("demo", "weather");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("Unknown example 'weather': choose stock, physics, news");

@@ -1,6 +1,5 @@
 package dev.codeact4j.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -9,9 +8,6 @@ import picocli.CommandLine;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,36 +26,21 @@ class ExecCommandTest {
     @TempDir
     Path temp;
 
-    /** What one invocation did. */
-    record Run(int exitCode, String out, String err) {
-        List<JsonNode> jsonLines() {
-            return out.lines().map(line -> {
-                try {
-                    return JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    throw new UncheckedIOException("not a JSON line: " + line, e);
-                }
-            }).toList();
-        }
-    }
 
-    private static Run codeact(String... args) {
+    private static CodeactRun codeact(String... args) {
         // A home without a config file: exec reads one, and these tests must not depend on the machine's.
         return run(new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", "/nonexistent/codeact-home"))), args);
     }
 
-    private static Run run(CommandLine commandLine, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = commandLine.setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private static CodeactRun run(CommandLine commandLine, String... args) {
+        return CodeactRun.of(commandLine, args);
     }
 
     @Test
     void stateCarriesOverFromOneSnippetToTheNext() {
         Path outputDir = temp.resolve("out");
 
-        Run run = codeact("exec", "--output-dir", outputDir.toString(),
+        CodeactRun run = codeact("exec", "--output-dir", outputDir.toString(),
                 "-c", "x = 21", "-c", "print('half is', x)", "-c", "x * 2");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -70,7 +51,7 @@ class ExecCommandTest {
 
     @Test
     void jsonPrintsOneObjectPerSnippetWithEveryField() {
-        Run run = codeact("exec", "--json", "-c", "print('hello')", "-c", "numbers = [1, 2, 3]\nnumbers");
+        CodeactRun run = codeact("exec", "--json", "-c", "print('hello')", "-c", "numbers = [1, 2, 3]\nnumbers");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<JsonNode> lines = run.jsonLines();
@@ -108,7 +89,7 @@ class ExecCommandTest {
         Path outputDir = temp.resolve("figures");
         String plot = "import matplotlib.pyplot as plt; plt.plot([1, 2]); plt.show()";
 
-        Run run = codeact("exec", "--json", "--output-dir", outputDir.toString(),
+        CodeactRun run = codeact("exec", "--json", "--output-dir", outputDir.toString(),
                 "-c", plot, "-c", "import pandas as pd\npd.DataFrame({'a': [1, 2]})");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -127,7 +108,7 @@ class ExecCommandTest {
         assertThat(table.get("displays").get(1).get("data").asText()).isEqualTo("[{\"a\":1},{\"a\":2}]");
         assertThat(table.get("displays").get(1).has("path")).isFalse();
 
-        Run human = codeact("exec", "--output-dir", outputDir.toString(), "-c", plot);
+        CodeactRun human = codeact("exec", "--output-dir", outputDir.toString(), "-c", plot);
 
         Path second = outputDir.toAbsolutePath().resolve("figure-2.png");
         assertThat(human.exitCode()).as(human.err()).isZero();
@@ -139,7 +120,7 @@ class ExecCommandTest {
     @Test
     void aTablesIndexIsKeptAsTheFirstFieldOfEachRecord() throws Exception {
         // The README's example.
-        Run run = codeact("exec", "--json", "-c", "import pandas as pd", "-c", "pd.DataFrame({\"a\": [1, 2]}).describe()");
+        CodeactRun run = codeact("exec", "--json", "-c", "import pandas as pd", "-c", "pd.DataFrame({\"a\": [1, 2]}).describe()");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode described = run.jsonLines().get(1);
@@ -151,7 +132,7 @@ class ExecCommandTest {
 
     @Test
     void theValueGivenToFinalAnswerIsReportedLikeAResult() {
-        Run run = codeact("exec", "--json", "-c", "final_answer(42)", "-c", "final_answer({'total': [1, 2]})");
+        CodeactRun run = codeact("exec", "--json", "-c", "final_answer(42)", "-c", "final_answer({'total': [1, 2]})");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode number = run.jsonLines().get(0);
@@ -162,7 +143,7 @@ class ExecCommandTest {
         assertThat(run.jsonLines().get(1).get("final").get("json").get("total"))
                 .isEqualTo(JSON.createArrayNode().add(1).add(2));
 
-        Run human = codeact("exec", "-c", "print('computing')\nfinal_answer(6 * 7)");
+        CodeactRun human = codeact("exec", "-c", "print('computing')\nfinal_answer(6 * 7)");
 
         assertThat(human.exitCode()).as(human.err()).isZero();
         assertThat(human.out()).isEqualTo("computing\n=> final answer: 42\n");
@@ -174,7 +155,7 @@ class ExecCommandTest {
         String outputDir = notADirectory.resolve("figures").toString(); // cannot be made, even by root
         String plot = "import matplotlib.pyplot as plt; plt.plot([1, 2]); plt.show(); 'plotted'";
 
-        Run run = codeact("exec", "--json", "--output-dir", outputDir, "-c", plot, "-c", "print('after')");
+        CodeactRun run = codeact("exec", "--json", "--output-dir", outputDir, "-c", plot, "-c", "print('after')");
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
         List<JsonNode> lines = run.jsonLines();
@@ -188,13 +169,13 @@ class ExecCommandTest {
                 "Choose a writable directory with --output-dir");
         assertThat(lines.get(1).get("stdout").asText()).isEqualTo("after\n");
 
-        Run human = codeact("exec", "--output-dir", outputDir, "-c", plot, "-c", "print('after')");
+        CodeactRun human = codeact("exec", "--output-dir", outputDir, "-c", plot, "-c", "print('after')");
 
         assertThat(human.exitCode()).isEqualTo(1);
         assertThat(human.out()).isEqualTo("=> 'plotted'\nafter\n");
         assertThat(human.err()).contains("[figure not saved: cannot save a figure under").doesNotContain("Exception");
 
-        Run failFast = codeact("exec", "--fail-fast", "--output-dir", outputDir, "-c", plot, "-c", "print('after')");
+        CodeactRun failFast = codeact("exec", "--fail-fast", "--output-dir", outputDir, "-c", plot, "-c", "print('after')");
 
         assertThat(failFast.exitCode()).isEqualTo(1);
         assertThat(failFast.out()).doesNotContain("after");
@@ -204,7 +185,7 @@ class ExecCommandTest {
     void aFailingSnippetExitsOneWithItsErrorAndTheRestStillRuns() {
         String define = "def half(n):\n    return n / 0";
 
-        Run run = codeact("exec", "--json", "-c", define, "-c", "half(4)", "-c", "'still running'");
+        CodeactRun run = codeact("exec", "--json", "-c", define, "-c", "half(4)", "-c", "'still running'");
 
         assertThat(run.exitCode()).isEqualTo(1);
         List<JsonNode> lines = run.jsonLines();
@@ -219,7 +200,7 @@ class ExecCommandTest {
                 .contains("<cell-2>", "half(4)", "return n / 0", "ZeroDivisionError: division by zero");
         assertThat(lines.get(2).get("result").get("json").asText()).isEqualTo("still running");
 
-        Run human = codeact("exec", "-c", define, "-c", "half(4)");
+        CodeactRun human = codeact("exec", "-c", define, "-c", "half(4)");
 
         assertThat(human.exitCode()).isEqualTo(1);
         assertThat(human.out()).isEmpty();
@@ -232,7 +213,7 @@ class ExecCommandTest {
         Path file = Files.writeString(temp.resolve("analysis.py"), "def half(n):\n    return n / 0\n\nhalf(4)\n");
         InputStream stdin = System.in;
         System.setIn(new ByteArrayInputStream("undefined_name".getBytes(StandardCharsets.UTF_8)));
-        Run run;
+        CodeactRun run;
         try {
             run = codeact("exec", "--json", file.toString(), "-", "-c", "1 / 0");
         } finally {
@@ -249,13 +230,13 @@ class ExecCommandTest {
 
     @Test
     void anErrorIsPrintedOnceEvenWhenItsMessageIsNotTheTracebacksLastLine() {
-        Run syntax = codeact("exec", "-c", "x = = 1");
+        CodeactRun syntax = codeact("exec", "-c", "x = = 1");
 
         assertThat(syntax.exitCode()).isEqualTo(1);
         assertThat(syntax.err()).contains("File \"<cell-1>\", line 1", "x = = 1", "SyntaxError: invalid syntax");
         assertThat(occurrences(syntax.err(), "SyntaxError")).as(syntax.err()).isEqualTo(1);
 
-        Run memory = codeact("exec", "-c", "raise MemoryError()");
+        CodeactRun memory = codeact("exec", "-c", "raise MemoryError()");
 
         assertThat(memory.err()).contains("MemoryError (the session ran out of memory; use less)");
         assertThat(occurrences(memory.err(), "ran out of memory")).as(memory.err()).isEqualTo(1);
@@ -267,7 +248,7 @@ class ExecCommandTest {
 
     @Test
     void failFastStopsAtTheFirstFailure() {
-        Run run = codeact("exec", "--json", "--fail-fast", "-c", "1 / 0", "-c", "2");
+        CodeactRun run = codeact("exec", "--json", "--fail-fast", "-c", "1 / 0", "-c", "2");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.jsonLines()).hasSize(1);
@@ -276,49 +257,49 @@ class ExecCommandTest {
 
     @Test
     void usageErrorsExitTwoWithAClearMessage() throws Exception {
-        Run nothing = codeact("exec");
+        CodeactRun nothing = codeact("exec");
         assertThat(nothing.exitCode()).isEqualTo(2);
         assertThat(nothing.err()).contains("Nothing to run", "-c CODE");
 
-        Run unknown = codeact("exec", "--no-such-option", "-c", "1");
+        CodeactRun unknown = codeact("exec", "--no-such-option", "-c", "1");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("Unknown option: '--no-such-option'");
 
         Path missing = temp.resolve("missing.py");
-        Run missingFile = codeact("exec", "-c", "1", missing.toString());
+        CodeactRun missingFile = codeact("exec", "-c", "1", missing.toString());
         assertThat(missingFile.exitCode()).isEqualTo(2);
         assertThat(missingFile.err()).contains("No such file: " + missing);
         assertThat(missingFile.out()).isEmpty();
 
-        Run codeMissing = codeact("exec", "-c");
+        CodeactRun codeMissing = codeact("exec", "-c");
         assertThat(codeMissing.exitCode()).isEqualTo(2);
         assertThat(codeMissing.err()).contains("-c needs the code to run after it");
 
-        Run optionForCode = codeact("exec", "-c", "--json");
+        CodeactRun optionForCode = codeact("exec", "-c", "--json");
         assertThat(optionForCode.exitCode()).isEqualTo(2);
         assertThat(optionForCode.err()).contains("-c needs the code to run after it");
 
-        Run badWorkdir = codeact("exec", "--workdir", missing.toString(), "-c", "1");
+        CodeactRun badWorkdir = codeact("exec", "--workdir", missing.toString(), "-c", "1");
         assertThat(badWorkdir.exitCode()).isEqualTo(2);
         assertThat(badWorkdir.err()).contains("--workdir " + missing + " is not an existing directory");
 
-        Run badTimeout = codeact("exec", "--timeout", "0", "-c", "1");
+        CodeactRun badTimeout = codeact("exec", "--timeout", "0", "-c", "1");
         assertThat(badTimeout.exitCode()).isEqualTo(2);
         assertThat(badTimeout.err()).contains("--timeout must be a number of seconds above 0");
 
         Path file = Files.writeString(temp.resolve("file"), "");
-        Run outputDirIsAFile = codeact("exec", "--output-dir", file.toString(), "-c", "1");
+        CodeactRun outputDirIsAFile = codeact("exec", "--output-dir", file.toString(), "-c", "1");
         assertThat(outputDirIsAFile.exitCode()).isEqualTo(2);
         assertThat(outputDirIsAFile.err()).contains("is a file, not a directory");
 
-        Run noCommand = codeact();
+        CodeactRun noCommand = codeact();
         assertThat(noCommand.exitCode()).isEqualTo(2);
         assertThat(noCommand.err()).contains("Missing command");
     }
 
     @Test
     void theInstalledCommandKeepsUsageErrorsShort() {
-        Run run = run(CodeactCommand.commandLine(), "exec", temp.resolve("missing.py").toString());
+        CodeactRun run = run(CodeactCommand.commandLine(), "exec", temp.resolve("missing.py").toString());
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).startsWith("codeact: No such file: ")
@@ -328,14 +309,14 @@ class ExecCommandTest {
 
     @Test
     void noBubblewrapExitsThreeWithTheReason() {
-        Run run = codeact("exec", "--bwrap", "/nonexistent/bwrap", "-c", "print('never')");
+        CodeactRun run = codeact("exec", "--bwrap", "/nonexistent/bwrap", "-c", "print('never')");
 
         assertThat(run.exitCode()).isEqualTo(3);
         assertThat(run.out()).isEmpty();
         assertThat(run.err()).startsWith("codeact: cannot make a sandbox: ").contains("bubblewrap", "/nonexistent/bwrap")
                 .doesNotContain("\tat ");
 
-        Run debug = codeact("--debug", "exec", "--bwrap", "/nonexistent/bwrap", "-c", "print('never')");
+        CodeactRun debug = codeact("--debug", "exec", "--bwrap", "/nonexistent/bwrap", "-c", "print('never')");
 
         assertThat(debug.exitCode()).isEqualTo(3);
         assertThat(debug.err()).contains("SandboxUnavailableException", "\tat dev.codeact4j.sandbox.Sandbox");
@@ -343,7 +324,7 @@ class ExecCommandTest {
 
     @Test
     void aSnippetOverItsTimeLimitIsReportedAndTheSessionGoesOn() {
-        Run run = codeact("exec", "--json", "--timeout", "1", "-c", "while True: pass", "-c", "'alive'");
+        CodeactRun run = codeact("exec", "--json", "--timeout", "1", "-c", "while True: pass", "-c", "'alive'");
 
         assertThat(run.exitCode()).isEqualTo(1);
         List<JsonNode> lines = run.jsonLines();
@@ -356,7 +337,7 @@ class ExecCommandTest {
         assertThat(lines.get(1).get("ok").asBoolean()).isTrue();
         assertThat(lines.get(1).get("result").get("json").asText()).isEqualTo("alive");
 
-        Run human = codeact("exec", "--timeout", "0.5", "-c", "while True: pass");
+        CodeactRun human = codeact("exec", "--timeout", "0.5", "-c", "while True: pass");
 
         assertThat(human.exitCode()).isEqualTo(1);
         assertThat(human.err()).contains("[timed out] TimeoutError: the execution took longer than its time limit")
@@ -367,7 +348,7 @@ class ExecCommandTest {
     void anInterpreterThatWillNotStopIsReplacedAndTheRestartFlagged() {
         String stubborn = "import time\nwhile True:\n    try:\n        time.sleep(10)\n    except KeyboardInterrupt:\n        pass";
 
-        Run run = codeact("exec", "--json", "--timeout", "0.5", "-c", "x = 1", "-c", stubborn, "-c", "'x' in globals()");
+        CodeactRun run = codeact("exec", "--json", "--timeout", "0.5", "-c", "x = 1", "-c", stubborn, "-c", "'x' in globals()");
 
         assertThat(run.exitCode()).isEqualTo(1);
         List<JsonNode> lines = run.jsonLines();
@@ -376,7 +357,7 @@ class ExecCommandTest {
         assertThat(lines.get(2).get("restarted").asBoolean()).isTrue();
         assertThat(lines.get(2).get("result").get("json").asBoolean()).as("a fresh interpreter").isFalse();
 
-        Run human = codeact("exec", "--timeout", "0.5", "-c", stubborn, "-c", "'after'");
+        CodeactRun human = codeact("exec", "--timeout", "0.5", "-c", stubborn, "-c", "'after'");
 
         assertThat(human.exitCode()).isEqualTo(1);
         assertThat(human.err()).contains("[timed out] TimeoutError", "so the interpreter was killed. A fresh one will "
@@ -390,7 +371,7 @@ class ExecCommandTest {
         Path file = Files.writeString(temp.resolve("step.py"), "order.append('file')\n");
         InputStream stdin = System.in;
         System.setIn(new ByteArrayInputStream("order.append('stdin')\norder".getBytes(StandardCharsets.UTF_8)));
-        Run run;
+        CodeactRun run;
         try {
             run = codeact("exec", "--json", "-c", "order = ['a']", file.toString(), "-c", "order.append('b')", "-");
         } finally {
@@ -407,14 +388,14 @@ class ExecCommandTest {
 
     @Test
     void allowImportLetsAModuleThatIsRefusedByDefault() {
-        Run refused = codeact("exec", "--json", "-c", "import os");
+        CodeactRun refused = codeact("exec", "--json", "-c", "import os");
 
         assertThat(refused.exitCode()).isEqualTo(1);
         JsonNode error = refused.jsonLines().get(0).get("error");
         assertThat(error.get("type").asText()).isEqualTo("ImportError");
         assertThat(error.get("message").asText()).contains("import of 'os' is not allowed", "--allow-import os");
 
-        Run allowed = codeact("exec", "--json", "--allow-import", "os,shutil", "-c", "import os, shutil\nos.sep");
+        CodeactRun allowed = codeact("exec", "--json", "--allow-import", "os,shutil", "-c", "import os, shutil\nos.sep");
 
         assertThat(allowed.exitCode()).as(allowed.out()).isZero();
         assertThat(allowed.jsonLines().get(0).get("result").get("json").asText()).isEqualTo("/");
@@ -422,10 +403,10 @@ class ExecCommandTest {
 
     @Test
     void unsafeNoSandboxWarnsOnEveryUse() {
-        Run before = codeact("--unsafe-no-sandbox", "exec", "-c", "20 + 22");
-        Run after = codeact("exec", "--unsafe-no-sandbox", "-c", "20 + 22");
+        CodeactRun before = codeact("--unsafe-no-sandbox", "exec", "-c", "20 + 22");
+        CodeactRun after = codeact("exec", "--unsafe-no-sandbox", "-c", "20 + 22");
 
-        for (Run run : List.of(before, after)) {
+        for (CodeactRun run : List.of(before, after)) {
             assertThat(run.exitCode()).as(run.err()).isZero();
             assertThat(run.out()).isEqualTo("=> 42\n");
             assertThat(run.err()).contains("WARNING: --unsafe-no-sandbox", "WITHOUT isolation");
@@ -434,17 +415,17 @@ class ExecCommandTest {
 
     @Test
     void versionAndHelp() {
-        Run version = codeact("--version");
+        CodeactRun version = codeact("--version");
         assertThat(version.exitCode()).isZero();
         assertThat(version.out()).isEqualTo("codeact 0.1.0-SNAPSHOT\n");
 
-        Run help = codeact("exec", "--help");
+        CodeactRun help = codeact("exec", "--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("(-c CODE | FILE)...", "--allow-import", "--output-dir", "{mime, path}",
                 "{mime, data}", "(default: 30)", "(default: codeact-output;", "  final       null unless",
                 "'=> final answer: repr'", "{mime, error}");
 
-        Run root = codeact("--help");
+        CodeactRun root = codeact("--help");
         assertThat(root.exitCode()).isZero();
         assertThat(root.out()).contains("exec", "--unsafe-no-sandbox").doesNotContain("--bwrap");
     }
@@ -462,7 +443,7 @@ class ExecCommandTest {
         upstream.start();
         try {
             int port = upstream.getAddress().getPort();
-            Run run = codeact("exec", "--json", "--allow-import", "urllib", "--allow-host", "127.0.0.1:" + port,
+            CodeactRun run = codeact("exec", "--json", "--allow-import", "urllib", "--allow-host", "127.0.0.1:" + port,
                     "-c", "import urllib.request\nurllib.request.urlopen('http://127.0.0.1:" + port + "/ping').read().decode()");
             assertThat(run.exitCode()).as(run.err()).isZero();
             JsonNode line = run.jsonLines().get(0);
@@ -473,7 +454,7 @@ class ExecCommandTest {
             assertThat(request.get("allowed").asBoolean()).isTrue();
             assertThat(request.get("bytesReceived").asLong()).isEqualTo(4);
 
-            Run human = codeact("exec", "--allow-import", "urllib", "--allow-host", "127.0.0.1:" + port,
+            CodeactRun human = codeact("exec", "--allow-import", "urllib", "--allow-host", "127.0.0.1:" + port,
                     "-c", "import urllib.request\ntry:\n    urllib.request.urlopen('http://127.0.0.1:1/')\nexcept Exception as e:\n    print(e)");
             assertThat(human.out()).contains("HTTP Error 403");
             assertThat(human.err()).contains("[network] GET 127.0.0.1:1 refused: ");
@@ -484,18 +465,18 @@ class ExecCommandTest {
 
     @Test
     void networkOptionsThatCannotBeUsedAreUsageErrors() {
-        Run both = codeact("exec", "--network", "--allow-host", "example.org", "-c", "1");
+        CodeactRun both = codeact("exec", "--network", "--allow-host", "example.org", "-c", "1");
         assertThat(both.exitCode()).isEqualTo(2);
         assertThat(both.err()).contains("cannot be combined").contains("--network or --allow-host");
 
-        Run bad = codeact("exec", "--allow-host", "http://example.org/path", "-c", "1");
+        CodeactRun bad = codeact("exec", "--allow-host", "http://example.org/path", "-c", "1");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("http://example.org/path");
     }
 
     @Test
     void theDiskLimitIsAnOptionAndFillingItIsAClearError() {
-        Run run = codeact("exec", "--disk", "32", "-c",
+        CodeactRun run = codeact("exec", "--disk", "32", "-c",
                 "with open('big.bin', 'wb') as f:\n    for _ in range(64):\n        f.write(b'x' * (1 << 20))",
                 "-c", "print('still here')");
         assertThat(run.exitCode()).isEqualTo(1);

@@ -9,10 +9,7 @@ import dev.codeact4j.tools.Tools;
 import dev.langchain4j.agent.tool.P;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,15 +27,9 @@ class McpToolsCommandTest {
     @TempDir
     Path temp;
 
-    record Run(int exitCode, String out, String err) {
-    }
 
-    private Run codeact(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", home.toString())))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private CodeactRun codeact(String... args) {
+        return CodeactRun.of(Map.of("CODEACT_HOME", home.toString()), args);
     }
 
     /** A LangChain4j tool class, as --tools-class loads it. */
@@ -70,7 +61,7 @@ class McpToolsCommandTest {
 
     @Test
     void theToolsDefinitionsTakeNoCellNumberNorShowInTracebacksAndComeBackAfterARestart() {
-        Run run = codeact("exec", "--allow-import", "os", "--tools-class", FailingTools.class.getName(),
+        CodeactRun run = codeact("exec", "--allow-import", "os", "--tools-class", FailingTools.class.getName(),
                 "-c", "explode()", "-c", "import os\nos._exit(1)", "-c", "x = 1\n1 / 0", "-c", "double_it(x=21)");
 
         assertThat(run.exitCode()).isEqualTo(1);
@@ -89,7 +80,7 @@ class McpToolsCommandTest {
         try (ScriptedModelServer model = ScriptedModelServer.openAi()) {
             model.reply("Try it.\n```python\nexplode()\n```").reply("Done.\n```python\nfinal_answer(1)\n```");
 
-            Run run = codeact("run", "--model", "openai:scripted", "--base-url", model.baseUrl(), "--api-key", "k",
+            CodeactRun run = codeact("run", "--model", "openai:scripted", "--base-url", model.baseUrl(), "--api-key", "k",
                     "--tools-class", FailingTools.class.getName(), "Use the warehouse.");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
@@ -110,7 +101,7 @@ class McpToolsCommandTest {
                     + "final_answer({'total': orderTotal(orderId=101), 'orders': [e['name'] for e in read_graph()['entities']]})\n"
                     + "```");
 
-            Run run = codeact("run", "--model", "openai:scripted", "--base-url", model.baseUrl(), "--api-key", "k",
+            CodeactRun run = codeact("run", "--model", "openai:scripted", "--base-url", model.baseUrl(), "--api-key", "k",
                     "--json", "--tools-class", OrderTools.class.getName(), "What does order 101 come to?");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
@@ -126,7 +117,7 @@ class McpToolsCommandTest {
     void execDefinesTheToolsOfItsOptionsBeforeTheFirstSnippet() throws Exception {
         String server = McpTestServers.javaServer("alpha", "echo").toString();
 
-        Run run = codeact("exec", "--json", "--mcp", server, "--tools-class", MathTools.class.getName(),
+        CodeactRun run = codeact("exec", "--json", "--mcp", server, "--tools-class", MathTools.class.getName(),
                 "-c", "echo(text='hi')", "-c", "double_it(x=21)");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -137,7 +128,7 @@ class McpToolsCommandTest {
 
     @Test
     void aServerThatCannotStartExitsFourNamingIt() {
-        Run run = codeact("run", "--model", "openai:scripted", "--api-key", "k", "--base-url", "http://127.0.0.1:9/v1",
+        CodeactRun run = codeact("run", "--model", "openai:scripted", "--api-key", "k", "--base-url", "http://127.0.0.1:9/v1",
                 "--mcp", "codeact-no-such-mcp-server --stdio", "task");
 
         assertThat(run.exitCode()).isEqualTo(4);
@@ -148,25 +139,25 @@ class McpToolsCommandTest {
 
     @Test
     void malformedToolOptionsAndConfigEntriesAreUsageErrors() throws Exception {
-        Run missing = codeact("exec", "--tools-class", "com.example.NoSuchTools", "-c", "1");
+        CodeactRun missing = codeact("exec", "--tools-class", "com.example.NoSuchTools", "-c", "1");
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("--tools-class com.example.NoSuchTools: no such class on the classpath",
                 "java -cp codeact.jar:tools.jar dev.codeact4j.cli.CodeactCommand run --tools-class com.example.NoSuchTools");
 
-        Run noTools = codeact("exec", "--tools-class", "java.lang.String", "-c", "1");
+        CodeactRun noTools = codeact("exec", "--tools-class", "java.lang.String", "-c", "1");
         assertThat(noTools.exitCode()).isEqualTo(2);
         assertThat(noTools.err()).contains("java.lang.String has no public method annotated with @dev.langchain4j.agent.tool.Tool");
 
-        Run quote = codeact("exec", "--mcp", "node 'server.js", "-c", "1");
+        CodeactRun quote = codeact("exec", "--mcp", "node 'server.js", "-c", "1");
         assertThat(quote.exitCode()).isEqualTo(2);
         assertThat(quote.err()).contains("Invalid value for option '--mcp': the MCP server command 'node 'server.js' has an unclosed ' quote");
 
-        Run url = codeact("exec", "--mcp-url", "localhost:3000", "-c", "1");
+        CodeactRun url = codeact("exec", "--mcp-url", "localhost:3000", "-c", "1");
         assertThat(url.exitCode()).isEqualTo(2);
         assertThat(url.err()).contains("Invalid value for option '--mcp-url': 'localhost:3000' is not an http:// or https:// URL");
 
         Files.writeString(home.resolve("config.json"), "{\"model\": \"openai:gpt-4o-mini\", \"mcp\": \"npx -y server\"}");
-        Run config = codeact("run", "task");
+        CodeactRun config = codeact("run", "task");
         assertThat(config.exitCode()).isEqualTo(2);
         assertThat(config.err()).contains("\"mcp\" must be a list of command lines such as [\"npx -y @modelcontextprotocol/server-memory\"], not \"npx -y server\"");
     }

@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.testing.ScriptedModelServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,15 +29,9 @@ class ReadOnlyRunStoreTest {
     @TempDir
     Path temp;
 
-    record Run(int exitCode, String out, String err) {
-    }
 
-    private static Run codeact(Path codeactHome, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", codeactHome.toString())))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private static CodeactRun codeact(Path codeactHome, String... args) {
+        return CodeactRun.of(Map.of("CODEACT_HOME", codeactHome.toString()), args);
     }
 
     private static String code(String code) {
@@ -52,7 +43,7 @@ class ReadOnlyRunStoreTest {
         String runId;
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply(code("x = 6 * 7\nprint('x is', x)")).reply(code("final_answer(x)"));
-            Run recorded = codeact(home, "run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun recorded = codeact(home, "run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--json", "Find x.");
             assertThat(recorded.exitCode()).as(recorded.err()).isZero();
             runId = JSON.readTree(recorded.out()).get("runId").asText();
@@ -110,7 +101,7 @@ class ReadOnlyRunStoreTest {
 
         for (String[] args : List.of(new String[]{"history"}, new String[]{"report", "--json"},
                 new String[]{"show", "abc"})) {
-            Run run = codeact(notADirectory, args);
+            CodeactRun run = codeact(notADirectory, args);
             assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(1);
             assertThat(run.err()).isEqualTo(problem);
             assertThat(run.out()).isEmpty();

@@ -5,12 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.testing.ScriptedModelServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,24 +29,14 @@ class RunCommandTest {
     @TempDir
     Path temp;
 
-    record Run(int exitCode, String out, String err) {
-        JsonNode json() throws Exception {
-            assertThat(out.lines()).as("one JSON object on one line").hasSize(1);
-            return JSON.readTree(out);
-        }
-    }
 
     /** The command with CODEACT_HOME at the test's own directory and no API key in the environment. */
-    private Run codeact(String... args) {
+    private CodeactRun codeact(String... args) {
         return codeact(Map.of("CODEACT_HOME", home.toString()), args);
     }
 
-    private Run codeact(Map<String, String> environment, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = new CommandLine(new CodeactCommand(environment))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private CodeactRun codeact(Map<String, String> environment, String... args) {
+        return CodeactRun.of(environment, args);
     }
 
     private void config(String json) throws Exception {
@@ -64,38 +51,38 @@ class RunCommandTest {
 
     @Test
     void usageErrorsExitTwoWithAClearMessage() {
-        Run noTask = codeact("run", "--model", "openai:gpt-4o-mini");
+        CodeactRun noTask = codeact("run", "--model", "openai:gpt-4o-mini");
         assertThat(noTask.exitCode()).isEqualTo(2);
         assertThat(noTask.err()).contains("No task given");
 
-        Run words = codeact("run", "--model", "openai:gpt-4o-mini", "add", "two", "numbers");
+        CodeactRun words = codeact("run", "--model", "openai:gpt-4o-mini", "add", "two", "numbers");
         assertThat(words.exitCode()).isEqualTo(2);
         assertThat(words.err()).contains("The task must be one argument, but 3 were given", "put the task in quotes");
 
-        Run mode = codeact("run", "--model", "openai:gpt-4o-mini", "--mode", "fast", "task");
+        CodeactRun mode = codeact("run", "--model", "openai:gpt-4o-mini", "--mode", "fast", "task");
         assertThat(mode.exitCode()).isEqualTo(2);
         assertThat(mode.err()).contains("Invalid value for option '--mode'", "unknown mode 'fast'; use simple or multi-step");
 
-        Run format = codeact("run", "--model", "openai:gpt-4o-mini", "--format", "xml", "task");
+        CodeactRun format = codeact("run", "--model", "openai:gpt-4o-mini", "--format", "xml", "task");
         assertThat(format.exitCode()).isEqualTo(2);
         assertThat(format.err()).contains("Invalid value for option '--format'", "use json, csv or text");
 
-        Run model = codeact("run", "--model", "gpt-4o-mini", "task");
+        CodeactRun model = codeact("run", "--model", "gpt-4o-mini", "task");
         assertThat(model.exitCode()).isEqualTo(2);
         assertThat(model.err()).contains("'gpt-4o-mini' is not a model spec; write PROVIDER:MODEL");
 
-        Run steps = codeact("run", "--model", "openai:gpt-4o-mini", "--max-steps", "0", "task");
+        CodeactRun steps = codeact("run", "--model", "openai:gpt-4o-mini", "--max-steps", "0", "task");
         assertThat(steps.exitCode()).isEqualTo(2);
         assertThat(steps.err()).contains("--max-steps must be at least 1");
 
-        Run schema = codeact("run", "--model", "openai:gpt-4o-mini", "--schema", temp.resolve("none.json").toString(), "task");
+        CodeactRun schema = codeact("run", "--model", "openai:gpt-4o-mini", "--schema", temp.resolve("none.json").toString(), "task");
         assertThat(schema.exitCode()).isEqualTo(2);
         assertThat(schema.err()).contains("--schema " + temp.resolve("none.json") + ": no such file");
     }
 
     @Test
     void withoutAModelTheMessageSaysWhereToNameOneAndMentionsTheDemo() {
-        Run run = codeact("run", "What is 2 + 2?");
+        CodeactRun run = codeact("run", "What is 2 + 2?");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("No model named: pass --model PROVIDER:MODEL",
@@ -108,39 +95,39 @@ class RunCommandTest {
         Path file = home.resolve("config.json");
 
         config("{\"model\": \"openai:gpt-4o-mini\",\n  maxSteps: 3}");
-        Run syntax = codeact("run", "task");
+        CodeactRun syntax = codeact("run", "task");
         assertThat(syntax.exitCode()).isEqualTo(2);
         assertThat(syntax.err()).contains("the config file " + file + " is not valid: it is not valid JSON", "line 2");
 
         config("{\"model\": \"openai:gpt-4o-mini\", \"maxSteps\": \"ten\"}");
-        Run type = codeact("run", "task");
+        CodeactRun type = codeact("run", "task");
         assertThat(type.exitCode()).isEqualTo(2);
         assertThat(type.err()).contains(file + " is not valid: \"maxSteps\" must be a whole number of at least 1, not \"ten\"");
 
         config("{\"modle\": \"openai:gpt-4o-mini\"}");
-        Run unknown = codeact("run", "task");
+        CodeactRun unknown = codeact("run", "task");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("unknown key \"modle\"; the keys are model, baseUrl, maxSteps");
 
         config("{\"mode\": \"fast\"}");
-        Run mode = codeact("run", "task");
+        CodeactRun mode = codeact("run", "task");
         assertThat(mode.exitCode()).isEqualTo(2);
         assertThat(mode.err()).contains("\"mode\": unknown mode 'fast'");
 
         config("{\"allowHosts\": [\"api.github.com\", \"*\"]}");
-        Run hosts = codeact("run", "task");
+        CodeactRun hosts = codeact("run", "task");
         assertThat(hosts.exitCode()).isEqualTo(2);
         assertThat(hosts.err()).contains(file + " is not valid: \"allowHosts\": allowed host \"*\"");
 
         config("[\"openai:gpt-4o-mini\"]");
-        Run notAnObject = codeact("run", "task");
+        CodeactRun notAnObject = codeact("run", "task");
         assertThat(notAnObject.exitCode()).isEqualTo(2);
         assertThat(notAnObject.err()).contains("it must hold a JSON object");
     }
 
     @Test
     void aMissingApiKeyExitsFourNamingTheVariable() {
-        Run run = codeact("run", "--model", "openai:gpt-4o-mini", "What is 2 + 2?");
+        CodeactRun run = codeact("run", "--model", "openai:gpt-4o-mini", "What is 2 + 2?");
 
         assertThat(run.exitCode()).isEqualTo(4);
         assertThat(run.err()).contains("codeact: no API key for openai: set OPENAI_API_KEY or pass --api-key")
@@ -152,13 +139,13 @@ class RunCommandTest {
     void theKeyIsReadFromTheProvidersVariableAndTheModelFromTheConfigFile() throws Exception {
         config("{\"model\": \"anthropic:claude-sonnet-4-5\"}");
 
-        Run withoutKey = codeact("run", "task");
+        CodeactRun withoutKey = codeact("run", "task");
         assertThat(withoutKey.exitCode()).isEqualTo(4);
         assertThat(withoutKey.err()).contains("no API key for anthropic: set ANTHROPIC_API_KEY");
 
         try (ScriptedModelServer server = ScriptedModelServer.anthropic()) {
             server.reply(code("Done.", "final_answer(4)"));
-            Run withKey = codeact(Map.of("CODEACT_HOME", home.toString(), "ANTHROPIC_API_KEY", "from-the-environment"),
+            CodeactRun withKey = codeact(Map.of("CODEACT_HOME", home.toString(), "ANTHROPIC_API_KEY", "from-the-environment"),
                     "run", "--base-url", server.baseUrl(), "--json", "What is 2 + 2?");
 
             assertThat(withKey.exitCode()).as(withKey.err()).isZero();
@@ -177,7 +164,7 @@ class RunCommandTest {
             server.reply(code("First the squares.", "squares = [n * n for n in range(1, 6)]\nprint(squares)"), 300, 40)
                     .reply(code("Now the total.", "final_answer({'squares': squares, 'total': sum(squares)})"), 420, 30);
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--json", "Sum the squares of 1 to 5.");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
@@ -226,13 +213,13 @@ class RunCommandTest {
             assertThat(first.get("cached").asBoolean()).isFalse();
             assertThat(first.get("reusedFrom").isNull()).isTrue();
 
-            Run again = codeact(run);
+            CodeactRun again = codeact(run);
             assertThat(again.exitCode()).as(again.err()).isZero();
             assertThat(again.json().get("cached").asBoolean()).isTrue();
             assertThat(again.json().get("answer").asInt()).isEqualTo(55);
             assertThat(server.requests()).hasSize(1);
 
-            Run human = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun human = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "Sum the numbers 1 to 10.");
             assertThat(human.err()).contains("Answer from the cache");
             assertThat(human.out().strip()).isEqualTo("55");
@@ -262,7 +249,7 @@ class RunCommandTest {
                     .reply(code("Fixed.", "final_answer({'x': x})"));
             InputStream stdin = System.in;
             System.setIn(new ByteArrayInputStream("Find x.\n".getBytes(StandardCharsets.UTF_8)));
-            Run run;
+            CodeactRun run;
             try {
                 run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k", "-");
             } finally {
@@ -290,7 +277,7 @@ class RunCommandTest {
                                 raise RuntimeError('the settings are not JSON') from error"""))
                     .reply(code("Done.", "final_answer(1)"));
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k", "Read them.");
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k", "Read them.");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
             String traceback = run.err().substring(run.err().indexOf("Traceback"));
@@ -311,7 +298,7 @@ class RunCommandTest {
                     .reply(code("Again.", "x"))
                     .reply(code("Done.", "final_answer(1)"));
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--allow-import", "os", "Stop.");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
@@ -326,7 +313,7 @@ class RunCommandTest {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply(code("Describe.", "import pandas as pd\nfinal_answer(pd.DataFrame({'a': [1, 2]}).describe())"));
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--json", "Describe a.");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
@@ -344,7 +331,7 @@ class RunCommandTest {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply(code("Done.", "final_answer(1)"));
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k", "--json", "One.");
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k", "--json", "One.");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
             JsonNode system = server.lastRequest().body().path("messages").get(0);
@@ -359,7 +346,7 @@ class RunCommandTest {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.fail(401);
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "wrong",
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "wrong",
                     "--json", "task");
 
             assertThat(run.exitCode()).isEqualTo(4);
@@ -375,7 +362,7 @@ class RunCommandTest {
             server.reply(code("Look.", "print(1)")).reply(code("Look again.", "print(2)"))
                     .reply("I could not finish; my best guess is 3.");
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--max-steps", "2", "--json", "task");
 
             assertThat(run.exitCode()).isEqualTo(1);
@@ -387,7 +374,7 @@ class RunCommandTest {
             assertThat(result.get("steps").get(2).get("code").isNull()).isTrue();
 
             server.reply(code("Look.", "print(1)")).reply("Best guess: 3.");
-            Run human = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun human = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--max-steps", "1", "task");
             assertThat(human.exitCode()).isEqualTo(1);
             assertThat(human.out()).isEmpty();
@@ -405,7 +392,7 @@ class RunCommandTest {
             String probe = "import os, time\nprint(os.sep)\ntime.sleep(2)";
             server.reply(code("Probe.", probe)).reply("Gave up.");
 
-            Run fromConfig = codeact("run", "--api-key", "k", "--json", "task");
+            CodeactRun fromConfig = codeact("run", "--api-key", "k", "--json", "task");
 
             assertThat(fromConfig.exitCode()).as(fromConfig.err()).isEqualTo(1);
             JsonNode result = fromConfig.json();
@@ -419,7 +406,7 @@ class RunCommandTest {
             assertThat(probed.get("error").get("message").asText()).contains("time limit of 0.5 s");
 
             server.reply(code("Probe.", probe)).reply(code("Answer.", "final_answer('ok')"));
-            Run overridden = codeact("run", "--api-key", "k", "--json", "--max-steps", "3", "--timeout", "10",
+            CodeactRun overridden = codeact("run", "--api-key", "k", "--json", "--max-steps", "3", "--timeout", "10",
                     "--mode", "multi-step", "task");
 
             assertThat(overridden.exitCode()).as(overridden.err()).isZero();
@@ -435,7 +422,7 @@ class RunCommandTest {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply("```python\nimport math\nmath.factorial(10)\n```");
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--mode", "simple", "--format", "json", "--json", "10!");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
@@ -453,7 +440,7 @@ class RunCommandTest {
             server.reply(code("Answer.", "final_answer({'sum': 3})"))
                     .reply(code("With the right key.", "final_answer({'total': 3})"));
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--schema", schema.toString(), "--json", "Add 1 and 2.");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
@@ -469,7 +456,7 @@ class RunCommandTest {
             server.reply(code("Slowly.", "total = 41\nimport time\ntime.sleep(5)"))
                     .reply(code("Faster.", "final_answer(total + 1)"));
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--timeout", "1", "Slow task.");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
@@ -494,9 +481,9 @@ class RunCommandTest {
             b.reply(code("B knows.", "final_answer('Paris, says B')"));
             String task = "What is the capital of France?";
 
-            Run fromA = codeact("run", "--model", "openai:default", "--base-url", a.baseUrl(), "--api-key", "k", "--json", task);
-            Run fromB = codeact("run", "--model", "openai:default", "--base-url", b.baseUrl(), "--api-key", "k", "--json", task);
-            Run fromAAgain = codeact("run", "--model", "openai:default", "--base-url", a.baseUrl(), "--api-key", "k",
+            CodeactRun fromA = codeact("run", "--model", "openai:default", "--base-url", a.baseUrl(), "--api-key", "k", "--json", task);
+            CodeactRun fromB = codeact("run", "--model", "openai:default", "--base-url", b.baseUrl(), "--api-key", "k", "--json", task);
+            CodeactRun fromAAgain = codeact("run", "--model", "openai:default", "--base-url", a.baseUrl(), "--api-key", "k",
                     "--json", task);
 
             assertThat(fromA.json().get("answer").asText()).isEqualTo("Paris, says A");
@@ -516,9 +503,9 @@ class RunCommandTest {
             Path misspelt = Files.writeString(temp.resolve("misspelt.json"), "{\"type\": \"objekt\"}");
             Path notAList = Files.writeString(temp.resolve("not-a-list.json"), "{\"required\": \"name\"}");
 
-            Run typo = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun typo = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--schema", misspelt.toString(), "task");
-            Run ignored = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun ignored = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--schema", notAList.toString(), "task");
 
             assertThat(typo.exitCode()).isEqualTo(2);
@@ -536,9 +523,9 @@ class RunCommandTest {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply(code("Done.", "final_answer('Paris')")).reply(code("Done.", "final_answer('Paris')"));
 
-            Run human = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun human = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--no-store", "--format", "json", "The capital of France, as JSON.");
-            Run json = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun json = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--no-store", "--format", "json", "--json", "The capital of France, as JSON.");
 
             assertThat(human.exitCode()).isEqualTo(1);
@@ -554,22 +541,22 @@ class RunCommandTest {
 
     @Test
     void aBaseUrlThatIsNotAUrlIsAUsageErrorThatSaysWhatOneLooksLike() throws Exception {
-        Run option = codeact("run", "--model", "openai:test", "--api-key", "k", "--base-url", "not a url", "task");
+        CodeactRun option = codeact("run", "--model", "openai:test", "--api-key", "k", "--base-url", "not a url", "task");
         assertThat(option.exitCode()).isEqualTo(2);
         assertThat(option.err()).contains("Invalid value for option '--base-url': 'not a url' is not a URL (Illegal "
                 + "character in path at index 3); give the endpoint's base URL, such as http://localhost:8000/v1");
 
-        Run scheme = codeact("run", "--model", "openai:test", "--api-key", "k", "--base-url", "localhost:8000/v1", "task");
+        CodeactRun scheme = codeact("run", "--model", "openai:test", "--api-key", "k", "--base-url", "localhost:8000/v1", "task");
         assertThat(scheme.exitCode()).isEqualTo(2);
         assertThat(scheme.err()).contains("'localhost:8000/v1' is not an http:// or https:// URL");
 
         config("{\"model\": \"openai:test\", \"baseUrl\": \"not a url\"}");
-        Run fromConfig = codeact("run", "--api-key", "k", "task");
+        CodeactRun fromConfig = codeact("run", "--api-key", "k", "task");
         assertThat(fromConfig.exitCode()).isEqualTo(2);
         assertThat(fromConfig.err()).contains("the config file " + home.resolve("config.json") + " is not valid: "
                 + "\"baseUrl\": 'not a url' is not a URL");
 
-        Run mcp = codeact("mcp", "--base-url", "ftp://models.example.com/v1");
+        CodeactRun mcp = codeact("mcp", "--base-url", "ftp://models.example.com/v1");
         assertThat(mcp.exitCode()).isEqualTo(2);
         assertThat(mcp.err()).contains("'ftp://models.example.com/v1' is not an http:// or https:// URL");
     }
@@ -579,7 +566,7 @@ class RunCommandTest {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.fail(429, Map.of("Retry-After", "1")).reply(code("Done.", "final_answer(4)"));
 
-            Run run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                     "--no-store", "What is 2 + 2?");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
@@ -592,7 +579,7 @@ class RunCommandTest {
 
     @Test
     void helpDocumentsTheConfigKeysAndTheJsonFields() {
-        Run help = codeact("run", "--help");
+        CodeactRun help = codeact("run", "--help");
 
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("codeact run [--model SPEC]", "$CODEACT_HOME/config.json", "timeoutSeconds",
@@ -601,7 +588,7 @@ class RunCommandTest {
         for (String key : CliConfig.KEYS) {
             assertThat(help.out()).contains("  " + key + " ");
         }
-        Run root = codeact("--help");
+        CodeactRun root = codeact("--help");
         assertThat(root.out()).contains("run", "demo", "exec", "4   the model could not be called");
         assertThat(List.of(root.exitCode(), help.exitCode())).containsOnly(0);
     }

@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.testing.ScriptedModelServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,38 +29,20 @@ class RunStoreCommandsTest {
     @TempDir
     Path temp;
 
-    record Run(int exitCode, String out, String err) {
-        JsonNode json() throws Exception {
-            assertThat(out.lines()).as("one JSON object on one line").hasSize(1);
-            return JSON.readTree(out);
-        }
 
-        List<JsonNode> jsonLines() throws Exception {
-            List<JsonNode> lines = new java.util.ArrayList<>();
-            for (String line : out.lines().toList()) {
-                lines.add(JSON.readTree(line));
-            }
-            return lines;
-        }
-    }
-
-    private Run codeact(String... args) {
+    private CodeactRun codeact(String... args) {
         return codeact(home, args);
     }
 
-    private static Run codeact(Path codeactHome, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", codeactHome.toString())))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private static CodeactRun codeact(Path codeactHome, String... args) {
+        return CodeactRun.of(Map.of("CODEACT_HOME", codeactHome.toString()), args);
     }
 
     private static String code(String thought, String code) {
         return thought + "\n\n```python\n" + code + "\n```";
     }
 
-    private Run run(ScriptedModelServer server, String... options) {
+    private CodeactRun run(ScriptedModelServer server, String... options) {
         List<String> args = new java.util.ArrayList<>(List.of("run", "--model", "openai:test", "--base-url",
                 server.baseUrl(), "--api-key", "k"));
         args.addAll(List.of(options));
@@ -78,12 +57,12 @@ class RunStoreCommandsTest {
             server.reply(code("Let me look.", "x = 6 * 7\nprint('x is', x)"), 300, 40)
                     .reply(code("Oops.", "print(y)"), 350, 20)
                     .reply(code("Fixed.", "final_answer({'x': x})"), 400, 30);
-            Run first = run(server, "--json", "Find x.");
+            CodeactRun first = run(server, "--json", "Find x.");
             assertThat(first.exitCode()).as(first.err()).isZero();
             solved = first.json().get("runId").asText();
 
             server.reply(code("Look.", "{'a': 1}['b']"), 100, 10).reply("I could not finish; my best guess is 3.", 120, 12);
-            Run second = run(server, "--max-steps", "1", "Guess.");
+            CodeactRun second = run(server, "--max-steps", "1", "Guess.");
             assertThat(second.exitCode()).isEqualTo(1);
             assertThat(second.err()).contains("Recorded as " + second.err().split("Recorded as ")[1].substring(0, 8)
                     + ": codeact show ");
@@ -92,7 +71,7 @@ class RunStoreCommandsTest {
         assertThat(home.resolve("runs.db")).isRegularFile();
 
         // history: latest first, for people and as JSON lines
-        Run history = codeact("history");
+        CodeactRun history = codeact("history");
         assertThat(history.exitCode()).as(history.err()).isZero();
         List<String> table = history.out().lines().toList();
         assertThat(table).hasSize(3);
@@ -100,7 +79,7 @@ class RunStoreCommandsTest {
         assertThat(table.get(1)).startsWith(gaveUp).contains("openai:test", "failed", "Guess.", "220/22");
         assertThat(table.get(2)).startsWith(solved.substring(0, 8)).contains("succeeded", " 3 ", "1,050/90", "Find x.");
 
-        Run historyJson = codeact("history", "--json", "-n", "1");
+        CodeactRun historyJson = codeact("history", "--json", "-n", "1");
         assertThat(historyJson.exitCode()).isZero();
         JsonNode latest = historyJson.json();
         assertThat(latest.get("id").asText()).startsWith(gaveUp);
@@ -113,7 +92,7 @@ class RunStoreCommandsTest {
         assertThat(latest.get("startedAt").asText()).endsWith("Z");
 
         // show: the whole run, by a prefix of its id
-        Run show = codeact("show", solved.substring(0, 8));
+        CodeactRun show = codeact("show", solved.substring(0, 8));
         assertThat(show.exitCode()).as(show.err()).isZero();
         assertThat(show.out()).contains("Run " + solved, "task     Find x.", "model    openai:test · multi-step",
                 "status   succeeded (final_answer)", "3 steps", "1,050 in + 90 out tokens",
@@ -121,7 +100,7 @@ class RunStoreCommandsTest {
                 "── Step 2 ", "1 │ print(y)", "File \"<cell-2>\", line 1", "✗ NameError: name 'y' is not defined",
                 "── Step 3 ", "✓ final answer", "── Answer (json) ", "{\"x\": 42}");
 
-        Run showJson = codeact("show", "--json", solved);
+        CodeactRun showJson = codeact("show", "--json", solved);
         JsonNode whole = showJson.json();
         assertThat(whole.get("runId").asText()).isEqualTo(solved);
         assertThat(whole.get("status").asText()).isEqualTo("succeeded");
@@ -136,13 +115,13 @@ class RunStoreCommandsTest {
         assertThat(whole.get("steps").get(0).get("inputTokens").asInt()).isEqualTo(300);
         assertThat(whole.get("inputTokens").asInt()).isEqualTo(1050);
 
-        Run lastWord = codeact("show", gaveUp);
+        CodeactRun lastWord = codeact("show", gaveUp);
         assertThat(lastWord.out()).contains("status   failed (max_steps)", " · 1 step · ", "── Step 1 ", "✗ KeyError: 'b'",
                 "── Step limit reached: the model's best answer ", "! The step limit was reached",
                 "✗ No answer (max_steps)", "my best guess is 3.").doesNotContain("Step 2");
 
         // report: the seed's figures, in all and by model
-        Run report = codeact("report", "--json");
+        CodeactRun report = codeact("report", "--json");
         assertThat(report.exitCode()).as(report.err()).isZero();
         JsonNode figures = report.json();
         assertThat(figures.fieldNames()).toIterable().containsExactly("runs", "succeeded", "successRate",
@@ -165,14 +144,14 @@ class RunStoreCommandsTest {
         assertThat(figures.get("byModel").get("openai:test").get("runs").asInt()).isEqualTo(2);
         assertThat(figures.get("byModel").get("openai:test").has("byModel")).isFalse();
 
-        Run human = codeact("report", "--since", "1h");
+        CodeactRun human = codeact("report", "--since", "1h");
         assertThat(human.exitCode()).isZero();
         assertThat(human.out()).contains("Execution report: 2 runs since ", "(the last 1h)", "succeeded  1 of 2 (50.0%)",
                 "run time", "p95", "steps      2.0 per run", "code time", "tokens     1,270 in + 112 out",
                 "Common errors", "NameError", "name 'y' is not defined", "KeyError", "By model", "openai:test");
 
         assertThat(codeact("report", "--json", "--model", "openai:other").json().get("runs").asInt()).isZero();
-        Run other = codeact("report", "--model", "openai:other");
+        CodeactRun other = codeact("report", "--model", "openai:other");
         assertThat(other.exitCode()).isZero();
         assertThat(other.err()).contains("No runs of openai:other.");
     }
@@ -196,10 +175,10 @@ class RunStoreCommandsTest {
             insert.executeUpdate();
         }
 
-        Run history = codeact("history");
+        CodeactRun history = codeact("history");
         assertThat(history.out().lines().skip(1).findFirst().orElseThrow())
                 .startsWith("dead0000").contains("incomplete", "Cut short.", " - ");
-        Run show = codeact("show", "dead");
+        CodeactRun show = codeact("show", "dead");
         assertThat(show.out()).contains("status   incomplete (its process ended before the run finished)",
                 "No answer: the run never finished.");
         assertThat(codeact("report", "--json").json().get("runs").asInt()).isEqualTo(2);
@@ -209,14 +188,14 @@ class RunStoreCommandsTest {
     void aRunTheModelBrokeOffIsFailedWithTheProvidersMessageAndItsRealDuration() throws Exception {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply(code("Look.", "import time\ntime.sleep(0.3)\nprint(1)")).fail(401);
-            Run run = run(server, "--json", "Cut short by the provider.");
+            CodeactRun run = run(server, "--json", "Cut short by the provider.");
             assertThat(run.exitCode()).isEqualTo(4);
         }
         String refusedUrl;
         try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
             refusedUrl = "http://127.0.0.1:" + closed.getLocalPort() + "/v1";
         }
-        Run refused = codeact("run", "--model", "openai:test", "--base-url", refusedUrl, "--api-key", "k", "Unreachable.");
+        CodeactRun refused = codeact("run", "--model", "openai:test", "--base-url", refusedUrl, "--api-key", "k", "Unreachable.");
         assertThat(refused.exitCode()).isEqualTo(4);
 
         List<JsonNode> history = codeact("history", "--json").jsonLines();
@@ -231,7 +210,7 @@ class RunStoreCommandsTest {
 
         JsonNode shown = codeact("show", "--json", brokenOff.get("id").asText()).json();
         assertThat(shown.get("error").asText()).contains("openai refused the API key (HTTP 401: Incorrect API key provided.)");
-        Run human = codeact("show", unreachable.get("id").asText());
+        CodeactRun human = codeact("show", unreachable.get("id").asText());
         assertThat(human.out()).contains("status   failed (model_error)", "✗ No answer: cannot reach openai at "
                 + refusedUrl).doesNotContain("its process ended before the run finished");
 
@@ -245,7 +224,7 @@ class RunStoreCommandsTest {
         Path notADirectory = Files.writeString(temp.resolve("codeact-home"), "a file, not a directory");
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply(code("Done.", "final_answer(4)"));
-            Run run = codeact(notADirectory, "run", "--model", "openai:test", "--base-url", server.baseUrl(),
+            CodeactRun run = codeact(notADirectory, "run", "--model", "openai:test", "--base-url", server.baseUrl(),
                     "--api-key", "k", "--json", "What is 2 + 2?");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
@@ -257,14 +236,14 @@ class RunStoreCommandsTest {
         Files.writeString(home.resolve("runs.db"), "not a database ".repeat(200));
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply(code("Done.", "final_answer(4)"));
-            Run run = run(server, "What is 2 + 2?");
+            CodeactRun run = run(server, "What is 2 + 2?");
             assertThat(run.exitCode()).as(run.err()).isZero();
             assertThat(run.out()).isEqualTo("4\n");
             assertThat(run.err()).contains("codeact: warning: the run store at " + home.resolve("runs.db")
                     + " could not be opened: file is not a database; the run goes on without it.")
                     .doesNotContain("Recorded as");
         }
-        Run history = codeact("history");
+        CodeactRun history = codeact("history");
         assertThat(history.exitCode()).isEqualTo(1);
         assertThat(history.err()).isEqualTo("codeact: the run store at " + home.resolve("runs.db")
                 + " could not be opened: file is not a database.\n");
@@ -278,13 +257,13 @@ class RunStoreCommandsTest {
         }
         assertThat(home.resolve("runs.db")).doesNotExist();
 
-        Run history = codeact("history");
+        CodeactRun history = codeact("history");
         assertThat(history.exitCode()).isZero();
         assertThat(history.out()).isEmpty();
         assertThat(history.err()).contains("No runs recorded yet in " + home.resolve("runs.db"));
         assertThat(codeact("history", "--json").out()).isEmpty();
         assertThat(codeact("report", "--json").json().get("runs").asInt()).isZero();
-        Run show = codeact("show", "abc");
+        CodeactRun show = codeact("show", "abc");
         assertThat(show.exitCode()).isEqualTo(2);
         assertThat(show.err()).contains("No run 'abc': No runs recorded yet");
     }
@@ -295,19 +274,19 @@ class RunStoreCommandsTest {
             server.reply(code("Done.", "final_answer(1)"));
             assertThat(run(server, "--json", "One.").exitCode()).isZero();
         }
-        Run unknown = codeact("show", "ffffffff");
+        CodeactRun unknown = codeact("show", "ffffffff");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("No run 'ffffffff' in " + home.resolve("runs.db") + "; 'codeact history' lists the latest.");
 
-        Run since = codeact("report", "--since", "a week");
+        CodeactRun since = codeact("report", "--since", "a week");
         assertThat(since.exitCode()).isEqualTo(2);
         assertThat(since.err()).contains("Invalid value for option '--since'", "'a week' is not an age", "7d (days)");
 
-        Run limit = codeact("history", "-n", "0");
+        CodeactRun limit = codeact("history", "-n", "0");
         assertThat(limit.exitCode()).isEqualTo(2);
         assertThat(limit.err()).contains("-n must be at least 1");
 
-        Run help = codeact("--help");
+        CodeactRun help = codeact("--help");
         assertThat(help.out()).contains("history", "show", "report");
         assertThat(codeact("report", "--help").out()).contains("successRate", "p95DurationMs", "commonErrors", "byModel");
         assertThat(codeact("show", "--help").out()).contains("RUN_ID", "incomplete");
@@ -332,7 +311,7 @@ class RunStoreCommandsTest {
                     + "rate = requests.get('http://127.0.0.1:" + port + "/rate').json()['rate']\n"
                     + "blocked = requests.get('http://127.0.0.1:" + (port == 65535 ? 1 : port + 1) + "/').status_code\n"
                     + "final_answer([rate, blocked])"), 100, 10);
-            Run run = run(server, "--json", "--allow-import", "requests", "--allow-host", "127.0.0.1:" + port, "Get the rate.");
+            CodeactRun run = run(server, "--json", "--allow-import", "requests", "--allow-host", "127.0.0.1:" + port, "Get the rate.");
             assertThat(run.exitCode()).as(run.err()).isZero();
             assertThat(run.json().get("answer").toString()).isEqualTo("[1.1,403]");
             runId = run.json().get("runId").asText();
@@ -349,7 +328,7 @@ class RunStoreCommandsTest {
         assertThat(network.get(1).get("allowed").asBoolean()).isFalse();
         assertThat(network.get(1).get("refusal").asText()).contains("not in the allowlist");
 
-        Run show = codeact("show", runId);
+        CodeactRun show = codeact("show", runId);
         assertThat(show.out()).contains("network: GET 127.0.0.1:" + port + " (0 bytes sent, 13 received)")
                 .contains("refused: ");
     }
@@ -361,7 +340,7 @@ class RunStoreCommandsTest {
             server.reply(code("Parse.", "import json\njson.loads('{')"), 10, 1)
                     .reply(code("Typo.", "x = (1,"), 10, 1)
                     .reply(code("Done.", "final_answer(1)"), 10, 1);
-            Run run = run(server, "--json", "--allow-import", "json", "Count.");
+            CodeactRun run = run(server, "--json", "--allow-import", "json", "Count.");
             assertThat(run.exitCode()).as(run.err()).isZero();
             runId = run.json().get("runId").asText();
         }

@@ -6,11 +6,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -65,24 +62,16 @@ class TraceExportTest {
         return "http://127.0.0.1:" + receiver.getAddress().getPort();
     }
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private Run run(Map<String, String> otel) {
+    private CodeactRun run(Map<String, String> otel) {
         Map<String, String> environment = new HashMap<>(otel);
         environment.put("CODEACT_HOME", home.toString());
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exitCode = new CommandLine(new CodeactCommand(environment))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-                .execute("run", "--model", "openai:scripted-model", "--base-url", model.baseUrl(), "--api-key", "k",
-                        "--json", "What is 6 * 7?");
-        return new Run(exitCode, out.toString(), err.toString());
+        return CodeactRun.of(environment, "run", "--model", "openai:scripted-model", "--base-url", model.baseUrl(),
+                "--api-key", "k", "--json", "What is 6 * 7?");
     }
 
     @Test
     void anOtlpEndpointGetsTheRunsSpansWhenTheCommandEnds() {
-        Run run = run(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_SERVICE_NAME", "codeact-test"));
+        CodeactRun run = run(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_SERVICE_NAME", "codeact-test"));
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("\"answer\":42");
@@ -104,7 +93,7 @@ class TraceExportTest {
         assertThat(TraceExport.wanted(Map.of("OTEL_TRACES_EXPORTER", "otlp"))).isTrue();
         assertThat(TraceExport.wanted(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_SDK_DISABLED", "true"))).isFalse();
 
-        Run run = run(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_TRACES_EXPORTER", "none"));
+        CodeactRun run = run(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_TRACES_EXPORTER", "none"));
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).doesNotContain("tracing");
@@ -113,7 +102,7 @@ class TraceExportTest {
 
     @Test
     void aConfigurationCodeactCannotServeTurnsTracingOffWithAWarning() {
-        Run run = run(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"));
+        CodeactRun run = run(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"));
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("\"answer\":42");
