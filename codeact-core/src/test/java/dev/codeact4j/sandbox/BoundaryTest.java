@@ -142,8 +142,7 @@ class BoundaryTest {
             assertThat(mounts.result().json().toString())
                     .isEqualTo("{\"/tmp\":[\"nodev\",\"nosuid\"],\"/work\":[\"nodev\",\"nosuid\"]}");
             // No other local user can reach the session's files.
-            Path sessionDir = session.workdir().getParent().getParent();
-            assertThat(sessionDir.getFileName().toString()).startsWith(SessionDirectory.PREFIX);
+            Path sessionDir = sessionDirectory(session);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sessionDir))).isEqualTo("rwx------");
         }
     }
@@ -216,10 +215,7 @@ class BoundaryTest {
     @Test
     void aForkBombATimeoutAndAKillLeaveNoProcessAndNoDirectory() throws Exception {
         Session session = SANDBOX.open(everythingAllowed().timeout(Duration.ofSeconds(3)).maxProcesses(32).build());
-        Path sessionDir = session.workdir().getParent();
-        while (!sessionDir.getFileName().toString().startsWith(SessionDirectory.PREFIX)) {
-            sessionDir = sessionDir.getParent();
-        }
+        Path sessionDir = sessionDirectory(session);
         ExecutionResult bomb = session.execute("""
                 import os, signal, subprocess
                 subprocess.Popen(['sleep', '300'])
@@ -254,6 +250,16 @@ class BoundaryTest {
 
         awaitGone(fresh);
         assertThat(sessionDir).doesNotExist();
+    }
+
+    /** The codeact-session-* directory a private working directory is in (on its disk image or not). */
+    private static Path sessionDirectory(Session session) {
+        for (Path dir = session.workdir(); dir != null; dir = dir.getParent()) {
+            if (dir.getFileName() != null && dir.getFileName().toString().startsWith(SessionDirectory.PREFIX)) {
+                return dir;
+            }
+        }
+        throw new AssertionError("no " + SessionDirectory.PREFIX + "* directory above " + session.workdir());
     }
 
     /** The session's processes now, by host PID: the one started on its directory, and all its descendants. */
