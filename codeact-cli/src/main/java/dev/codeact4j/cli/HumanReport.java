@@ -71,10 +71,8 @@ final class HumanReport implements ExecReport {
             printError(index, snippet, result);
         }
         for (NetworkRequest request : result.networkRequests()) {
-            String line = "[network] " + request.method() + " " + request.host() + ":" + request.port() + " ";
-            errLine(request.allowed()
-                    ? colors.faint(line + "(" + request.bytesSent() + " bytes sent, " + request.bytesReceived() + " received)")
-                    : colors.yellow(line + "refused: " + request.refusal()));
+            String line = "[network] " + request.summary();
+            errLine(request.allowed() ? colors.faint(line) : colors.yellow(line));
         }
         if (result.truncated()) {
             errLine(colors.yellow("[output was cut to the session's limit: print less, or summarise]"));

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.agent.StopReason;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.sandbox.ExecutionError;
+import dev.codeact4j.sandbox.NetworkRequest;
 import dev.codeact4j.store.RunStatus;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.store.StoredRun;
@@ -209,13 +210,19 @@ public final class ShowCommand implements Callable<Integer> {
             if (step.result() != null) {
                 out.println("  => " + step.result().replace("\n", "\n     "));
             }
-            for (JsonNode request : step.network()) {
-                String line = "  network: " + request.path("method").asText() + " " + request.path("host").asText()
-                        + ":" + request.path("port").asInt() + " ";
-                out.println(request.path("allowed").asBoolean()
-                        ? colors.faint(line + "(" + request.path("bytesSent").asLong() + " bytes sent, "
-                        + request.path("bytesReceived").asLong() + " received)")
-                        : colors.yellow(line + "refused: " + request.path("refusal").asText()));
+            for (JsonNode stored : step.network()) {
+                NetworkRequest request = networkRequest(stored);
+                String line = "  network: " + request.summary();
+                out.println(request.allowed() ? colors.faint(line) : colors.yellow(line));
+            }
+        }
+
+        /** A request as the store keeps it: the fields of {@link NetworkRequest}, written by Jackson. */
+        private static NetworkRequest networkRequest(JsonNode stored) {
+            try {
+                return JSON.treeToValue(stored, NetworkRequest.class);
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException("a network request in the store is not readable: " + stored, e);
             }
         }
 

@@ -23,4 +23,11 @@ public record NetworkRequest(
         String refusal,
         long bytesSent,
         long bytesReceived) {
+
+    /** One line for people: {@code GET api.example.org:443 (120 bytes sent, 4096 received)}, or why it was refused. */
+    public String summary() {
+        String request = method + " " + host + ":" + port + " ";
+        return allowed ? request + "(" + bytesSent + " bytes sent, " + bytesReceived + " received)"
+                : request + "refused: " + refusal;
+    }
 }
