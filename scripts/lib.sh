@@ -140,7 +140,7 @@ CLI_JAR="$CODEACT_ROOT/codeact-cli/target/codeact.jar"
 ensure_cli_jar() {
   local newer
   if [ -f "$CLI_JAR" ]; then
-    newer="$(find "$CODEACT_ROOT/pom.xml" "$CODEACT_ROOT/codeact-core" "$CODEACT_ROOT/codeact-cli" \
+    newer="$(find "$CODEACT_ROOT/pom.xml" "$CODEACT_ROOT"/codeact-* \
       \( -path '*/target' -prune \) -o \( -type f -newer "$CLI_JAR" -print -quit \) 2>/dev/null)"
     [ -z "$newer" ] && return 0
     say "sources changed since the last build ($newer): rebuilding the CLI..."
