@@ -1,0 +1,51 @@
+package dev.codeact4j;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The shape of the library modules, checked on their compiled classes: packages free of cycles, dependencies pointing
+ * down only (sandbox, agent, memory, then the CLI), and the sandbox module free of everything but Jackson, the JDK and
+ * the two native parts of the boundary (JNA for libseccomp, Jetty for the egress proxy).
+ */
+class ArchitectureTest {
+
+    private static final JavaClasses CODEACT = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.codeact4j");
+
+    @Test
+    void noPackageOfTheLibraryIsInACycle() {
+        slices().matching("dev.codeact4j.(**)").should().beFreeOfCycles().check(CODEACT);
+    }
+
+    @Test
+    void dependenciesPointDownOnly() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("sandbox").definedBy("dev.codeact4j.sandbox..")
+                .layer("agent").definedBy("dev.codeact4j.agent..", "dev.codeact4j.model..", "dev.codeact4j.result..",
+                        "dev.codeact4j.tools..", "dev.codeact4j.trace..")
+                .layer("memory").definedBy("dev.codeact4j.memory..", "dev.codeact4j.store..")
+                .layer("cli").definedBy("dev.codeact4j.cli..")
+                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("memory").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("agent").mayOnlyBeAccessedByLayers("memory", "cli")
+                .whereLayer("sandbox").mayOnlyBeAccessedByLayers("agent", "memory", "cli")
+                .check(CODEACT);
+    }
+
+    @Test
+    void theSandboxNeedsNothingButJacksonTheJdkAndItsNativeParts() {
+        classes().that().resideInAPackage("dev.codeact4j.sandbox..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage(
+                        "dev.codeact4j.sandbox..", "java..", "com.fasterxml.jackson..",
+                        "com.sun.jna..", "org.eclipse.jetty..")
+                .check(CODEACT);
+    }
+}
