@@ -3,6 +3,7 @@ package dev.codeact4j.sandbox;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codeact4j.sandbox.protocol.HostFrame;
 import dev.codeact4j.sandbox.protocol.KernelFrame;
+import dev.codeact4j.sandbox.protocol.KernelProtocol;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -183,7 +184,7 @@ final class LocalSession implements Session {
         if (done.error() != null) {
             error = new ExecutionError(done.error().type(), done.error().message(), done.error().traceback());
         }
-        boolean timedOut = interrupted && error != null && "KeyboardInterrupt".equals(error.type());
+        boolean timedOut = interrupted && error != null && KernelProtocol.INTERRUPTED.equals(error.type());
         if (timedOut) {
             String message = "the execution took longer than its time limit of " + seconds(timeout)
                     + " and was interrupted; the session's state is kept, so you can go on. "
@@ -201,10 +202,10 @@ final class LocalSession implements Session {
      */
     private static String interruptedAt(String traceback, String message) {
         String frames = traceback.stripTrailing();
-        if (!frames.endsWith("KeyboardInterrupt")) {
+        if (!frames.endsWith(KernelProtocol.INTERRUPTED)) {
             return traceback;
         }
-        return frames.substring(0, frames.length() - "KeyboardInterrupt".length()) + "TimeoutError: " + message + "\n";
+        return frames.substring(0, frames.length() - KernelProtocol.INTERRUPTED.length()) + "TimeoutError: " + message + "\n";
     }
 
     /** What the code asked of the network during this execution (nothing when no host is allowed). */
@@ -289,6 +290,11 @@ final class LocalSession implements Session {
     @Override
     public Path workdir() {
         return launch.workdir();
+    }
+
+    /** The running kernel (null between a lost one and its replacement), for tests that speak the protocol themselves. */
+    KernelProcess kernel() {
+        return kernel;
     }
 
     @Override

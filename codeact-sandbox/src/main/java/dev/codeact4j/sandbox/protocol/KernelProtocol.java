@@ -10,6 +10,11 @@ public final class KernelProtocol {
     public static final int VERSION = 1;
     /** The largest frame body either side accepts; a longer one is a broken peer, not a big message. */
     public static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
+    /**
+     * The error type of the done frame of an execution that SIGINT stopped, whatever the language calls it: the
+     * host makes it the time-out's error when it sent the signal.
+     */
+    public static final String INTERRUPTED = "KeyboardInterrupt";
 
     private KernelProtocol() {
     }

@@ -82,7 +82,7 @@ class Channel:
             self.refuse(f"a frame of unknown type: {body[:200].decode('utf-8', 'replace')}")
         for name, kind in fields.items():
             if not isinstance(frame.get(name), kind):
-                self.refuse(f"a {frame['type']} frame whose {name} is not a {kind.__name__}")
+                self.refuse(f"a frame of type {frame['type']} whose {name} is not a {kind.__name__}")
         return frame
 
     def refuse(self, problem):
@@ -507,7 +507,7 @@ class Kernel:
             if frame is None:
                 os._exit(3)  # the host is gone: nothing left to answer to
             if frame["type"] != "tool_result":
-                self.channel.refuse(f"a {frame['type']} frame while the code waited for tool call {call}")
+                self.channel.refuse(f"a frame of type {frame['type']} while the code waited for tool call {call}")
             if frame["call"] == call:
                 break  # another call's answer is one the code stopped waiting for (it was interrupted)
         error = frame.get("error")
