@@ -21,10 +21,10 @@ final class Bubblewrap {
     /** The launcher opens the seccomp filter on this descriptor; bubblewrap reads it and closes it. */
     static final int SECCOMP_FD = 9;
 
-    /** Files and directories of /etc that libraries read; the rest of /etc stays out. */
+    /** Files and directories of /etc that libraries read (and the kernel's {@link KernelDescription#etc()}); the rest stays out. */
     private static final List<String> ETC_ALWAYS = List.of(
             "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
-            "/etc/timezone", "/etc/fonts", "/etc/matplotlibrc", "/etc/python3", "/etc/mime.types",
+            "/etc/timezone", "/etc/fonts", "/etc/mime.types",
             "/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/ca-certificates");
     private static final List<String> ETC_NETWORK = List.of(
             "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/services", "/etc/protocols");
@@ -63,6 +63,9 @@ final class Bubblewrap {
             }
         }
         for (String etc : ETC_ALWAYS) {
+            args.addAll(List.of("--ro-bind-try", etc, etc));
+        }
+        for (String etc : kernel.etc()) {
             args.addAll(List.of("--ro-bind-try", etc, etc));
         }
         if (interpreter.getParent() != null && !interpreter.startsWith("/usr")) {

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param interpreter      the interpreter on the host; its installation is mounted read-only when it is not under /usr
  * @param interpreterFlags what the interpreter is started with before the kernel file
  * @param resource         the kernel source, a resource beside this class
+ * @param etc              files and directories of /etc the language and its libraries read, mounted read-only when present
  * @param environment      variables the kernel's libraries need (the host adds PATH, HOME, LANG, TMPDIR and proxies)
  * @param threadVariables  variables that cap a native library's threads: each is set to the session's thread count
  * @param scratchVariables variables naming a writable directory a library keeps its own files in, each mapped to a
@@ -24,12 +25,13 @@ import java.util.Objects;
  * @param installHint      how to install the interpreter, for the message that it is missing
  */
 record KernelDescription(String language, String name, Path interpreter, List<String> interpreterFlags, String resource,
-                         Map<String, String> environment, List<String> threadVariables,
+                         List<String> etc, Map<String, String> environment, List<String> threadVariables,
                          Map<String, String> scratchVariables, List<String> warmPreload, String installHint) {
 
     /** CPython 3: isolated mode (-I: no user site, no PYTHON* variables, no script directory on the path), no .pyc files (-B). */
     static final KernelDescription PYTHON = new KernelDescription("python", "Python", Path.of("/usr/bin/python3"),
             List.of("-I", "-B"), "kernels/python/kernel.py",
+            List.of("/etc/python3", "/etc/matplotlibrc"),
             Map.of("MPLBACKEND", "Agg"),
             // OpenBLAS reserves address space per thread; with only an address-space limit that breaks numpy.
             List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"),
@@ -43,6 +45,7 @@ record KernelDescription(String language, String name, Path interpreter, List<St
         Objects.requireNonNull(interpreter, "interpreter");
         Objects.requireNonNull(resource, "resource");
         interpreterFlags = List.copyOf(interpreterFlags);
+        etc = List.copyOf(etc);
         environment = Map.copyOf(environment);
         threadVariables = List.copyOf(threadVariables);
         scratchVariables = Map.copyOf(scratchVariables);
@@ -51,7 +54,7 @@ record KernelDescription(String language, String name, Path interpreter, List<St
 
     /** This description with another interpreter (a virtual environment's, say). */
     KernelDescription withInterpreter(Path interpreter) {
-        return new KernelDescription(language, name, interpreter, interpreterFlags, resource, environment,
+        return new KernelDescription(language, name, interpreter, interpreterFlags, resource, etc, environment,
                 threadVariables, scratchVariables, warmPreload, installHint);
     }
 

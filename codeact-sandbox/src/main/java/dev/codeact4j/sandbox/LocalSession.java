@@ -37,7 +37,7 @@ final class LocalSession implements Session {
     private final AtomicBoolean closing = new AtomicBoolean();
 
     private LocalSession(LocalSandbox sandbox, SandboxPolicy policy, SessionDirectory files, KernelProcess.Launch launch,
-                    EgressProxy.EgressRoute egress) {
+                         EgressProxy.EgressRoute egress) {
         this.sandbox = sandbox;
         this.policy = policy;
         this.files = files;

@@ -87,9 +87,13 @@ class KernelConformanceTest {
         return open(dialect, quickPolicy());
     }
 
+    private static void begin(KernelProcess kernel, String id, String code) throws IOException {
+        kernel.send(new HostFrame.Execute(id, code, "<conformance>", false));
+    }
+
     /** The frames of one execution, done last. */
     private static List<KernelFrame> execute(KernelProcess kernel, String id, String code) throws IOException {
-        kernel.send(new HostFrame.Execute(id, code, "<conformance>", false));
+        begin(kernel, id, code);
         return untilDone(kernel);
     }
 
@@ -172,7 +176,7 @@ class KernelConformanceTest {
     void aToolCallWaitsForTheToolResultOfItsNumberWithAValueOrAnError(Dialect dialect) throws IOException {
         try (LocalSession session = open(dialect)) {
             KernelProcess kernel = session.kernel();
-            kernel.send(new HostFrame.Execute("t1", dialect.callTool(), "<conformance>", false));
+            begin(kernel, "t1", dialect.callTool());
             KernelFrame.ToolCall call = (KernelFrame.ToolCall) kernel.receive();
             assertThat(call.id()).isEqualTo("t1");
             assertThat(call.call()).isEqualTo(1);
@@ -183,7 +187,7 @@ class KernelConformanceTest {
             kernel.send(new HostFrame.ToolResult("t1", call.call(), IntNode.valueOf(5), null));
             assertThat(done(untilDone(kernel)).result().json()).isEqualTo(IntNode.valueOf(5));
 
-            kernel.send(new HostFrame.Execute("t2", dialect.catchTool(), "<conformance>", false));
+            begin(kernel, "t2", dialect.catchTool());
             KernelFrame.ToolCall failing = (KernelFrame.ToolCall) kernel.receive();
             assertThat(failing.call()).as("calls are numbered per kernel").isEqualTo(2);
             kernel.send(new HostFrame.ToolResult("t2", failing.call(), null, new HostFrame.ToolError("IOException", "boom")));
@@ -200,7 +204,7 @@ class KernelConformanceTest {
     void sigintEndsTheRunningExecutionWithAnInterruptedDoneAndTheKernelGoesOn(Dialect dialect) throws IOException {
         try (LocalSession session = open(dialect)) {
             KernelProcess kernel = session.kernel();
-            kernel.send(new HostFrame.Execute("s1", dialect.sleep(), "<conformance>", false));
+            begin(kernel, "s1", dialect.sleep());
             assertThat(kernel.receive()).isEqualTo(new KernelFrame.Stream("s1", "stdout", "started\n"));
             kernel.interrupt();
             KernelFrame.Done done = done(untilDone(kernel));
@@ -239,6 +243,18 @@ class KernelConformanceTest {
         assertRefused(dialect, ByteBuffer.allocate(4).putInt(0).flip(), "frame length of 0");
     }
 
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void theKernelRefusesAnythingButAToolResultWhileTheCodeWaitsForOne(Dialect dialect) throws IOException {
+        try (LocalSession session = open(dialect)) {
+            KernelProcess kernel = session.kernel();
+            begin(kernel, "w1", dialect.callTool());
+            assertThat(kernel.receive()).isInstanceOf(KernelFrame.ToolCall.class);
+            begin(kernel, "w2", dialect.answer());
+            assertRefusal(kernel, "execute while the code waited for tool call 1");
+        }
+    }
+
     private static ByteBuffer frame(String json) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).flip();
@@ -248,12 +264,15 @@ class KernelConformanceTest {
         try (LocalSession session = open(dialect)) {
             KernelProcess kernel = session.kernel();
             kernel.channel().write(bytes);
-            KernelFrame refusal = kernel.receive();
-            assertThat(refusal).isInstanceOfSatisfying(KernelFrame.ProtocolError.class,
-                    error -> assertThat(error.message()).contains(why));
-            assertThatThrownBy(kernel::receive).isInstanceOf(EOFException.class);
-            assertThat(kernel.exitDescription()).isEqualTo("exit code 2");
+            assertRefusal(kernel, why);
         }
+    }
+
+    private static void assertRefusal(KernelProcess kernel, String why) throws IOException {
+        assertThat(kernel.receive()).isInstanceOfSatisfying(KernelFrame.ProtocolError.class,
+                error -> assertThat(error.message()).contains(why));
+        assertThatThrownBy(kernel::receive).isInstanceOf(EOFException.class);
+        assertThat(kernel.exitDescription()).isEqualTo("exit code 2");
     }
 
     // --- a broken kernel, played by the code inside it: what the host does ---------------------------------------
