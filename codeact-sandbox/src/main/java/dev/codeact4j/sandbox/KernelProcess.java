@@ -65,10 +65,10 @@ final class KernelProcess implements AutoCloseable {
     /** Starts an interpreter and waits until it has said hello (its preloads done). */
     static KernelProcess start(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
         Path controlDir = launch.files().control();
+        KernelDescription kernel = sandbox.kernel();
         Cgroups.Group cgroup = null;
         Process process = null;
         try {
-            KernelDescription kernel = sandbox.kernel();
             Files.writeString(controlDir.resolve(CONFIG_NAME), FrameChannel.JSON.writeValueAsString(
                     kernelConfig(sandbox, policy, launch)));
             Path socketPath = controlDir.resolve(SOCKET_NAME);
@@ -104,7 +104,7 @@ final class KernelProcess implements AutoCloseable {
             }
         } catch (IOException e) {
             destroy(process, cgroup);
-            throw new SandboxException("cannot start a " + sandbox.kernel().name() + " session: " + e.getMessage(), e);
+            throw new SandboxException("cannot start a " + kernel.name() + " session: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             destroy(process, cgroup);
             throw e;
@@ -140,6 +140,7 @@ final class KernelProcess implements AutoCloseable {
 
     private static KernelProcess connect(ServerSocketChannel server, Process process, Duration timeout,
                                          Cgroups.Group cgroup, LocalSandbox sandbox, Launch launch) throws IOException {
+        KernelDescription kernel = sandbox.kernel();
         ProcessOutput output = new ProcessOutput();
         Thread stderrReader = Thread.ofVirtual().start(() -> drain(process.getErrorStream(), output::onStderr));
         SocketChannel socket = accept(server, process, timeout);
@@ -162,11 +163,10 @@ final class KernelProcess implements AutoCloseable {
                 throw new SandboxUnavailableException("bubblewrap could not create the sandbox: " + stderr
                         + "\n" + LocalSandbox.NAMESPACE_HINT);
             }
- String name = sandbox.kernel().name();
             throw new SandboxException(exited
-                    ? "the " + name + " session exited while starting (exit code " + process.exitValue() + ")"
+                    ? "the " + kernel.name() + " session exited while starting (exit code " + process.exitValue() + ")"
                     + (stderr.isEmpty() ? "" : ":\n" + stderr)
-                    : "the " + name + " session did not start within " + timeout.toSeconds() + " s; raise the startup timeout or preload fewer modules");
+                    : "the " + kernel.name() + " session did not start within " + timeout.toSeconds() + " s; raise the startup timeout or preload fewer modules");
         }
         FrameChannel channel = new FrameChannel(socket);
         ScheduledFuture<?> watchdog = sandbox.scheduler().schedule(() -> {
@@ -178,23 +178,23 @@ final class KernelProcess implements AutoCloseable {
             first = channel.receive();
         } catch (IOException e) {
             channel.close();
-            throw new SandboxException("the " + sandbox.kernel().name() + " session failed while starting: "
+            throw new SandboxException("the " + kernel.name() + " session failed while starting: "
                     + e.getMessage() + (output.recentStderr().isEmpty() ? "" : "\n" + output.recentStderr()), e);
         } finally {
             watchdog.cancel(false);
         }
         if (!(first instanceof KernelFrame.Hello hello) || hello.protocol() != KernelProtocol.VERSION
-                || !hello.language().equals(sandbox.kernel().language())) {
+                || !hello.language().equals(kernel.language())) {
             channel.close();
             throw new SandboxException("the kernel did not say hello in protocol " + KernelProtocol.VERSION + " for "
-                    + sandbox.kernel().language() + ": " + first);
+                    + kernel.language() + ": " + first);
         }
         if (!hello.workdirWritable()) {
             channel.close();
             throw new SandboxException(workdirAccessMessage(launch, "is not writable by"));
         }
         Thread.ofVirtual().start(() -> drain(process.getInputStream(), output::onStdout));
-        return new KernelProcess(process, channel, cgroup, findKernelPid(process, sandbox.kernel()), output, hello);
+        return new KernelProcess(process, channel, cgroup, findKernelPid(process, kernel), output, hello);
     }
 
     /** Why a named working directory cannot be used, and what to grant. */
