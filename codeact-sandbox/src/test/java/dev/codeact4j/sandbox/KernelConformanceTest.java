@@ -37,6 +37,7 @@ class KernelConformanceTest {
     /**
      * A kernel and its language's code for what the test needs.
      *
+     * @param module        a module of the language's own library, to preload
      * @param printBoth     writes {@code out} and a newline to stdout, then {@code err} and a newline to stderr
      * @param displayText   displays the text {@code shown} as text/plain
      * @param answer        ends with the value 42 (an int, repr {@code 42}) as its result
@@ -46,6 +47,7 @@ class KernelConformanceTest {
      * @param catchTool     calls the tool {@code fail} with {@code {}} and ends with the failure's message as its result
      * @param sleep         prints {@code started} and a newline, then sleeps for a minute
      * @param writeRaw      code that writes these bytes to the kernel's socket as they are, then sleeps
+     * @param rawImports    the modules the snippets import, for the session's policy
      */
     record Dialect(KernelDescription kernel, String module, String printBoth, String displayText, String answer,
                    String divideByZero, String zeroDivisionType, String finalAnswer, String callTool, String catchTool,
