@@ -21,10 +21,10 @@ final class Bubblewrap {
     /** The launcher opens the seccomp filter on this descriptor; bubblewrap reads it and closes it. */
     static final int SECCOMP_FD = 9;
 
-    /** Files and directories of /etc that libraries read; the rest of /etc stays out. */
+    /** Files and directories of /etc that libraries read (and the kernel's {@link KernelDescription#etc()}); the rest stays out. */
     private static final List<String> ETC_ALWAYS = List.of(
             "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
-            "/etc/timezone", "/etc/fonts", "/etc/matplotlibrc", "/etc/python3", "/etc/mime.types",
+            "/etc/timezone", "/etc/fonts", "/etc/mime.types",
             "/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/ca-certificates");
     private static final List<String> ETC_NETWORK = List.of(
             "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/services", "/etc/protocols");
@@ -41,8 +41,9 @@ final class Bubblewrap {
      * {@code mounts.tmpfsBytes()} at /tmp. The seccomp filter is read from file descriptor {@value #SECCOMP_FD},
      * which the launcher opens.
      */
-    static List<String> command(Path bwrap, Path python, Path kernel, Mounts mounts, boolean network,
+    static List<String> command(Path bwrap, KernelDescription kernel, Path kernelFile, Mounts mounts, boolean network,
                                 Map<String, String> environment) throws IOException {
+        Path interpreter = kernel.interpreter();
         writeIdentityFiles(mounts.controlDir());
         List<String> args = new ArrayList<>(List.of(bwrap.toString(),
                 "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -64,8 +65,13 @@ final class Bubblewrap {
         for (String etc : ETC_ALWAYS) {
             args.addAll(List.of("--ro-bind-try", etc, etc));
         }
-        if (python.getParent() != null && !python.startsWith("/usr")) {
-            args.addAll(List.of("--ro-bind", python.getParent().getParent().toString(), python.getParent().getParent().toString()));
+        for (String etc : kernel.etc()) {
+            args.addAll(List.of("--ro-bind-try", etc, etc));
+        }
+        if (interpreter.getParent() != null && !interpreter.startsWith("/usr")) {
+            // An interpreter of its own installation (a virtual environment, say): PREFIX/bin/python needs PREFIX.
+            String prefix = interpreter.getParent().getParent().toString();
+            args.addAll(List.of("--ro-bind", prefix, prefix));
         }
         for (String file : List.of("passwd", "group", "hosts")) {
             args.addAll(List.of("--ro-bind", mounts.controlDir().resolve(file).toString(), "/etc/" + file));
@@ -82,14 +88,14 @@ final class Bubblewrap {
             args.addAll(List.of("--size", Long.toString(mounts.tmpfsBytes()), "--tmpfs", "/tmp"));
         }
         args.addAll(List.of(
-                "--ro-bind", kernel.getParent().toString(), KERNEL_DIR,
+                "--ro-bind", kernelFile.getParent().toString(), KERNEL_DIR,
                 "--ro-bind", mounts.controlDir().toString(), CONTROL_DIR,
                 "--bind", mounts.workdir().toString(), WORKDIR,
                 "--remount-ro", "/",
                 "--chdir", WORKDIR,
                 "--clearenv"));
         environment.forEach((name, value) -> args.addAll(List.of("--setenv", name, value)));
-        args.addAll(List.of(python.toString(), "-I", "-B", KERNEL_DIR + "/" + kernel.getFileName(),
+        args.addAll(kernel.command(KERNEL_DIR + "/" + kernelFile.getFileName(),
                 CONTROL_DIR + "/" + KernelProcess.SOCKET_NAME, CONTROL_DIR + "/" + KernelProcess.CONFIG_NAME));
         return args;
     }

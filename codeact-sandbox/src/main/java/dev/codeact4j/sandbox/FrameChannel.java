@@ -1,8 +1,13 @@
 package dev.codeact4j.sandbox;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.codeact4j.sandbox.protocol.HostFrame;
+import dev.codeact4j.sandbox.protocol.KernelFrame;
+import dev.codeact4j.sandbox.protocol.KernelProtocol;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -13,13 +18,15 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 
 /**
- * The kernel protocol's framing: a 4-byte big-endian length, then that many bytes of UTF-8 JSON, each frame
- * an object with a {@code type}. Anything else from the kernel (a bad length, bytes that are not a JSON
- * object, a frame over the limit) is a {@link KernelProtocolException}: the host never trusts the kernel.
+ * The kernel protocol's framing: a 4-byte big-endian length, then that many bytes of UTF-8 JSON, one
+ * {@link HostFrame} or {@link KernelFrame}. Anything else from the kernel (a bad length, bytes that are not a
+ * frame it may send, a frame over the limit) is a {@link KernelProtocolException}: the host never trusts the kernel.
  */
 final class FrameChannel implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
+    /** Fields a later kernel adds are ignored; the frame records check the fields they need themselves. */
+    static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectWriter HOST_FRAMES = JSON.writerFor(HostFrame.class);
+    private static final ObjectReader KERNEL_FRAMES = JSON.readerFor(KernelFrame.class);
 
     private final SocketChannel channel;
     private final DataInputStream in;
@@ -29,43 +36,46 @@ final class FrameChannel implements AutoCloseable {
         this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16));
     }
 
-    void send(ObjectNode frame) throws IOException {
-        byte[] body = JSON.writeValueAsBytes(frame);
-        ByteBuffer buffer = ByteBuffer.allocate(4 + body.length);
-        buffer.putInt(body.length).put(body).flip();
+    void send(HostFrame frame) throws IOException {
+        byte[] body = HOST_FRAMES.writeValueAsBytes(frame);
+        write(ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).flip());
+    }
+
+    /** Writes bytes as they are: {@link #send} frames, and tests break the framing with it. */
+    void write(ByteBuffer bytes) throws IOException {
         synchronized (channel) {
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
             }
         }
     }
 
     /** The next frame; {@link EOFException} when the kernel has closed its end. */
-    JsonNode receive() throws IOException {
+    KernelFrame receive() throws IOException {
         int length = in.readInt();
-        if (length <= 0 || length > MAX_FRAME_BYTES) {
+        if (length <= 0 || length > KernelProtocol.MAX_FRAME_BYTES) {
             throw new KernelProtocolException("the kernel sent a frame length of " + length
-                    + " bytes (allowed: 1 to " + MAX_FRAME_BYTES + ")");
+                    + " bytes (allowed: 1 to " + KernelProtocol.MAX_FRAME_BYTES + ")");
         }
         byte[] body = in.readNBytes(length);
         if (body.length < length) {
             throw new EOFException("the kernel closed the connection in the middle of a frame");
         }
-        JsonNode frame;
         try {
-            frame = JSON.readTree(body);
-        } catch (IOException e) {
-            throw new KernelProtocolException("the kernel sent a frame that is not JSON: " + e.getMessage());
+            KernelFrame frame = KERNEL_FRAMES.readValue(body);
+            if (frame == null) {
+                throw new KernelProtocolException("the kernel sent a frame that is JSON null");
+            }
+            return frame;
+        } catch (JsonProcessingException e) {
+            throw new KernelProtocolException("the kernel sent a frame that is not one of the protocol's: "
+                    + e.getOriginalMessage() + " in " + abbreviate(body));
         }
-        if (frame == null || !frame.isObject() || !frame.path("type").isTextual()) {
-            throw new KernelProtocolException("the kernel sent a frame without a type: " + abbreviate(frame));
-        }
-        return frame;
     }
 
-    private static String abbreviate(JsonNode node) {
-        String text = String.valueOf(node);
-        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    private static String abbreviate(byte[] body) {
+        String text = new String(body, 0, Math.min(body.length, 200), java.nio.charset.StandardCharsets.UTF_8);
+        return body.length > 200 ? text + "..." : text;
     }
 
     @Override

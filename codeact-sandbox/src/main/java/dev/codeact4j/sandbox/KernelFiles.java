@@ -13,30 +13,22 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The kernel sources, shipped as resources in the jar and written once to a directory named after their
  * content, so that every session of every JVM on the machine mounts the same read-only copy.
  */
 final class KernelFiles {
-    private static final String PYTHON_KERNEL = "kernels/python/kernel.py";
-    private static volatile Path pythonKernel;
+    private static final Map<String, Path> EXTRACTED = new ConcurrentHashMap<>();
 
     private KernelFiles() {
     }
 
-    /** The Python kernel script on the host's file system. */
-    static Path pythonKernel() {
-        Path existing = pythonKernel;
-        if (existing == null) {
-            synchronized (KernelFiles.class) {
-                if (pythonKernel == null) {
-                    pythonKernel = extract(PYTHON_KERNEL);
-                }
-                existing = pythonKernel;
-            }
-        }
-        return existing;
+    /** The kernel source {@code resource} (see {@link KernelDescription#resource()}) on the host's file system. */
+    static Path kernel(String resource) {
+        return EXTRACTED.computeIfAbsent(resource, KernelFiles::extract);
     }
 
     private static Path extract(String resource) {

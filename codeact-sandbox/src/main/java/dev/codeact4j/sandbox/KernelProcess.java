@@ -1,7 +1,9 @@
 package dev.codeact4j.sandbox;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.sandbox.protocol.HostFrame;
+import dev.codeact4j.sandbox.protocol.KernelConfig;
+import dev.codeact4j.sandbox.protocol.KernelFrame;
+import dev.codeact4j.sandbox.protocol.KernelProtocol;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -42,11 +45,13 @@ final class KernelProcess implements AutoCloseable {
     private final Cgroups.Group cgroup;
     private final long kernelPid;
     private final ProcessOutput output;
+    private final KernelFrame.Hello hello;
     private volatile boolean killed;
 
     private KernelProcess(Process process, FrameChannel channel, Cgroups.Group cgroup, long kernelPid,
-                          ProcessOutput output) {
+                          ProcessOutput output, KernelFrame.Hello hello) {
         this.process = process;
+        this.hello = hello;
         this.output = output;
         this.channel = channel;
         this.cgroup = cgroup;
@@ -58,8 +63,9 @@ final class KernelProcess implements AutoCloseable {
     }
 
     /** Starts an interpreter and waits until it has said hello (its preloads done). */
-    static KernelProcess start(Sandbox sandbox, SandboxPolicy policy, Launch launch) {
+    static KernelProcess start(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
         Path controlDir = launch.files().control();
+        KernelDescription kernel = sandbox.kernel();
         Cgroups.Group cgroup = null;
         Process process = null;
         try {
@@ -76,12 +82,12 @@ final class KernelProcess implements AutoCloseable {
                 List<String> command = launcher(sandbox, cgroup, launch.user());
                 if (sandbox.isolation() == Isolation.BUBBLEWRAP) {
                     long tmpfsBytes = (long) policy.diskMb() * 1024 * 1024;
-                    command.addAll(Bubblewrap.command(sandbox.bubblewrap(), sandbox.python(), KernelFiles.pythonKernel(),
+                    command.addAll(Bubblewrap.command(sandbox.bubblewrap(), kernel, KernelFiles.kernel(kernel.resource()),
                             new Bubblewrap.Mounts(controlDir, launch.workdir(), launch.files().tmp().orElse(null), tmpfsBytes),
                             policy.network(), environment));
                 } else {
-                    command.addAll(List.of(sandbox.python().toString(), "-I", "-B", KernelFiles.pythonKernel().toString(),
-                            socketPath.toString(), controlDir.resolve(CONFIG_NAME).toString()));
+                    command.addAll(kernel.command(KernelFiles.kernel(kernel.resource()).toString(), socketPath.toString(),
+                            controlDir.resolve(CONFIG_NAME).toString()));
                 }
                 ProcessBuilder builder = new ProcessBuilder(command)
                         .directory(launch.workdir().toFile())
@@ -98,7 +104,7 @@ final class KernelProcess implements AutoCloseable {
             }
         } catch (IOException e) {
             destroy(process, cgroup);
-            throw new SandboxException("cannot start a Python session: " + e.getMessage(), e);
+            throw new SandboxException("cannot start a " + kernel.name() + " session: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             destroy(process, cgroup);
             throw e;
@@ -110,7 +116,7 @@ final class KernelProcess implements AutoCloseable {
      * syscall filter for bubblewrap, and, when the JVM is root, becomes the session's unprivileged user for good
      * before bubblewrap makes the namespaces, so that no process and no file of the session is root's on the host.
      */
-    private static List<String> launcher(Sandbox sandbox, Cgroups.Group cgroup, HostUser user) {
+    private static List<String> launcher(LocalSandbox sandbox, Cgroups.Group cgroup, HostUser user) {
         StringBuilder script = new StringBuilder();
         if (cgroup != null) {
             for (Path procs : cgroup.procsFiles()) {
@@ -133,7 +139,8 @@ final class KernelProcess implements AutoCloseable {
     }
 
     private static KernelProcess connect(ServerSocketChannel server, Process process, Duration timeout,
-                                         Cgroups.Group cgroup, Sandbox sandbox, Launch launch) throws IOException {
+                                         Cgroups.Group cgroup, LocalSandbox sandbox, Launch launch) throws IOException {
+        KernelDescription kernel = sandbox.kernel();
         ProcessOutput output = new ProcessOutput();
         Thread stderrReader = Thread.ofVirtual().start(() -> drain(process.getErrorStream(), output::onStderr));
         SocketChannel socket = accept(server, process, timeout);
@@ -154,38 +161,40 @@ final class KernelProcess implements AutoCloseable {
             }
             if (exited && stderr.startsWith("bwrap:")) {
                 throw new SandboxUnavailableException("bubblewrap could not create the sandbox: " + stderr
-                        + "\n" + Sandbox.NAMESPACE_HINT);
+                        + "\n" + LocalSandbox.NAMESPACE_HINT);
             }
             throw new SandboxException(exited
-                    ? "the Python session exited while starting (exit code " + process.exitValue() + ")"
+                    ? "the " + kernel.name() + " session exited while starting (exit code " + process.exitValue() + ")"
                     + (stderr.isEmpty() ? "" : ":\n" + stderr)
-                    : "the Python session did not start within " + timeout.toSeconds() + " s; raise the startup timeout or preload fewer modules");
+                    : "the " + kernel.name() + " session did not start within " + timeout.toSeconds() + " s; raise the startup timeout or preload fewer modules");
         }
         FrameChannel channel = new FrameChannel(socket);
         ScheduledFuture<?> watchdog = sandbox.scheduler().schedule(() -> {
             process.destroyForcibly();
             channel.close();
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        JsonNode hello;
+        KernelFrame first;
         try {
-            hello = channel.receive();
+            first = channel.receive();
         } catch (IOException e) {
             channel.close();
-            throw new SandboxException("the Python session failed while starting: " + e.getMessage()
-                    + (output.recentStderr().isEmpty() ? "" : "\n" + output.recentStderr()), e);
+            throw new SandboxException("the " + kernel.name() + " session failed while starting: "
+                    + e.getMessage() + (output.recentStderr().isEmpty() ? "" : "\n" + output.recentStderr()), e);
         } finally {
             watchdog.cancel(false);
         }
-        if (!"hello".equals(hello.path("type").asText()) || hello.path("protocol").asInt() != 1) {
+        if (!(first instanceof KernelFrame.Hello hello) || hello.protocol() != KernelProtocol.VERSION
+                || !hello.language().equals(kernel.language())) {
             channel.close();
-            throw new SandboxException("the Python kernel spoke an unknown protocol: " + hello);
+            throw new SandboxException("the kernel did not say hello in protocol " + KernelProtocol.VERSION + " for "
+                    + kernel.language() + ": " + first);
         }
-        if (!hello.path("workdirWritable").asBoolean(true)) {
+        if (!hello.workdirWritable()) {
             channel.close();
             throw new SandboxException(workdirAccessMessage(launch, "is not writable by"));
         }
         Thread.ofVirtual().start(() -> drain(process.getInputStream(), output::onStdout));
-        return new KernelProcess(process, channel, cgroup, findKernelPid(process), output);
+        return new KernelProcess(process, channel, cgroup, findKernelPid(process, kernel), output, hello);
     }
 
     /** Why a named working directory cannot be used, and what to grant. */
@@ -222,35 +231,22 @@ final class KernelProcess implements AutoCloseable {
         return null;
     }
 
-    private static Map<String, Object> kernelConfig(Sandbox sandbox, SandboxPolicy policy, Launch launch) {
-        Map<String, Object> limits = new LinkedHashMap<>();
-        limits.put("maxFileSizeBytes", (long) policy.maxFileSizeMb() * 1024 * 1024);
-        limits.put("maxOpenFiles", policy.maxOpenFiles());
-        // A session-wide CPU ceiling; each execution gets its own budget below it (see kernel.py).
-        limits.put("cpuHardSeconds", Math.max(3600, policy.cpuTime().toSeconds() * 10));
-        if (sandbox.cgroups().isEmpty()) {
-            limits.put("addressSpaceBytes", (long) policy.memoryMb() * 1024 * 1024);
-        }
-        if (sandbox.isolation() == Isolation.BUBBLEWRAP) {
-            // Counted per user namespace, so the host's own processes do not count against it.
-            limits.put("maxProcesses", policy.maxProcesses());
-        }
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("limits", limits);
-        config.put("cpuSecondsPerExecution", Math.max(1, policy.cpuTime().toSeconds()));
-        config.put("maxFileSizeMb", policy.maxFileSizeMb());
-        config.put("maxOutputChars", policy.maxOutputChars());
-        config.put("allowedImports", policy.allowedImports());
-        config.put("preload", policy.preload());
-        config.put("diskMb", policy.diskMb());
-        config.put("workdirOnDisk", launch.files().onDiskImage() && launch.workdir().equals(launch.files().work()));
-        if (launch.egress()) {
-            config.put("egress", Map.of("port", EGRESS_PORT, "socket", Bubblewrap.CONTROL_DIR + "/" + EGRESS_SOCKET_NAME));
-        }
-        return config;
+    private static KernelConfig kernelConfig(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
+        boolean bubblewrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
+        KernelConfig.Limits limits = new KernelConfig.Limits((long) policy.maxFileSizeMb() * 1024 * 1024,
+                policy.maxOpenFiles(),
+                // A session-wide CPU ceiling; each execution gets its own budget below it (see kernel.py).
+                Math.max(3600, policy.cpuTime().toSeconds() * 10),
+                sandbox.cgroups().isEmpty() ? (long) policy.memoryMb() * 1024 * 1024 : null,
+                // Counted per user namespace, so the host's own processes do not count against it.
+                bubblewrap ? policy.maxProcesses() : null);
+        return new KernelConfig(limits, Math.max(1, policy.cpuTime().toSeconds()), policy.maxFileSizeMb(),
+                policy.maxOutputChars(), policy.allowedImports(), policy.preload(), policy.diskMb(),
+                launch.files().onDiskImage() && launch.workdir().equals(launch.files().work()),
+                launch.egress() ? new KernelConfig.Egress(EGRESS_PORT, Bubblewrap.CONTROL_DIR + "/" + EGRESS_SOCKET_NAME) : null);
     }
 
-    private static Map<String, String> sandboxEnvironment(Sandbox sandbox, SandboxPolicy policy, Launch launch) {
+    private static Map<String, String> sandboxEnvironment(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
         Map<String, String> env = new LinkedHashMap<>();
         boolean bwrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
@@ -258,14 +254,15 @@ final class KernelProcess implements AutoCloseable {
         env.put("USER", "user");
         env.put("LANG", "C.UTF-8");
         env.put("TMPDIR", "/tmp");
-        env.put("MPLBACKEND", "Agg");
-        env.put("MPLCONFIGDIR", "/tmp/codeact-matplotlib-" + (bwrap ? "session" : ProcessHandle.current().pid()));
         env.put("XDG_CACHE_HOME", "/tmp/codeact-cache");
-        // OpenBLAS reserves address space per thread; with only an address-space limit that breaks numpy.
+        KernelDescription kernel = sandbox.kernel();
+        env.putAll(kernel.environment());
+        // Without a sandbox /tmp is shared: the JVM's pid keeps its sessions' directories apart from another's.
+        String scratch = bwrap ? "session" : Long.toString(ProcessHandle.current().pid());
+        kernel.scratchVariables().forEach((name, directory) -> env.put(name, "/tmp/codeact-" + directory + "-" + scratch));
+        // With only an address-space limit (no cgroup), every thread's reserved memory counts: one thread each.
         String threads = sandbox.cgroups().isPresent() ? Integer.toString(Math.min(4, Runtime.getRuntime().availableProcessors())) : "1";
-        for (String name : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")) {
-            env.put(name, threads);
-        }
+        kernel.threadVariables().forEach(name -> env.put(name, threads));
         if (launch.egress()) {
             // Every HTTP client inside goes through the relay to the host's egress proxy: there is no other route.
             String proxy = "http://127.0.0.1:" + EGRESS_PORT;
@@ -279,12 +276,21 @@ final class KernelProcess implements AutoCloseable {
         return env;
     }
 
-    /** The kernel's host PID: the Python process among bubblewrap's descendants (the process itself without it). */
-    private static long findKernelPid(Process process) {
+    /**
+     * The kernel's host PID: the interpreter among bubblewrap's descendants (the process itself without it), known
+     * by the name of the interpreter's file once its links are resolved.
+     */
+    private static long findKernelPid(Process process, KernelDescription kernel) {
+        String interpreter;
+        try {
+            interpreter = kernel.interpreter().toRealPath().getFileName().toString();
+        } catch (IOException e) {
+            return process.pid();
+        }
         List<ProcessHandle> candidates = Stream.concat(Stream.of(process.toHandle()), process.descendants()).toList();
         for (ProcessHandle handle : candidates) {
-            String command = handle.info().command().orElse("");
-            if (command.contains("python")) {
+            Optional<String> command = handle.info().command();
+            if (command.isPresent() && Path.of(command.get()).getFileName().toString().equals(interpreter)) {
                 return handle.pid();
             }
         }
@@ -311,12 +317,22 @@ final class KernelProcess implements AutoCloseable {
         }
     }
 
-    void send(ObjectNode frame) throws IOException {
+    void send(HostFrame frame) throws IOException {
         channel.send(frame);
     }
 
-    JsonNode receive() throws IOException {
+    KernelFrame receive() throws IOException {
         return channel.receive();
+    }
+
+    /** The channel itself, for tests that break the framing on purpose. */
+    FrameChannel channel() {
+        return channel;
+    }
+
+    /** What the kernel said when it started. */
+    KernelFrame.Hello hello() {
+        return hello;
     }
 
     /** Where output that the kernel's children write to file descriptors 1 and 2 goes. */

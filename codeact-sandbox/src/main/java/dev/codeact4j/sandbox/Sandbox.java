@@ -1,26 +1,13 @@
 package dev.codeact4j.sandbox;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
+import java.util.Objects;
 
 /**
- * Makes {@link Session}s on this machine. Building one checks the prerequisites once (bubblewrap, user
- * namespaces, Python) and fails with {@link SandboxUnavailableException} saying what is missing.
+ * Makes {@link Session}s. {@link #create()} and {@link #builder()} give the one on this machine (bubblewrap, cgroups
+ * and CPython); building it checks the prerequisites once and fails with {@link SandboxUnavailableException} saying
+ * what is missing.
  *
  * <pre>{@code
  * Sandbox sandbox = Sandbox.create();
@@ -29,215 +16,65 @@ import java.util.stream.Stream;
  * }
  * }</pre>
  */
-public final class Sandbox {
-    static final String NAMESPACE_HINT = """
-            codeact isolates code with bubblewrap, which needs unprivileged user namespaces. To enable them:
-              Debian:          sudo sysctl -w kernel.unprivileged_userns_clone=1
-              Ubuntu 24.04+:   sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
-              in a container:  allow unshare/clone in its seccomp profile (for Docker: --security-opt seccomp=unconfined)
-            Or, only on a machine you do not mind the code damaging, run without isolation: --unsafe-no-sandbox""";
-
-    private static final ScheduledExecutorService SCHEDULER = watchdogScheduler();
-
-    /**
-     * Every execution schedules two deadlines and cancels them when it ends: cancelled tasks must leave the queue
-     * at once, or a busy session piles up tens of thousands of them (30 s each) and the heap grows.
-     */
-    private static ScheduledExecutorService watchdogScheduler() {
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "codeact-sandbox-watchdog");
-            thread.setDaemon(true);
-            return thread;
-        });
-        scheduler.setRemoveOnCancelPolicy(true);
-        return scheduler;
-    }
-    private static final Map<List<String>, String> PROBES = new ConcurrentHashMap<>();
-    /** Whether this JVM may mount disk images: found out once, on first need, by mounting one (about 15 ms). */
-    private static final class DiskImages {
-        static final boolean AVAILABLE = SessionDirectory.DiskImage.available();
-    }
-
-    /** Every open session of this JVM, closed by a shutdown hook: Ctrl-C or SIGTERM leave no process and no file. */
-    private static final Set<Session> OPEN_SESSIONS = ConcurrentHashMap.newKeySet();
-    private static final Thread CLOSE_AT_EXIT = new Thread(Sandbox::closeOpenSessions, "codeact-sandbox-exit");
-    private static final AtomicBoolean EXIT_HOOK = new AtomicBoolean();
-
-    private final Isolation isolation;
-    private final Path python;
-    private final Path bubblewrap;
-    private final Optional<Cgroups> cgroups;
-    private final HostUser jvmUser;
-    private final boolean diskImages;
-    private volatile EgressProxy egressProxy;
-
-    private Sandbox(Isolation isolation, Path python, Path bubblewrap, Optional<Cgroups> cgroups, HostUser jvmUser,
-                    boolean diskImages) {
-        this.isolation = isolation;
-        this.python = python;
-        this.bubblewrap = bubblewrap;
-        this.cgroups = cgroups;
-        this.jvmUser = jvmUser;
-        this.diskImages = diskImages;
-    }
+public interface Sandbox {
 
     /** A bubblewrap sandbox with the system's Python ({@code /usr/bin/python3}). */
-    public static Sandbox create() {
+    static Sandbox create() {
         return builder().build();
     }
 
-    public static Builder builder() {
+    /** Configures the sandbox of this machine. */
+    static Builder builder() {
         return new Builder();
     }
 
     /** Starts a session with these limits. */
-    public Session open(SandboxPolicy policy) {
-        return Session.start(this, policy);
-    }
+    Session open(SandboxPolicy policy);
 
-    public Session open() {
+    default Session open() {
         return open(SandboxPolicy.defaults());
     }
 
-    public Isolation isolation() {
-        return isolation;
-    }
-
     /** One line on how sessions are isolated and limited here, for logs and the CLI. */
-    public String describe() {
-        String limits = cgroups.map(c -> "memory and processes limited by cgroup " + c.version().name().toLowerCase())
-                .orElse("memory limited by address space (no cgroup could be made)");
-        String disk = diskImages ? "disk bounded by a disk image per session"
-                : "/tmp bounded by a tmpfs, the working directory per file only (disk images need root)";
-        String user = jvmUser.isRoot() ? "code runs as " + HostUser.sandboxUser().describe() + ", not root"
-                : "code runs as " + jvmUser.describe();
-        return switch (isolation) {
-            case BUBBLEWRAP -> "bubblewrap (user, PID, network, IPC and UTS namespaces; read-only system; "
-                    + SyscallFilter.describe() + "); " + user + "; " + limits + "; " + disk;
-            case UNSAFE_NONE -> "NO ISOLATION: code runs as this user with its files and network; " + limits;
-        };
-    }
+    String describe();
 
     /**
      * Makes a new directory, for a caller who puts files in it before naming it as a session's working directory
      * ({@link SandboxPolicy.Builder#workdir}): it belongs to the user sessions run code as (not root, when this JVM
      * is root) and no other user may enter it. The caller deletes it when done.
      */
-    public Path createWorkdir(String prefix) {
-        try {
-            Path dir = Files.createTempDirectory(prefix);
-            HostUser user = isolation == Isolation.BUBBLEWRAP ? HostUser.forSession(jvmUser, null) : jvmUser;
-            if (user.switched()) {
-                Files.setAttribute(dir, "unix:uid", user.uid());
-                Files.setAttribute(dir, "unix:gid", user.gid());
-            }
-            return dir;
-        } catch (IOException e) {
-            throw new SandboxException("cannot create a working directory: " + e.getMessage(), e);
-        }
+    Path createWorkdir(String prefix);
+
+    /** The modules a {@link SessionPool} has its sessions import ahead of time when its policy names none. */
+    default List<String> poolPreload() {
+        return List.of();
     }
 
-    HostUser jvmUser() {
-        return jvmUser;
-    }
-
-    /** Whether sessions get a disk image of their own (the JVM is root and may loop-mount). */
-    boolean diskImages() {
-        return diskImages;
-    }
-
-    /** The JVM's one egress proxy, started when the first session with an allowlist opens. */
-    EgressProxy egressProxy() {
-        EgressProxy proxy = egressProxy;
-        if (proxy == null) {
-            synchronized (this) {
-                if (egressProxy == null) {
-                    egressProxy = EgressProxy.shared();
-                }
-                proxy = egressProxy;
-            }
-        }
-        return proxy;
-    }
-
-    static void track(Session session) {
-        if (EXIT_HOOK.compareAndSet(false, true)) {
-            Runtime.getRuntime().addShutdownHook(CLOSE_AT_EXIT);
-        }
-        OPEN_SESSIONS.add(session);
-    }
-
-    static void untrack(Session session) {
-        OPEN_SESSIONS.remove(session);
-    }
-
-    /** Closes every open session at once (each waits for its processes to be reaped), and removes the spare disks. */
-    private static void closeOpenSessions() {
-        SessionDirectory.removeSpares();
-        List<Thread> closing = new ArrayList<>();
-        for (Session session : List.copyOf(OPEN_SESSIONS)) {
-            closing.add(Thread.ofVirtual().start(session::close));
-        }
-        for (Thread thread : closing) {
-            try {
-                thread.join(Duration.ofSeconds(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    Path python() {
-        return python;
-    }
-
-    Path bubblewrap() {
-        return bubblewrap;
-    }
-
-    Optional<Cgroups> cgroups() {
-        return cgroups;
-    }
-
-    ScheduledExecutorService scheduler() {
-        return SCHEDULER;
-    }
-
-    static void deleteRecursively(Path root) {
-        if (root == null || !Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException ignored) {
-                    // best effort: a file the sandbox made read-only is left for the OS's temp cleaner
-                }
-            });
-        } catch (IOException | java.io.UncheckedIOException ignored) {
-            // the directory went away meanwhile
-        }
-    }
-
-    public static final class Builder {
+    /** The sandbox of this machine: sessions run in local processes, isolated as {@link #isolation} says. */
+    final class Builder {
         private Isolation isolation = Isolation.BUBBLEWRAP;
-        private Path python = Path.of("/usr/bin/python3");
+        private KernelDescription kernel = KernelDescription.PYTHON;
         private Path bubblewrap;
         private boolean cgroups = true;
 
         private Builder() {
         }
 
+        /** How the interpreter is separated from the host; {@link Isolation#BUBBLEWRAP} by default. */
         public Builder isolation(Isolation isolation) {
-            this.isolation = isolation;
+            this.isolation = Objects.requireNonNull(isolation, "isolation");
             return this;
         }
 
         /** The interpreter; Debian's {@code /usr/bin/python3} by default. */
         public Builder python(Path python) {
-            this.python = python;
+            this.kernel = kernel.withInterpreter(python);
+            return this;
+        }
+
+        /** The kernel sessions run (Python by default), with its interpreter. */
+        Builder kernel(KernelDescription kernel) {
+            this.kernel = Objects.requireNonNull(kernel, "kernel");
             return this;
         }
 
@@ -255,72 +92,7 @@ public final class Sandbox {
 
         /** Checks the prerequisites and returns the sandbox; throws {@link SandboxUnavailableException} if any is missing. */
         public Sandbox build() {
-            if (!Files.isExecutable(python)) {
-                throw new SandboxUnavailableException("no Python interpreter at " + python
-                        + ". Install it (Debian: sudo apt-get install python3) or point the sandbox at one.");
-            }
-            Path bwrap = null;
-            if (isolation == Isolation.BUBBLEWRAP) {
-                bwrap = bubblewrap != null ? bubblewrap : findOnPath("bwrap").orElseThrow(() ->
-                        new SandboxUnavailableException("bubblewrap (bwrap) is not installed, and codeact needs it to "
-                                + "isolate code. Install it: sudo apt-get install bubblewrap"));
-                if (!Files.isExecutable(bwrap)) {
-                    throw new SandboxUnavailableException("no bubblewrap at " + bwrap
-                            + "; install it (sudo apt-get install bubblewrap) or name the right binary");
-                }
-                String failure = probe(bwrap, HostUser.current());
-                if (!failure.isEmpty()) {
-                    throw new SandboxUnavailableException("bubblewrap cannot create a sandbox here: " + failure.strip()
-                            + "\n" + NAMESPACE_HINT);
-                }
-            }
-            HostUser jvmUser = HostUser.current();
-            boolean diskImages = false;
-            if (isolation == Isolation.BUBBLEWRAP) {
-                SyscallFilter.compiled(); // libseccomp is there, or this says how to install it
-                diskImages = DiskImages.AVAILABLE;
-                SessionDirectory.removeAbandoned();
-            }
-            return new Sandbox(isolation, python, bwrap, cgroups ? Cgroups.detect() : Optional.empty(), jvmUser, diskImages);
-        }
-
-        private static Optional<Path> findOnPath(String name) {
-            String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-            List<String> dirs = new ArrayList<>(List.of(path.split(":")));
-            dirs.addAll(List.of("/usr/bin", "/bin", "/usr/local/bin"));
-            return dirs.stream().filter(dir -> !dir.isEmpty()).map(dir -> Path.of(dir, name))
-                    .filter(Files::isExecutable).findFirst();
-        }
-
-        /**
-         * Runs a trivial program with the namespaces sessions use, as the user sessions run as (a root JVM's
-         * sessions need unprivileged user namespaces too); the empty string means it worked.
-         */
-        private static String probe(Path bwrap, HostUser jvmUser) {
-            List<String> command = new ArrayList<>();
-            if (jvmUser.isRoot()) {
-                command.addAll(HostUser.sandboxUser().switchCommand());
-            }
-            command.addAll(List.of(bwrap.toString(), "--unshare-user", "--unshare-pid", "--unshare-net",
-                    "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--ro-bind", "/", "/", "/bin/true"));
-            return PROBES.computeIfAbsent(command, Builder::runProbe);
-        }
-
-        private static String runProbe(List<String> command) {
-            try {
-                Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    return "the probe did not finish in 10 s";
-                }
-                return process.exitValue() == 0 ? "" : (output.isEmpty() ? "exit code " + process.exitValue() : output);
-            } catch (IOException e) {
-                return e.getMessage();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
+            return LocalSandbox.create(isolation, kernel, bubblewrap, cgroups);
         }
     }
 }

@@ -1,93 +1,24 @@
 package dev.codeact4j.sandbox;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One persistent Python interpreter in the sandbox: variables, functions, imports and files in the working
- * directory survive from one {@link #execute} to the next until {@link #close()}. Executions run one at a
- * time. When the interpreter has to be replaced (it would not stop, ran out of memory, or died), the result
- * says so ({@link ExecutionResult#restarted()}) and the next execution runs in a fresh one with the same
- * working directory.
+ * One persistent interpreter: variables, functions, imports and files in the working directory survive from one
+ * {@link #execute} to the next until {@link #close()}. Executions run one at a time. When the interpreter has to be
+ * replaced (it would not stop, ran out of memory, or died), the result says so ({@link ExecutionResult#restarted()})
+ * and the next execution runs in a fresh one with the same working directory. {@link Sandbox#open} makes one.
  */
-public final class Session implements AutoCloseable {
-    private final Sandbox sandbox;
-    private final SandboxPolicy policy;
-    private final SessionDirectory files;
-    private final KernelProcess.Launch launch;
-    private final EgressProxy.EgressRoute egress;
-    private KernelProcess kernel;
-    private volatile ToolHandler toolHandler;
-    private long executions;
-    /** The user's executions so far: the Nth is {@code <cell-N>} in tracebacks, across restarts. */
-    private int cells;
-    private int hostExecutions;
-    private int restarts;
-    private volatile boolean closed;
-    /** Set by the first close(), which alone does the work: the shutdown hook may close a session the owner is closing. */
-    private final AtomicBoolean closing = new AtomicBoolean();
-
-    private Session(Sandbox sandbox, SandboxPolicy policy, SessionDirectory files, KernelProcess.Launch launch,
-                    EgressProxy.EgressRoute egress) {
-        this.sandbox = sandbox;
-        this.policy = policy;
-        this.files = files;
-        this.launch = launch;
-        this.egress = egress;
-    }
-
-    static Session start(Sandbox sandbox, SandboxPolicy policy) {
-        Path named = policy.workdir();
-        if (named != null && !Files.isDirectory(named)) {
-            throw new SandboxException("the working directory " + named + " does not exist; create it or name another");
-        }
-        boolean bubblewrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
-        HostUser user = bubblewrap ? HostUser.forSession(sandbox.jvmUser(), named) : sandbox.jvmUser();
-        SessionDirectory files = SessionDirectory.take(user, policy.diskMb(), bubblewrap && sandbox.diskImages());
-        EgressProxy.EgressRoute egress = null;
-        try {
-            if (!policy.allowHosts().isEmpty()) {
-                egress = sandbox.egressProxy().open(files.control().resolve(KernelProcess.EGRESS_SOCKET_NAME),
-                        HostAllowlist.parse(policy.allowHosts()));
-            }
-            KernelProcess.Launch launch = new KernelProcess.Launch(files, named != null ? named : files.work(), user,
-                    egress != null);
-            Session session = new Session(sandbox, policy, files, launch, egress);
-            Sandbox.track(session);
-            try {
-                session.kernel = KernelProcess.start(sandbox, policy, launch);
-            } catch (RuntimeException e) {
-                Sandbox.untrack(session);
-                throw e;
-            }
-            return session;
-        } catch (RuntimeException e) {
-            if (egress != null) {
-                egress.close();
-            }
-            files.close();
-            throw e;
-        }
-    }
+public interface Session extends AutoCloseable {
 
     /** Runs code with the policy's time limit. */
-    public ExecutionResult execute(String code) {
-        return execute(code, policy.timeout(), OutputListener.NONE);
+    default ExecutionResult execute(String code) {
+        return execute(code, policy().timeout(), OutputListener.NONE);
     }
 
     /** Runs code with the policy's time limit, streaming its output to the listener as it is printed. */
-    public ExecutionResult execute(String code, OutputListener listener) {
-        return execute(code, policy.timeout(), listener);
+    default ExecutionResult execute(String code, OutputListener listener) {
+        return execute(code, policy().timeout(), listener);
     }
 
     /**
@@ -95,7 +26,7 @@ public final class Session implements AutoCloseable {
      * come back in the result. Throws {@link SandboxException} only when no interpreter can be started.
      * Tracebacks call the code {@code <cell-N>}, N counting this session's executions from 1.
      */
-    public ExecutionResult execute(String code, Duration timeout, OutputListener listener) {
+    default ExecutionResult execute(String code, Duration timeout, OutputListener listener) {
         return execute(code, null, timeout, listener);
     }
 
@@ -103,274 +34,36 @@ public final class Session implements AutoCloseable {
      * Runs code read from a file: as {@link #execute(String, Duration, OutputListener)}, but tracebacks call it
      * by {@code filename} (the name the user knows it by, such as {@code analysis.py}); null means {@code <cell-N>}.
      */
-    public synchronized ExecutionResult execute(String code, String filename, Duration timeout, OutputListener listener) {
-        if (filename != null && filename.isBlank()) {
-            throw new IllegalArgumentException("the file name of code must not be blank; give null for a numbered cell");
-        }
-        int cell = ++cells; // a file counts too, so that the Nth snippet or step is <cell-N> whatever came before
-        return run(code, filename != null ? filename : "<cell-" + cell + ">", false, timeout, listener);
-    }
+    ExecutionResult execute(String code, String filename, Duration timeout, OutputListener listener);
 
     /**
      * Runs code the host needs in the interpreter, such as the functions of its tools
      * ({@code Tools.pythonDefinitions()}): it takes no cell number, and its frames are left out of the tracebacks
      * of the user's code that calls what it defined.
      */
-    public synchronized ExecutionResult executeHostCode(String code) {
-        return run(code, "<codeact-host-" + (++hostExecutions) + ">", true, policy.timeout(), OutputListener.NONE);
-    }
-
-    private ExecutionResult run(String code, String filename, boolean hostCode, Duration timeout, OutputListener listener) {
-        if (closed) {
-            throw new IllegalStateException("this session is closed; open a new one");
-        }
-        boolean restarted = false;
-        OutputCollector output = new OutputCollector(listener == null ? OutputListener.NONE : listener, policy.maxOutputChars());
-        if (kernel == null || !kernel.isAlive()) {
-            // A kernel the previous execution lost (kernel == null) was reported in that execution's error; one that
-            // died between executions (a thread of the code's, a signal) has not been reported yet: say it once, here.
-            String unreported = kernel == null ? null : "the interpreter had died (" + kernel.exitDescription() + ")";
-            restart();
-            restarted = true;
-            if (unreported != null) {
-                output.onOutput("stderr", "[codeact] " + unreported + "; this code runs in a fresh interpreter: earlier "
-                        + "variables and imports are gone, files in the working directory are kept.\n");
-            }
-        }
-        long started = System.nanoTime();
-        String id = "e" + (++executions);
-        AtomicBoolean interrupted = new AtomicBoolean();
-        KernelProcess current = kernel;
-        current.processOutput(output);
-        ScheduledFuture<?> interrupt = sandbox.scheduler().schedule(() -> {
-            interrupted.set(true);
-            current.interrupt();
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        ScheduledFuture<?> kill = sandbox.scheduler().schedule(current::kill,
-                timeout.plus(policy.interruptGrace()).toMillis(), TimeUnit.MILLISECONDS);
-        try {
-            ObjectNode frame = FrameChannel.JSON.createObjectNode().put("type", "execute").put("id", id).put("code", code)
-                    .put("filename", filename).put("host", hostCode);
-            current.send(frame);
-            List<Display> displays = new ArrayList<>();
-            List<ToolCall> toolCalls = new ArrayList<>();
-            while (true) {
-                JsonNode reply = current.receive();
-                if (!id.equals(reply.path("id").asText())) {
-                    continue; // a late frame of an earlier execution, or a notice without an id
-                }
-                switch (reply.path("type").asText()) {
-                    case "stream" -> output.onOutput(reply.path("name").asText("stdout"), reply.path("text").asText());
-                    case "display" -> displays.add(new Display(reply.path("mime").asText(), reply.path("data").asText()));
-                    case "tool_call" -> toolCalls.add(answerToolCall(current, reply));
-                    case "done" -> {
-                        return finished(reply, output, displays, toolCalls, started, interrupted.get(), timeout, restarted);
-                    }
-                    default -> { /* frame types of later protocol versions are ignored */ }
-                }
-            }
-        } catch (FrameChannel.KernelProtocolException e) {
-            current.kill();
-            return failed(output, started, restarted, false, new ExecutionError("KernelProtocolError",
-                    "the interpreter broke the host protocol (" + e.getMessage() + "); it was killed and will be "
-                            + "replaced: variables and imports are gone, files in the working directory are kept", ""));
-        } catch (IOException e) {
-            return died(current, output, started, restarted, interrupted.get(), timeout);
-        } finally {
-            interrupt.cancel(false);
-            kill.cancel(false);
-            current.processOutput(OutputListener.NONE);
-            if (policy.workdir() != null) {
-                SetIdBits.stripAfterExecution(policy.workdir(), launch.user());
-            }
-        }
-    }
-
-    /** Runs the tool the code asked for and sends the answer back; the code waits meanwhile. */
-    private ToolCall answerToolCall(KernelProcess current, JsonNode request) throws IOException {
-        String name = request.path("name").asText();
-        JsonNode arguments = request.path("args");
-        long started = System.nanoTime();
-        ObjectNode answer = FrameChannel.JSON.createObjectNode().put("type", "tool_result")
-                .put("id", request.path("id").asText()).put("call", request.path("call").asLong());
-        JsonNode value = null;
-        String error = null;
-        ToolHandler handler = toolHandler;
-        try {
-            if (handler == null) {
-                throw new IllegalStateException("this session has no host tools");
-            }
-            value = handler.call(name, arguments);
-            answer.set("value", value);
-        } catch (Exception e) {
-            error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            answer.putObject("error").put("type", e.getClass().getSimpleName()).put("message", error);
-        }
-        current.send(answer);
-        return new ToolCall(name, arguments, value, error, elapsed(started));
-    }
-
-    private ExecutionResult finished(JsonNode done, OutputCollector output, List<Display> displays,
-                                     List<ToolCall> toolCalls, long started,
-                                     boolean interrupted, Duration timeout, boolean restarted) {
-        ExecutionError error = null;
-        JsonNode errorNode = done.path("error");
-        if (errorNode.isObject()) {
-            error = new ExecutionError(errorNode.path("type").asText(), errorNode.path("message").asText(),
-                    errorNode.path("traceback").asText());
-        }
-        boolean timedOut = interrupted && error != null && "KeyboardInterrupt".equals(error.type());
-        if (timedOut) {
-            String message = "the execution took longer than its time limit of " + seconds(timeout)
-                    + " and was interrupted; the session's state is kept, so you can go on. "
-                    + "Make the code faster, or work on a smaller part of the data.";
-            error = new ExecutionError("TimeoutError", message, interruptedAt(error.traceback(), message));
-        }
-        return new ExecutionResult(output.stdout(), output.stderr(), resultValue(done.path("result")),
-                resultValue(done.path("final")), error, displays, toolCalls, networkRequests(), elapsed(started),
-                timedOut, output.truncated() || done.path("truncated").asBoolean(), restarted);
-    }
-
-    /**
-     * The interrupt's traceback says where the code was when its time ran out; its last line, a bare
-     * "KeyboardInterrupt", becomes the time-out's own, so that a reader of the traceback alone (the model) learns why.
-     */
-    private static String interruptedAt(String traceback, String message) {
-        String frames = traceback.stripTrailing();
-        if (!frames.endsWith("KeyboardInterrupt")) {
-            return traceback;
-        }
-        return frames.substring(0, frames.length() - "KeyboardInterrupt".length()) + "TimeoutError: " + message + "\n";
-    }
-
-    /** What the code asked of the network during this execution (nothing when no host is allowed). */
-    private List<NetworkRequest> networkRequests() {
-        return egress == null ? List.of() : egress.takeRequests();
-    }
-
-    private static ResultValue resultValue(JsonNode node) {
-        if (!node.isObject()) {
-            return null;
-        }
-        JsonNode json = node.get("json");
-        return new ResultValue(node.path("repr").asText(), node.path("type").asText(), json == null || json.isMissingNode() ? null : json);
-    }
-
-    /** The channel closed in the middle of an execution: find out why, say so, and prepare a fresh interpreter. */
-    private ExecutionResult died(KernelProcess current, OutputCollector output, long started, boolean restarted,
-                                 boolean interrupted, Duration timeout) {
-        if (closed) {
-            return failed(output, started, restarted, false, new ExecutionError("SessionClosed",
-                    "the session was closed while this code was running", ""));
-        }
-        String exit = current.exitDescription();
-        // Each interpreter has a cgroup of its own, so any OOM kill there was this one; read before kill() removes it.
-        boolean outOfMemory = current.oomKills() > 0;
-        current.kill();
-        ExecutionError error;
-        boolean timedOut = false;
-        if (interrupted) {
-            timedOut = true;
-            error = new ExecutionError("TimeoutError", "the execution took longer than its time limit of "
-                    + seconds(timeout) + " and did not stop when interrupted (it may catch KeyboardInterrupt or be "
-                    + "stuck in native code), so the interpreter was killed. A fresh one will run the next code: "
-                    + "variables and imports are gone, files in the working directory are kept.", "");
-        } else if (outOfMemory) {
-            error = new ExecutionError("MemoryError", "the session used more than its memory limit of "
-                    + policy.memoryMb() + " MB, so the interpreter was killed. A fresh one will run the next code: "
-                    + "variables and imports are gone, files in the working directory are kept. Use less memory "
-                    + "(smaller data, chunks, del what you no longer need).", "");
-        } else {
-            String stderr = current.recentStderr();
-            error = new ExecutionError("KernelDied", "the interpreter stopped unexpectedly (" + exit + ")"
-                    + (stderr.isEmpty() ? "" : ": " + tail(stderr, 1000)) + ". A fresh one will run the next code: "
-                    + "variables and imports are gone, files in the working directory are kept.", "");
-        }
-        kernel = null;
-        return failed(output, started, restarted, timedOut, error);
-    }
-
-    private ExecutionResult failed(OutputCollector output, long started, boolean restarted, boolean timedOut,
-                                   ExecutionError error) {
-        if (kernel != null && !kernel.isAlive()) {
-            kernel = null; // replaced by the next execution, without a second notice: this error says it
-        }
-        return new ExecutionResult(output.stdout(), output.stderr(), null, null, error, List.of(), List.of(),
-                networkRequests(), elapsed(started), timedOut, output.truncated(), true);
-    }
-
-    private void restart() {
-        if (kernel != null) {
-            kernel.close();
-            kernel = null;
-        }
-        kernel = KernelProcess.start(sandbox, policy, launch);
-        restarts++;
-    }
-
-    private static Duration elapsed(long startedNanos) {
-        return Duration.ofNanos(System.nanoTime() - startedNanos);
-    }
-
-    private static String seconds(Duration duration) {
-        long millis = duration.toMillis();
-        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format("%.1f s", millis / 1000.0);
-    }
-
-    private static String tail(String text, int chars) {
-        return text.length() <= chars ? text : "..." + text.substring(text.length() - chars);
-    }
+    ExecutionResult executeHostCode(String code);
 
     /**
      * Where the code's calls to host tools go (see {@code dev.codeact4j.tools}); null for none. The functions
      * that call them are defined in the interpreter by running the code the tools package generates.
      */
-    public void toolHandler(ToolHandler handler) {
-        this.toolHandler = handler;
-    }
+    void toolHandler(ToolHandler handler);
 
     /** The working directory on the host: files the code writes to its current directory appear here. */
-    public Path workdir() {
-        return launch.workdir();
-    }
+    Path workdir();
 
-    public SandboxPolicy policy() {
-        return policy;
-    }
+    SandboxPolicy policy();
 
     /** How many times the interpreter was replaced. */
-    public synchronized int restarts() {
-        return restarts;
-    }
+    int restarts();
 
-    public boolean isAlive() {
-        KernelProcess current = kernel;
-        return !closed && current != null && current.isAlive();
-    }
+    /** Whether the session is open and its interpreter is running. */
+    boolean isAlive();
 
     /**
-     * Kills the interpreter and everything it started, and removes the session's files on the host: a private
-     * working directory and /tmp are deleted (and their disk unmounted); a named working directory is kept.
+     * Ends the interpreter and everything it started, and removes the session's files: a private working
+     * directory and /tmp are deleted; a named working directory is kept.
      */
     @Override
-    public void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
-        closed = true;
-        KernelProcess current = kernel;
-        if (current != null) {
-            current.close();
-        }
-        synchronized (this) {
-            if (egress != null) {
-                egress.close();
-            }
-            if (policy.workdir() != null) {
-                SetIdBits.strip(policy.workdir(), launch.user());
-            }
-            files.close();
-        }
-        Sandbox.untrack(this);
-    }
+    void close();
 }

@@ -165,7 +165,7 @@ final class SessionDirectory implements AutoCloseable {
         if (DiskImage.isMountPoint(disk)) {
             DiskImage.unmount(disk);
         }
-        Sandbox.deleteRecursively(root);
+        LocalSandbox.deleteRecursively(root);
     }
 
     /**
@@ -284,7 +284,7 @@ final class SessionDirectory implements AutoCloseable {
                     if (isMountPoint(probe.resolve("disk"))) {
                         unmount(probe.resolve("disk"));
                     }
-                    Sandbox.deleteRecursively(probe);
+                    LocalSandbox.deleteRecursively(probe);
                 }
             }
         }

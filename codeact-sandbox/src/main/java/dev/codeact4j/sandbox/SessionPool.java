@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Sessions started ahead of time, with the policy's preloads (by default numpy, pandas and matplotlib)
+ * Sessions started ahead of time, with the policy's preloads (by default the sandbox's: numpy, pandas and matplotlib)
  * already imported, so that {@link #acquire()} takes milliseconds instead of a cold start's second.
  * A session is used once: the caller closes it, and the pool starts a fresh one in the background.
  */
@@ -25,7 +25,7 @@ public final class SessionPool implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * @param policy the sessions' policy; when it preloads nothing, the data-science stack is preloaded
+     * @param policy the sessions' policy; when it preloads nothing, the sandbox's {@link Sandbox#poolPreload()} is
      * @param size   how many sessions to keep ready
      */
     public SessionPool(Sandbox sandbox, SandboxPolicy policy, int size) {
@@ -37,7 +37,7 @@ public final class SessionPool implements AutoCloseable {
         }
         this.sandbox = sandbox;
         this.policy = policy.preload().isEmpty()
-                ? policy.toBuilder().preload(SandboxPolicy.DATA_SCIENCE_PRELOAD).build() : policy;
+                ? policy.toBuilder().preload(sandbox.poolPreload()).build() : policy;
         this.size = size;
         this.starter = Executors.newFixedThreadPool(Math.min(size, 2), runnable -> {
             Thread thread = new Thread(runnable, "codeact-pool-starter");

@@ -58,7 +58,7 @@ class BoundaryTest {
             assertThat(dir.resolve("sh")).exists();
         }
         assertNothingPrivileged(dir);
-        Sandbox.deleteRecursively(dir);
+        LocalSandbox.deleteRecursively(dir);
     }
 
     @Test
@@ -114,7 +114,7 @@ class BoundaryTest {
 
             assertThat(SetIdBits.mode(dir.resolve("tool")) & 07777).isEqualTo(0755);
         }
-        Sandbox.deleteRecursively(dir);
+        LocalSandbox.deleteRecursively(dir);
     }
 
     @Test
@@ -159,7 +159,7 @@ class BoundaryTest {
             assertThat(session.execute("open('report.csv', 'w').write('a,b\\n')").error()).isNull();
         }
         assertThat(owner(dir.resolve("report.csv"))).isEqualTo(person);
-        Sandbox.deleteRecursively(dir);
+        LocalSandbox.deleteRecursively(dir);
     }
 
     @Test
@@ -174,7 +174,7 @@ class BoundaryTest {
                     .hasMessageContaining("setfacl -m u:" + RUNS_AS.name() + ":rwx " + dir);
         } finally {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            Sandbox.deleteRecursively(dir);
+            LocalSandbox.deleteRecursively(dir);
         }
     }
 

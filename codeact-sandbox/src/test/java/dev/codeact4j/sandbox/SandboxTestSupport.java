@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /** One real bubblewrap sandbox shared by the tests, and policies with short limits so that tests stay fast. */
 final class SandboxTestSupport {
-    static final Sandbox SANDBOX = Sandbox.create();
+    /** The local implementation: tests look at what it found on this machine (disk images, cgroups). */
+    static final LocalSandbox SANDBOX = (LocalSandbox) Sandbox.create();
 
     private SandboxTestSupport() {
     }

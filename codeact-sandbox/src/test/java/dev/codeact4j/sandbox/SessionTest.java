@@ -255,6 +255,6 @@ class SessionTest {
             assertThat(result.result().json().asInt()).isEqualTo(6);
         }
         assertThat(dir.resolve("output.csv")).hasContent("a,b,c\n1,2,3\n3,4,7");
-        Sandbox.deleteRecursively(dir);
+        LocalSandbox.deleteRecursively(dir);
     }
 }

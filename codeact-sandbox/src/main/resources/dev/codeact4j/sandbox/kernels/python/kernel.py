@@ -1,9 +1,11 @@
 """codeact4j's Python kernel: one persistent interpreter that runs snippets for the JVM host.
 
-It speaks the kernel protocol (see KernelProtocol.java) over a Unix socket whose path is given on
-the command line: every frame is a 4-byte big-endian length followed by that many bytes of UTF-8
-JSON. The user's stdout and stderr are captured and sent as `stream` frames; the process's own
-file descriptors 1 and 2 stay free for child processes and for this file's fatal errors.
+It speaks the kernel protocol over a Unix socket whose path is given on the command line: every
+frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON. The protocol is
+specified in docs/protocol.md; the host's side of it is the Java records HostFrame, KernelFrame and
+KernelConfig of dev.codeact4j.sandbox.protocol. The user's stdout and stderr are captured and sent
+as `stream` frames; the process's own file descriptors 1 and 2 carry what child processes write
+(see ChildOutput) and this file's fatal errors.
 
 The module policy below is a guard rail that gives the model a clear message, not the security
 boundary: the boundary is the operating system sandbox the host starts this process in.
@@ -31,9 +33,15 @@ import threading
 import time
 import traceback
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 1  # KernelProtocol.VERSION
 KERNEL_FILE = os.path.abspath(__file__)
-MAX_INCOMING_FRAME = 64 * 1024 * 1024
+MAX_INCOMING_FRAME = 64 * 1024 * 1024  # KernelProtocol.MAX_FRAME_BYTES
+# The frames the host sends, with the fields each must have (HostFrame); others may be null or absent.
+HOST_FRAMES = {
+    "execute": {"id": str, "code": str, "filename": str, "host": bool},
+    "tool_result": {"id": str, "call": int},
+}
+REFUSED_EXIT_STATUS = 2
 
 
 class Channel:
@@ -51,16 +59,35 @@ class Channel:
             self.sock.sendall(struct.pack(">I", len(body)) + body)
 
     def receive(self):
+        """The next frame of the host, or None when the host has closed its end.
+
+        A frame the kernel cannot take (over the limit, not JSON, of an unknown type, without a field it needs)
+        means host and kernel no longer agree: the kernel says why in an `error` frame and exits.
+        """
         header = self.reader.read(4)
         if len(header) < 4:
             return None
         (length,) = struct.unpack(">I", header)
-        if length > MAX_INCOMING_FRAME:
-            raise ValueError(f"frame of {length} bytes is over the limit")
+        if length == 0 or length > MAX_INCOMING_FRAME:
+            self.refuse(f"a frame length of {length} bytes (allowed: 1 to {MAX_INCOMING_FRAME})")
         body = self.reader.read(length)
         if len(body) < length:
             return None
-        return json.loads(body.decode("utf-8"))
+        try:
+            frame = json.loads(body.decode("utf-8"))
+        except ValueError as error:  # UnicodeDecodeError and JSONDecodeError alike
+            self.refuse(f"a frame that is not JSON ({error})")
+        fields = HOST_FRAMES.get(frame.get("type")) if isinstance(frame, dict) else None
+        if fields is None:
+            self.refuse(f"a frame of unknown type: {body[:200].decode('utf-8', 'replace')}")
+        for name, kind in fields.items():
+            if not isinstance(frame.get(name), kind):
+                self.refuse(f"a frame of type {frame['type']} whose {name} is not a {kind.__name__}")
+        return frame
+
+    def refuse(self, problem):
+        self.send({"type": "error", "message": f"the kernel refused {problem}"})
+        os._exit(REFUSED_EXIT_STATUS)
 
 
 class DetachedChannel:
@@ -479,8 +506,10 @@ class Kernel:
             frame = self.channel.receive()
             if frame is None:
                 os._exit(3)  # the host is gone: nothing left to answer to
-            if frame.get("type") == "tool_result" and frame.get("call") == call:
-                break
+            if frame["type"] != "tool_result":
+                self.channel.refuse(f"a frame of type {frame['type']} while the code waited for tool call {call}")
+            if frame["call"] == call:
+                break  # another call's answer is one the code stopped waiting for (it was interrupted)
         error = frame.get("error")
         if error:
             raise ToolError(error.get("message") or f"the tool {name} failed")
@@ -564,11 +593,11 @@ class Kernel:
         self.budget.reset()
         # The host names the code, in tracebacks: <cell-N> (numbered by the host, so that numbers go on across
         # restarts and its own code takes none), the file it was read from, or a name for its own code.
-        filename = frame.get("filename") or "<cell>"
+        filename = frame["filename"]
         self.code_files.add(filename)
-        if frame.get("host"):
+        if frame["host"]:
             self.host_files.add(filename)
-        code = frame.get("code", "")
+        code = frame["code"]
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         started = time.perf_counter()
         result = None
@@ -700,14 +729,11 @@ class Kernel:
         })
         while True:
             frame = self.channel.receive()
-            if frame is None or frame.get("type") == "shutdown":
-                return
-            if frame.get("type") == "execute":
+            if frame is None:
+                return  # the host has closed the socket: the session is over
+            if frame["type"] == "execute":
                 self.execute(frame)
-            elif frame.get("type") == "tool_result":
-                pass  # the answer to a tool call that was interrupted: nobody waits for it any more
-            else:
-                self.channel.send({"type": "error", "message": f"unknown frame type {frame.get('type')!r}"})
+            # else a tool_result of a call that was interrupted: nobody waits for it any more
 
 
 class CpuTimeExceeded(Exception):
