@@ -1,5 +1,7 @@
 package dev.codeact4j.sandbox;
 
+import dev.codeact4j.sandbox.egress.EgressGateway;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -62,7 +65,7 @@ final class LocalSandbox implements Sandbox {
     private final Optional<Cgroups> cgroups;
     private final HostUser jvmUser;
     private final boolean diskImages;
-    private volatile EgressProxy egressProxy;
+    private volatile EgressGateway egressGateway;
 
     private LocalSandbox(Isolation isolation, KernelDescription kernel, Path bubblewrap, Optional<Cgroups> cgroups,
                          HostUser jvmUser, boolean diskImages) {
@@ -127,18 +130,23 @@ final class LocalSandbox implements Sandbox {
         return diskImages;
     }
 
-    /** The JVM's one egress proxy, started when the first session with an allowlist opens. */
-    EgressProxy egressProxy() {
-        EgressProxy proxy = egressProxy;
-        if (proxy == null) {
+    /**
+     * The gateway for sessions that allow named hosts, found when the first one opens: the {@code codeact-egress}
+     * module provides it, so that a sandbox without network needs no HTTP server.
+     */
+    EgressGateway egressGateway() {
+        EgressGateway gateway = egressGateway;
+        if (gateway == null) {
             synchronized (this) {
-                if (egressProxy == null) {
-                    egressProxy = EgressProxy.shared();
+                if (egressGateway == null) {
+                    egressGateway = ServiceLoader.load(EgressGateway.class, LocalSandbox.class.getClassLoader())
+                            .findFirst().orElseThrow(() -> new SandboxException("allowing named hosts needs the egress "
+                                    + "proxy, which is not on the class path: add the dependency dev.codeact4j:codeact-egress"));
                 }
-                proxy = egressProxy;
+                gateway = egressGateway;
             }
         }
-        return proxy;
+        return gateway;
     }
 
     static void track(LocalSession session) {

@@ -1,5 +1,8 @@
 package dev.codeact4j.sandbox;
 
+import dev.codeact4j.sandbox.egress.EgressRoute;
+import dev.codeact4j.sandbox.egress.HostAllowlist;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codeact4j.sandbox.protocol.HostFrame;
 import dev.codeact4j.sandbox.protocol.KernelFrame;
@@ -24,7 +27,7 @@ final class LocalSession implements Session {
     private final SandboxPolicy policy;
     private final SessionDirectory files;
     private final KernelProcess.Launch launch;
-    private final EgressProxy.EgressRoute egress;
+    private final EgressRoute egress;
     private KernelProcess kernel;
     private volatile ToolHandler toolHandler;
     private long executions;
@@ -37,7 +40,7 @@ final class LocalSession implements Session {
     private final AtomicBoolean closing = new AtomicBoolean();
 
     private LocalSession(LocalSandbox sandbox, SandboxPolicy policy, SessionDirectory files, KernelProcess.Launch launch,
-                         EgressProxy.EgressRoute egress) {
+                         EgressRoute egress) {
         this.sandbox = sandbox;
         this.policy = policy;
         this.files = files;
@@ -53,10 +56,10 @@ final class LocalSession implements Session {
         boolean bubblewrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
         HostUser user = bubblewrap ? HostUser.forSession(sandbox.jvmUser(), named) : sandbox.jvmUser();
         SessionDirectory files = SessionDirectory.take(user, policy.diskMb(), bubblewrap && sandbox.diskImages());
-        EgressProxy.EgressRoute egress = null;
+        EgressRoute egress = null;
         try {
             if (!policy.allowHosts().isEmpty()) {
-                egress = sandbox.egressProxy().open(files.control().resolve(KernelProcess.EGRESS_SOCKET_NAME),
+                egress = sandbox.egressGateway().open(files.control().resolve(KernelProcess.EGRESS_SOCKET_NAME),
                         HostAllowlist.parse(policy.allowHosts()));
             }
             KernelProcess.Launch launch = new KernelProcess.Launch(files, named != null ? named : files.work(), user,

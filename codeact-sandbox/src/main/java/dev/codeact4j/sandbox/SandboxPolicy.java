@@ -1,5 +1,7 @@
 package dev.codeact4j.sandbox;
 
+import dev.codeact4j.sandbox.egress.HostAllowlist;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

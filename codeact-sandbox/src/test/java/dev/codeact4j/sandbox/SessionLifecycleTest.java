@@ -98,6 +98,14 @@ class SessionLifecycleTest {
     }
 
     @Test
+    void allowingHostsWithoutTheEgressModuleSaysWhichDependencyIsMissing() {
+        // This module's tests run without codeact-egress, as the sandbox does for a user who takes it alone.
+        assertThatThrownBy(() -> SANDBOX.open(quickPolicy().allowHosts(java.util.List.of("pypi.org")).build()))
+                .isInstanceOf(SandboxException.class)
+                .hasMessageContaining("dev.codeact4j:codeact-egress");
+    }
+
+    @Test
     void missingPrerequisitesAreReportedClearly() {
         assertThatThrownBy(() -> Sandbox.builder().bubblewrap(java.nio.file.Path.of("/nonexistent/bwrap")).build())
                 .isInstanceOf(SandboxUnavailableException.class)

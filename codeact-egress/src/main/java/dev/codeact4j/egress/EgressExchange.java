@@ -1,4 +1,6 @@
-package dev.codeact4j.sandbox;
+package dev.codeact4j.egress;
+
+import dev.codeact4j.sandbox.NetworkRequest;
 
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -1,4 +1,4 @@
-package dev.codeact4j.sandbox;
+package dev.codeact4j.sandbox.egress;
 
 import java.net.IDN;
 import java.net.InetAddress;
@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * Matching ignores case and a trailing dot. International names are kept in their ASCII (punycode) form, which
  * is what clients send.
  */
-final class HostAllowlist {
+public final class HostAllowlist {
     private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[0-9.]+");
     private static final Pattern IPV4 = Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
@@ -37,7 +37,7 @@ final class HostAllowlist {
      * @param entry the entry as {@link #entries()} shows it
      * @param exact the entry names the host itself (a name or an address), not a wildcard
      */
-    record Match(String entry, boolean exact) {
+    public record Match(String entry, boolean exact) {
     }
 
     /** A parsed entry: {@code host} is canonical (for a wildcard, the domain under it); port 0 means 80 and 443. */
@@ -59,7 +59,7 @@ final class HostAllowlist {
      *
      * @throws IllegalArgumentException for the first entry that is not a host: what is wrong, and a right example
      */
-    static HostAllowlist parse(Collection<String> entries) {
+    public static HostAllowlist parse(Collection<String> entries) {
         Map<String, Entry> parsed = new LinkedHashMap<>();
         for (String raw : entries) {
             Entry entry = parseEntry(raw);
@@ -73,7 +73,7 @@ final class HostAllowlist {
      * also lifts the address rule ({@link DestinationCheck}). A host that is not a valid name or address (as a
      * client might send it) matches nothing.
      */
-    Optional<Match> match(String host, int port) {
+    public Optional<Match> match(String host, int port) {
         String canonical = canonicalHost(host);
         if (canonical == null) {
             return Optional.empty();
@@ -88,16 +88,16 @@ final class HostAllowlist {
     }
 
     /** The entries in a canonical spelling, in the order given, for display. */
-    List<String> entries() {
+    public List<String> entries() {
         return entries.stream().map(Entry::text).toList();
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return entries.isEmpty();
     }
 
     /** Whether an entry names no port, and so means ports 80 and 443: worth saying when a port is refused. */
-    boolean hasEntryWithoutPort() {
+    public boolean hasEntryWithoutPort() {
         return entries.stream().anyMatch(entry -> entry.port() == 0);
     }
 
@@ -110,7 +110,7 @@ final class HostAllowlist {
      * A host as a client named it, in the form entries are kept: lower case, no trailing dot, an IPv6 address
      * without brackets and in the JDK's full form, an IPv4-mapped IPv6 address as IPv4. Null if it is not a host.
      */
-    static String canonicalHost(String host) {
+    public static String canonicalHost(String host) {
         if (host == null) {
             return null;
         }

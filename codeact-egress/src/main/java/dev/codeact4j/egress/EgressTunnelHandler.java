@@ -1,4 +1,4 @@
-package dev.codeact4j.sandbox;
+package dev.codeact4j.egress;
 
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.EndPoint;
@@ -26,9 +26,9 @@ final class EgressTunnelHandler extends ConnectHandler {
     private static final String EXCHANGE = EgressTunnelHandler.class.getName() + ".exchange";
     private static final String DOWNSTREAM = EgressTunnelHandler.class.getName() + ".downstream";
 
-    private final Function<Request, EgressProxy.EgressRoute> routes;
+    private final Function<Request, EgressProxy.Route> routes;
 
-    EgressTunnelHandler(Function<Request, EgressProxy.EgressRoute> routes, Handler next) {
+    EgressTunnelHandler(Function<Request, EgressProxy.Route> routes, Handler next) {
         super(next);
         this.routes = routes;
         setIdleTimeout(EgressProxy.IDLE_TIMEOUT_MS);
@@ -37,7 +37,7 @@ final class EgressTunnelHandler extends ConnectHandler {
 
     @Override
     protected void handleConnect(Request request, Response response, Callback callback, String serverAddress) {
-        EgressProxy.EgressRoute route = routes.apply(request);
+        EgressProxy.Route route = routes.apply(request);
         if (route == null) {
             EgressProxy.answer(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
                     "codeact: this session's network route is closed");
@@ -67,7 +67,7 @@ final class EgressTunnelHandler extends ConnectHandler {
     protected void connectToServer(Request request, String host, int port, Promise<SocketChannel> promise) {
         SocketChannel channel = null;
         try {
-            EgressProxy.EgressRoute route = routes.apply(request);
+            EgressProxy.Route route = routes.apply(request);
             if (route == null) {
                 throw new IOException("this session's network route is closed");
             }

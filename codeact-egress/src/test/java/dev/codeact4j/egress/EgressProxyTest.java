@@ -1,4 +1,7 @@
-package dev.codeact4j.sandbox;
+package dev.codeact4j.egress;
+
+import dev.codeact4j.sandbox.NetworkRequest;
+import dev.codeact4j.sandbox.egress.HostAllowlist;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -93,7 +96,7 @@ class EgressProxyTest {
 
     @Test
     void anAllowedPlainGetReachesTheServerAndIsRecorded() throws IOException {
-        EgressProxy.EgressRoute route = open("127.0.0.1:" + port(allowed));
+        EgressProxy.Route route = open("127.0.0.1:" + port(allowed));
 
         Response response = send(route, get("http://127.0.0.1:" + port(allowed) + "/x"));
 
@@ -107,7 +110,7 @@ class EgressProxyTest {
 
     @Test
     void anAllowedPostCountsTheBodyEachWay() throws IOException {
-        EgressProxy.EgressRoute route = open("127.0.0.1:" + port(allowed));
+        EgressProxy.Route route = open("127.0.0.1:" + port(allowed));
         String body = "twelve bytes";
 
         Response response = send(route, "POST http://127.0.0.1:" + port(allowed) + "/upload HTTP/1.1\r\nHost: 127.0.0.1:"
@@ -121,7 +124,7 @@ class EgressProxyTest {
 
     @Test
     void anAllowedConnectTunnelsToTheServerAndCountsItsBytes() throws IOException {
-        EgressProxy.EgressRoute route = open("127.0.0.1:" + port(allowed));
+        EgressProxy.Route route = open("127.0.0.1:" + port(allowed));
 
         Tunnel tunnel = tunnel(route, "127.0.0.1", port(allowed));
 
@@ -137,7 +140,7 @@ class EgressProxyTest {
 
     @Test
     void aPortNotInTheListIsRefusedWithHowToAllowIt() throws IOException {
-        EgressProxy.EgressRoute route = open("127.0.0.1:" + port(allowed), "*.pypi.org");
+        EgressProxy.Route route = open("127.0.0.1:" + port(allowed), "*.pypi.org");
         String destination = "127.0.0.1:" + port(secret);
 
         Response plain = send(route, get("http://" + destination + "/secret"));
@@ -160,7 +163,7 @@ class EgressProxyTest {
 
     @Test
     void aRedirectToARefusedHostIsRefusedWhenTheClientFollowsIt() throws IOException {
-        EgressProxy.EgressRoute route = open("127.0.0.1:" + port(allowed), "127.0.0.1:" + port(redirector));
+        EgressProxy.Route route = open("127.0.0.1:" + port(allowed), "127.0.0.1:" + port(redirector));
 
         Response redirect = send(route, get("http://127.0.0.1:" + port(redirector) + "/go"));
         assertThat(redirect.status()).as("the proxy does not follow redirects itself").isEqualTo(302);
@@ -184,7 +187,7 @@ class EgressProxyTest {
     @Test
     void aWildcardMatchingANameThatResolvesToLoopbackIsRefused() throws IOException {
         assertTestNameResolvesToLoopback();
-        EgressProxy.EgressRoute route = open("*.codeact.test:" + port(allowed));
+        EgressProxy.Route route = open("*.codeact.test:" + port(allowed));
         String destination = TEST_NAME + ":" + port(allowed);
 
         Response connect = send(route, "CONNECT " + destination + " HTTP/1.1\r\nHost: " + destination + "\r\n\r\n");
@@ -207,7 +210,7 @@ class EgressProxyTest {
     @Test
     void theSameNameNamedExactlyIsAllowed() throws IOException {
         assertTestNameResolvesToLoopback();
-        EgressProxy.EgressRoute route = open("*.codeact.test", TEST_NAME.toUpperCase() + ".:" + port(allowed));
+        EgressProxy.Route route = open("*.codeact.test", TEST_NAME.toUpperCase() + ".:" + port(allowed));
 
         Tunnel tunnel = tunnel(route, TEST_NAME, port(allowed));
         Response plain = send(route, get("http://" + TEST_NAME + ":" + port(allowed) + "/x"));
@@ -224,7 +227,7 @@ class EgressProxyTest {
 
     @Test
     void anOriginFormRequestIsNotAProxyRequest() throws IOException {
-        EgressProxy.EgressRoute route = open("127.0.0.1:" + port(allowed));
+        EgressProxy.Route route = open("127.0.0.1:" + port(allowed));
 
         Response response = send(route, "GET /x HTTP/1.1\r\nHost: 127.0.0.1:" + port(allowed) + "\r\nConnection: close\r\n\r\n");
 
@@ -239,7 +242,7 @@ class EgressProxyTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
-        EgressProxy.EgressRoute route = open("127.0.0.1:" + closedPort);
+        EgressProxy.Route route = open("127.0.0.1:" + closedPort);
         String destination = "127.0.0.1:" + closedPort;
 
         Response plain = send(route, get("http://" + destination + "/x"));
@@ -255,8 +258,8 @@ class EgressProxyTest {
 
     @Test
     void requestsBelongToTheRouteTheyCameInOn() throws IOException {
-        EgressProxy.EgressRoute permissive = open("127.0.0.1:" + port(allowed));
-        EgressProxy.EgressRoute empty = proxy.open(dir.resolve("other.sock"), HostAllowlist.parse(List.of()));
+        EgressProxy.Route permissive = open("127.0.0.1:" + port(allowed));
+        EgressProxy.Route empty = proxy.open(dir.resolve("other.sock"), HostAllowlist.parse(List.of()));
 
         assertThat(send(permissive, get("http://127.0.0.1:" + port(allowed) + "/x")).status()).isEqualTo(200);
         Response refused = send(empty, get("http://127.0.0.1:" + port(allowed) + "/x"));
@@ -269,7 +272,7 @@ class EgressProxyTest {
 
     @Test
     void theSocketIsOpenToAnyUserAndGoesAwayWithItsRoute() throws IOException {
-        EgressProxy.EgressRoute route = open("127.0.0.1:" + port(allowed));
+        EgressProxy.Route route = open("127.0.0.1:" + port(allowed));
         Path socket = route.socket();
 
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw-rw-");
@@ -277,7 +280,7 @@ class EgressProxyTest {
 
         assertThat(socket).doesNotExist();
         assertThatThrownBy(() -> SocketChannel.open(UnixDomainSocketAddress.of(socket))).isInstanceOf(IOException.class);
-        EgressProxy.EgressRoute again = proxy.open(socket, HostAllowlist.parse(List.of("127.0.0.1:" + port(allowed))));
+        EgressProxy.Route again = proxy.open(socket, HostAllowlist.parse(List.of("127.0.0.1:" + port(allowed))));
         assertThat(send(again, get("http://127.0.0.1:" + port(allowed) + "/x")).status())
                 .as("the same path serves again once reopened").isEqualTo(200);
     }
@@ -368,7 +371,7 @@ class EgressProxyTest {
 
     // --- helpers
 
-    private EgressProxy.EgressRoute open(String... allowed) {
+    private EgressProxy.Route open(String... allowed) {
         return proxy.open(dir.resolve("egress.sock"), HostAllowlist.parse(List.of(allowed)));
     }
 
@@ -396,7 +399,7 @@ class EgressProxyTest {
     }
 
     /** Sends one request on a new connection and reads until the proxy closes it. */
-    private static Response send(EgressProxy.EgressRoute route, String request) throws IOException {
+    private static Response send(EgressProxy.Route route, String request) throws IOException {
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(route.socket()))) {
             write(channel, request);
             return Response.of(readToEnd(channel));
@@ -404,7 +407,7 @@ class EgressProxyTest {
     }
 
     /** CONNECT, then a plain HTTP request through the tunnel. */
-    private static Tunnel tunnel(EgressProxy.EgressRoute route, String host, int port) throws IOException {
+    private static Tunnel tunnel(EgressProxy.Route route, String host, int port) throws IOException {
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(route.socket()))) {
             write(channel, "CONNECT " + host + ":" + port + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n\r\n");
             String connectResponse = readHead(channel);

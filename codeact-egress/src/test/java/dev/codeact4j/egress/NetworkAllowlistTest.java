@@ -1,9 +1,14 @@
-package dev.codeact4j.sandbox;
+package dev.codeact4j.egress;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import dev.codeact4j.sandbox.NetworkRequest;
+import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.sandbox.ExecutionResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,11 +17,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.codeact4j.sandbox.SandboxTestSupport.SANDBOX;
-import static dev.codeact4j.sandbox.SandboxTestSupport.quickPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,6 +30,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * loopback. {@code upstream.codeact.test} resolves to 127.0.0.1 through the test JVM's hosts file.
  */
 class NetworkAllowlistTest {
+    /** The sandbox as a user takes it: it finds this module's gateway on the class path. */
+    private static final Sandbox SANDBOX = Sandbox.create();
+
     private static HttpServer allowed;
     private static HttpServer other;
     private static final AtomicInteger otherHits = new AtomicInteger();
@@ -176,5 +183,9 @@ class NetworkAllowlistTest {
         exchange.sendResponseHeaders(status, body.length);
         exchange.getResponseBody().write(body);
         exchange.close();
+    }
+
+    private static SandboxPolicy.Builder quickPolicy() {
+        return SandboxPolicy.builder().timeout(Duration.ofSeconds(20)).interruptGrace(Duration.ofSeconds(1));
     }
 }

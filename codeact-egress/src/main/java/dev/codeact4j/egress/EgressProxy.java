@@ -1,4 +1,10 @@
-package dev.codeact4j.sandbox;
+package dev.codeact4j.egress;
+
+import dev.codeact4j.sandbox.NetworkRequest;
+import dev.codeact4j.sandbox.SandboxException;
+import dev.codeact4j.sandbox.egress.EgressGateway;
+import dev.codeact4j.sandbox.egress.EgressRoute;
+import dev.codeact4j.sandbox.egress.HostAllowlist;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
@@ -34,14 +40,14 @@ import java.util.concurrent.Executors;
  * <p>One Jetty server and one thread pool serve all the routes of a JVM ({@link #shared()}); the server starts
  * with the first route. Each route costs one pooled thread (its connector's selector) while it is open.
  */
-final class EgressProxy implements AutoCloseable {
+final class EgressProxy implements EgressGateway, AutoCloseable {
     static final long IDLE_TIMEOUT_MS = 30_000;
     static final long CONNECT_TIMEOUT_MS = 15_000;
     private static final int MAX_THREADS = 256;
     /** Linux's sun_path holds 108 bytes, the last one a NUL. */
     private static final int MAX_SOCKET_PATH_BYTES = 107;
 
-    private final Map<Connector, EgressRoute> routes = new ConcurrentHashMap<>();
+    private final Map<Connector, Route> routes = new ConcurrentHashMap<>();
     private Server server; // guarded by this
     private boolean closed; // guarded by this
 
@@ -60,7 +66,8 @@ final class EgressProxy implements AutoCloseable {
      *
      * @throws SandboxException when the proxy cannot start or cannot listen there
      */
-    synchronized EgressRoute open(Path unixSocket, HostAllowlist allowlist) {
+    @Override
+    public synchronized Route open(Path unixSocket, HostAllowlist allowlist) {
         if (closed) {
             throw new IllegalStateException("the egress proxy is closed");
         }
@@ -76,7 +83,7 @@ final class EgressProxy implements AutoCloseable {
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 0, 1, new EgressConnectionFactory(http));
         connector.setUnixDomainPath(path);
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
-        EgressRoute route = new EgressRoute(path, allowlist, () -> stop(connector, path));
+        Route route = new Route(path, allowlist, () -> stop(connector, path));
         routes.put(connector, route); // before it accepts, so that no request finds it missing
         server.addConnector(connector); // the server runs: added unmanaged, so started and stopped here
         try {
@@ -92,7 +99,7 @@ final class EgressProxy implements AutoCloseable {
     /** Stops every route and the server; for a proxy of one's own, never the {@link #shared()} one. */
     @Override
     public void close() {
-        List<EgressRoute> open;
+        List<Route> open;
         synchronized (this) {
             if (closed) {
                 return;
@@ -100,7 +107,7 @@ final class EgressProxy implements AutoCloseable {
             closed = true;
             open = List.copyOf(routes.values());
         }
-        open.forEach(EgressRoute::close);
+        open.forEach(Route::close);
         synchronized (this) {
             if (server != null) {
                 try {
@@ -152,7 +159,7 @@ final class EgressProxy implements AutoCloseable {
     }
 
     /** The route a request came in on: the connector is the session. Null once the route is closed. */
-    private EgressRoute routeOf(Request request) {
+    private Route routeOf(Request request) {
         return routes.get(request.getConnectionMetaData().getConnector());
     }
 
@@ -179,14 +186,14 @@ final class EgressProxy implements AutoCloseable {
      * One session's way out: the Unix socket the proxy listens on for it, the allowlist that decides what comes
      * in on that socket, and the requests made through it.
      */
-    static final class EgressRoute implements AutoCloseable {
+    static final class Route implements EgressRoute {
         private final Path socket;
         private final HostAllowlist allowlist;
         private final Runnable closer;
         private final List<EgressExchange> recorded = new ArrayList<>(); // guarded by itself
         private boolean closed; // guarded by recorded
 
-        private EgressRoute(Path socket, HostAllowlist allowlist, Runnable closer) {
+        private Route(Path socket, HostAllowlist allowlist, Runnable closer) {
             this.socket = socket;
             this.allowlist = allowlist;
             this.closer = closer;
@@ -206,7 +213,8 @@ final class EgressProxy implements AutoCloseable {
          * forgotten. The bytes are those counted so far: a tunnel still open goes on counting in its own record,
          * but what it carries after this call is reported by no later call.
          */
-        List<NetworkRequest> takeRequests() {
+        @Override
+        public List<NetworkRequest> takeRequests() {
             synchronized (recorded) {
                 List<NetworkRequest> taken = recorded.stream().map(EgressExchange::snapshot).toList();
                 recorded.clear();

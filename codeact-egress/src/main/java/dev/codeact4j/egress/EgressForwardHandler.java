@@ -1,4 +1,4 @@
-package dev.codeact4j.sandbox;
+package dev.codeact4j.egress;
 
 import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
@@ -32,9 +32,9 @@ final class EgressForwardHandler extends ProxyHandler.Forward {
             + " CONNECT host:port (HTTPS) and absolute-form requests such as GET http://host/path (plain HTTP),"
             + " which clients send when HTTP_PROXY and HTTPS_PROXY point at it";
 
-    private final Function<Request, EgressProxy.EgressRoute> routes;
+    private final Function<Request, EgressProxy.Route> routes;
 
-    EgressForwardHandler(Function<Request, EgressProxy.EgressRoute> routes) {
+    EgressForwardHandler(Function<Request, EgressProxy.Route> routes) {
         this.routes = routes;
         setUseServerThreadPool(true);
         // a Via header that does not name this machine; and no Forwarded header (see addForwardedHeader)
@@ -43,7 +43,7 @@ final class EgressForwardHandler extends ProxyHandler.Forward {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        EgressProxy.EgressRoute route = routes.apply(request);
+        EgressProxy.Route route = routes.apply(request);
         if (route == null) {
             EgressProxy.answer(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
                     "codeact: this session's network route is closed");
@@ -95,7 +95,7 @@ final class EgressForwardHandler extends ProxyHandler.Forward {
     private void resolve(String host, int port, Map<String, Object> context, Promise<List<InetSocketAddress>> promise) {
         try {
             Destination destination = (Destination) context.get(Destination.CONTEXT_KEY);
-            if (destination == null || !(destination.getOrigin().getTag() instanceof EgressProxy.EgressRoute route)) {
+            if (destination == null || !(destination.getOrigin().getTag() instanceof EgressProxy.Route route)) {
                 throw new IOException("the request has no route to check it against");
             }
             promise.succeeded(DestinationCheck.check(route.allowlist(), host, port).addresses());

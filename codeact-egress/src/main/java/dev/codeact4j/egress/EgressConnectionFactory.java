@@ -1,4 +1,4 @@
-package dev.codeact4j.sandbox;
+package dev.codeact4j.egress;
 
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
