@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -266,6 +267,40 @@ class CodeActAgentTest {
         assertThat(result.steps().get(0).observation()).contains("does not match the required JSON schema");
         assertThat(server.requests().get(1).rawBody()).contains("does not match the required JSON schema");
         assertThat(server.requests().get(0).rawBody()).contains("The answer must be JSON that matches this schema");
+    }
+
+    @Test
+    void anAnswerThatFailsAUsersOwnCheckGoesBackToTheModelAfterTheSchemasCheck() {
+        server = ScriptedModelServer.openAi()
+                .reply(python("final_answer({'total': 'twelve'})"))
+                .reply(python("final_answer({'total': 12})"))
+                .reply(python("final_answer({'total': 12, 'currency': 'EUR'})"));
+        AnswerSchema schema = AnswerSchema.parse("""
+                {"type": "object", "required": ["total"], "properties": {"total": {"type": "number"}}}""");
+        List<String> checked = Collections.synchronizedList(new ArrayList<>());
+        AnswerCheck inEuros = answer -> {
+            checked.add(answer.text());
+            return answer.value().has("currency") ? Optional.empty() : Optional.of("say which currency the total is in");
+        };
+        List<AgentEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+        AgentResult result = agent(server).answerSchema(schema).answerCheck(inEuros).listener(events::add).build()
+                .run("Total the invoice.");
+
+        assertThat(result.success()).isTrue();
+        assertThat(result.answerValue().path("currency").asText()).isEqualTo("EUR");
+        assertThat(result.steps()).hasSize(3);
+        // The schema is checked first: the user's check never saw the answer the schema refused.
+        assertThat(checked).containsExactly("{\"total\":12}", "{\"total\":12,\"currency\":\"EUR\"}");
+        assertThat(result.steps().get(0).observation()).contains("does not match the required JSON schema");
+        assertThat(result.steps().get(1).observation())
+                .isEqualTo("Your final answer was not accepted: say which currency the total is in\n"
+                        + "Fix it and call final_answer(...) again.");
+        assertThat(server.requests().get(2).rawBody()).contains("say which currency the total is in");
+        assertThat(events).filteredOn(AgentEvent.Error.class::isInstance).extracting(e -> ((AgentEvent.Error) e).message())
+                .containsExactly("the answer does not match the schema: $.total: string found, number expected",
+                        "the answer was not accepted: say which currency the total is in");
+        assertThat(events).filteredOn(AgentEvent.FinalAnswer.class::isInstance).hasSize(1);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.codeact4j.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.CodeActAgent;
 import dev.codeact4j.agent.PromptTemplates;
@@ -57,6 +58,10 @@ class AgentMemoryTest {
     }
 
     private CodeActAgent agent(AgentMemory memory) {
+        return agent(memory, AgentMode.MULTI_STEP);
+    }
+
+    private CodeActAgent agent(AgentMemory memory, AgentMode mode) {
         ChatModels models = ChatModels.create(ModelSpec.parse("openai:scripted-model"),
                 ModelSettings.defaults().withBaseUrl(server.baseUrl()).withApiKey("test-key").withMaxRetries(1)
                         .withTimeout(Duration.ofSeconds(20)), Map.of());
@@ -64,6 +69,7 @@ class AgentMemoryTest {
                 .policy(SandboxPolicy.builder().timeout(Duration.ofSeconds(20)).build())
                 .listener(store.recorder())
                 .memory(memory)
+                .mode(mode)
                 .build();
     }
 
@@ -75,6 +81,14 @@ class AgentMemoryTest {
     private AgentResult solveMean(CodeActAgent agent, String task) {
         server.reply("First the list.\n" + python(FIRST_STEP), 100, 10).reply(python(SECOND_STEP), 120, 8);
         return agent.run(task);
+    }
+
+    /** Leaves the programs cached and drops their answers, as when the result cache evicted them. */
+    private void dropCachedAnswers() throws Exception {
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + store.file());
+             Statement statement = connection.createStatement()) {
+            statement.execute("DELETE FROM result_cache");
+        }
     }
 
     private String firstMessageOfRequest(int index, String role) {
@@ -115,10 +129,7 @@ class AgentMemoryTest {
     void aCachedProgramWithoutItsAnswerRunsAgainWithoutTheModel() throws Exception {
         CodeActAgent agent = agent(AgentMemory.in(store).withReuse(false));
         AgentResult first = solveMean(agent, MEAN_TASK);
-        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + store.file());
-             Statement statement = connection.createStatement()) {
-            statement.execute("DELETE FROM result_cache");
-        }
+        dropCachedAnswers();
         int requests = server.requests().size();
 
         AgentResult replayed = agent.run(MEAN_TASK);
@@ -129,6 +140,24 @@ class AgentMemoryTest {
         assertThat(replayed.steps()).extracting(step -> step.code()).containsExactly(FIRST_STEP, SECOND_STEP);
         assertThat(replayed.steps().get(0).observation()).contains("3");
         assertThat(replayed.steps().get(0).thought()).contains(first.runId());
+    }
+
+    @Test
+    void aCachedSimpleProgramThatPrintsItsAnswerRunsAgainWithoutTheModel() throws Exception {
+        server.reply(python("print(sum([3, 5, 8]) / 3)"));
+        CodeActAgent agent = agent(AgentMemory.in(store).withReuse(false), AgentMode.SIMPLE);
+        AgentResult first = agent.run(MEAN_TASK);
+        assertThat(first.success()).isTrue();
+        dropCachedAnswers();
+        int requests = server.requests().size();
+
+        AgentResult replayed = agent.run(MEAN_TASK);
+
+        // Simple mode's answer is what the program printed, when it ran then and when it runs again.
+        assertThat(server.requests()).hasSize(requests);
+        assertThat(replayed.cached()).isTrue();
+        assertThat(replayed.success()).isTrue();
+        assertThat(replayed.answerText()).isEqualTo(first.answerText()).startsWith("5.33");
     }
 
     @Test
