@@ -26,8 +26,8 @@ import java.util.function.IntConsumer;
  *
  * <ul>
  * <li><b>The caches</b> (the seed's OptimizedCodeActAgent). The code cache files a successful run's program
- *     (the code of all its steps, in order) under the run's cache key (see {@link CacheKey}); the result cache files its answer
- *     under the key and the program. A run whose key and program have an answer gets it at once: no model call,
+ *     (the code of all its steps, in order) under the run's key (see {@link CacheKey}); the result cache files
+ *     its answer under the key and the program. A run whose key and program have an answer gets it at once: no model call,
  *     no code run. A run whose key has a program but no answer to use (it was evicted, or the answer may depend
  *     on the outside world, see {@link #cachedAnswer}) runs the program again in its fresh session, without
  *     the model, and takes its final answer; should the program no longer reach one, it is forgotten and the
