@@ -197,7 +197,8 @@ public final class CodeActAgent {
 
         /**
          * Caches and past solutions, e.g. in a run store's file ({@code dev.codeact4j.memory.AgentMemory}); none by
-         * default. Only runs in a fresh session use it ({@link #run(String)}), not those in a session with state.
+         * default. Only runs in a fresh session use it ({@link CodeActAgent#run(String)}), not those in a session with
+         * state.
          */
         public Builder memory(RunMemory memory) {
             this.memory = memory;
