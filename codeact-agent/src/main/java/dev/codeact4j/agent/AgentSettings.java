@@ -1,0 +1,145 @@
+package dev.codeact4j.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.codeact4j.model.ModelParameters;
+import dev.codeact4j.result.AnswerFormat;
+import dev.codeact4j.result.AnswerSchema;
+import dev.codeact4j.result.ProcessedAnswer;
+import dev.codeact4j.result.ResultProcessor;
+import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.ResultValue;
+import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.tools.Tools;
+import dev.codeact4j.trace.AgentTracing;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * An agent's settings as its builder left them, and what follows from them alone: the texts the model is shown
+ * and what counts as an answer. Shared by every run of the agent.
+ *
+ * @param checks what a final answer must pass, in order: the schema's check first, when there is a schema
+ */
+record AgentSettings(ModelCaller caller, String modelName, ModelParameters modelParameters, SandboxPolicy policy,
+                     int maxSteps, AgentMode mode, AnswerFormat expectedFormat, AnswerSchema answerSchema,
+                     List<AnswerCheck> checks, int maxObservationChars, PromptTemplates prompts,
+                     List<AgentListener> listeners, Tools tools, Duration toolTimeout, AgentTracing tracing,
+                     RunMemory memory) {
+
+    /** A problem an answer check found: what the model is told, and the line for those watching. */
+    record Rejection(String problem, String summary) { }
+
+    AgentSettings {
+        checks = List.copyOf(checks);
+        listeners = List.copyOf(listeners);
+    }
+
+    /**
+     * The answer an execution gives, or null: its final answer; in simple mode also, when it ran without error,
+     * the value of its last expression or else what it printed.
+     */
+    ProcessedAnswer answerOf(ExecutionResult execution) {
+        if (execution.finalAnswer() != null) {
+            return ResultProcessor.process(answerJson(execution.finalAnswer()), expectedFormat);
+        }
+        if (mode != AgentMode.SIMPLE || !execution.ok()) {
+            return null;
+        }
+        return execution.result() != null ? ResultProcessor.process(answerJson(execution.result()), expectedFormat)
+                : ResultProcessor.processText(execution.stdout(), expectedFormat);
+    }
+
+    /** The first problem the checks find with an answer; empty when it passes them all. */
+    Optional<Rejection> rejection(ProcessedAnswer answer) {
+        for (AnswerCheck check : checks) {
+            Optional<String> problem = check.problem(answer);
+            if (problem.isPresent()) {
+                return Optional.of(new Rejection(problem.get(), check.summary(problem.get())));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static JsonNode answerJson(ResultValue value) {
+        return value.json() != null ? value.json() : TextNode.valueOf(value.repr());
+    }
+
+    // --- what the model is told ------------------------------------------------------------------------------------
+
+    String systemPrompt(String template, TaskPattern pattern) {
+        String format = "";
+        if (answerSchema != null) {
+            format = "The answer must be JSON that matches this schema: " + answerSchema + ".";
+        } else if (expectedFormat == AnswerFormat.JSON) {
+            format = "The task expects JSON: pass a dict or a list to final_answer.";
+        } else if (expectedFormat == AnswerFormat.CSV) {
+            format = "The task expects CSV: pass CSV text with a header row to final_answer.";
+        } else if (expectedFormat == AnswerFormat.TEXT) {
+            format = "The task expects text: pass a string to final_answer.";
+        }
+        return PromptTemplates.render(template, Map.of(
+                "language", "python",
+                "authorized_imports", imports(),
+                "answer_format", format,
+                "network", networkRule(),
+                "tools", toolsSection(),
+                "pattern", prompts.pattern(pattern)));
+    }
+
+    String cutOffObservation() {
+        return PromptTemplates.render(prompts.cutOff(), Map.of("language", "python"));
+    }
+
+    /** No Python in the reply: say what it had instead (only shell commands, or nothing), and how to write code. */
+    String noCodeObservation(CodeExtractor.Extracted extracted) {
+        String found = extracted.onlyShell()
+                ? "Your reply had only shell commands, and they were not run: this session runs Python only, and "
+                + "packages cannot be installed. Use the modules that can be imported (" + imports()
+                + "), and do in Python what the commands would do."
+                : "No code was found in your reply, so nothing was run.";
+        return PromptTemplates.render(prompts.noCode(), Map.of("language", "python", "found", found));
+    }
+
+    String invalidAnswerObservation(String problem) {
+        return PromptTemplates.render(prompts.invalidAnswer(), Map.of("problem", problem));
+    }
+
+    String maxStepsMessage() {
+        return PromptTemplates.render(prompts.maxSteps(), Map.of("max_steps", maxSteps));
+    }
+
+    private String imports() {
+        return policy.allowsAllImports() ? "any module" : String.join(", ", new TreeSet<>(policy.allowedImports()));
+    }
+
+    /** What the model is told of the network, as the policy has it. */
+    private String networkRule() {
+        if (policy.network()) {
+            return "The network can be reached.";
+        }
+        if (!policy.allowHosts().isEmpty()) {
+            return "Only these hosts can be reached, over HTTP and HTTPS (requests, urllib and pandas work as usual): "
+                    + String.join(", ", policy.allowHosts()) + ". Any other host answers 403.";
+        }
+        return "There is no network access.";
+    }
+
+    private String toolsSection() {
+        if (tools.isEmpty()) {
+            return "";
+        }
+        return """
+
+                Host tools: these functions are already defined in the interpreter. Call them like any Python function, \
+                from loops and conditions as you need: they return Python values, and raise ToolError when they fail. \
+                Filter and combine their results in code rather than printing them whole.
+                ```python
+                %s
+                ```""".formatted(tools.pythonStubs());
+    }
+}
