@@ -2,7 +2,7 @@ package dev.codeact4j.cli;
 
 import dev.codeact4j.sandbox.ExecutionError;
 import dev.codeact4j.sandbox.ExecutionResult;
-import dev.codeact4j.sandbox.NetworkRequest;
+import dev.codeact4j.sandbox.network.NetworkRequest;
 import dev.codeact4j.sandbox.ResultValue;
 
 import java.io.PrintWriter;

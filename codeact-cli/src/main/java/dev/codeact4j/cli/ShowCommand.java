@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.agent.StopReason;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.sandbox.ExecutionError;
-import dev.codeact4j.sandbox.NetworkRequest;
+import dev.codeact4j.sandbox.network.NetworkRequest;
 import dev.codeact4j.store.RunStatus;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.store.StoredRun;

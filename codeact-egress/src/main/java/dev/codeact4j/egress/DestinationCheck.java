@@ -1,6 +1,6 @@
 package dev.codeact4j.egress;
 
-import dev.codeact4j.sandbox.egress.HostAllowlist;
+import dev.codeact4j.sandbox.network.HostAllowlist;
 
 import java.io.IOException;
 import java.net.Inet4Address;

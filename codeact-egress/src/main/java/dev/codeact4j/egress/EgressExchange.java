@@ -1,6 +1,6 @@
 package dev.codeact4j.egress;
 
-import dev.codeact4j.sandbox.NetworkRequest;
+import dev.codeact4j.sandbox.network.NetworkRequest;
 
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -1,10 +1,10 @@
 package dev.codeact4j.egress;
 
-import dev.codeact4j.sandbox.NetworkRequest;
+import dev.codeact4j.sandbox.network.NetworkRequest;
 import dev.codeact4j.sandbox.SandboxException;
-import dev.codeact4j.sandbox.egress.EgressGateway;
-import dev.codeact4j.sandbox.egress.EgressRoute;
-import dev.codeact4j.sandbox.egress.HostAllowlist;
+import dev.codeact4j.sandbox.network.EgressGateway;
+import dev.codeact4j.sandbox.network.EgressRoute;
+import dev.codeact4j.sandbox.network.HostAllowlist;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;

@@ -1,8 +1,8 @@
 package dev.codeact4j.egress;
 
-import dev.codeact4j.sandbox.egress.EgressGateway;
-import dev.codeact4j.sandbox.egress.EgressRoute;
-import dev.codeact4j.sandbox.egress.HostAllowlist;
+import dev.codeact4j.sandbox.network.EgressGateway;
+import dev.codeact4j.sandbox.network.EgressRoute;
+import dev.codeact4j.sandbox.network.HostAllowlist;
 
 import java.nio.file.Path;
 

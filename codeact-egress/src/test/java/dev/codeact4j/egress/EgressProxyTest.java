@@ -1,7 +1,7 @@
 package dev.codeact4j.egress;
 
-import dev.codeact4j.sandbox.NetworkRequest;
-import dev.codeact4j.sandbox.egress.HostAllowlist;
+import dev.codeact4j.sandbox.network.NetworkRequest;
+import dev.codeact4j.sandbox.network.HostAllowlist;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;

@@ -283,8 +283,9 @@ public final class RunStore implements AutoCloseable {
 
     /**
      * The tables of the agent's memory in this file: caches and past solutions. Not API: for dev.codeact4j.memory,
-     * whose AgentMemory is how they are used.
+     * whose AgentMemory is how they are used; its type is in a package the module does not export.
      */
+    @SuppressWarnings("exports")
     public MemoryTables memoryTables() {
         return memoryTables;
     }

@@ -10,7 +10,7 @@ import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.ExecutionError;
 import dev.codeact4j.sandbox.ExecutionResult;
-import dev.codeact4j.sandbox.NetworkRequest;
+import dev.codeact4j.sandbox.network.NetworkRequest;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.codeact4j.sandbox;
 
+import dev.codeact4j.sandbox.network.NetworkRequest;
+
 import java.time.Duration;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.codeact4j.sandbox;
 
-import dev.codeact4j.sandbox.egress.EgressGateway;
+import dev.codeact4j.sandbox.network.EgressGateway;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

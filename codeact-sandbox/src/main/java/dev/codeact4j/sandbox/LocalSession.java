@@ -1,7 +1,8 @@
 package dev.codeact4j.sandbox;
 
-import dev.codeact4j.sandbox.egress.EgressRoute;
-import dev.codeact4j.sandbox.egress.HostAllowlist;
+import dev.codeact4j.sandbox.network.NetworkRequest;
+import dev.codeact4j.sandbox.network.EgressRoute;
+import dev.codeact4j.sandbox.network.HostAllowlist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codeact4j.sandbox.protocol.HostFrame;

@@ -1,6 +1,6 @@
 package dev.codeact4j.sandbox;
 
-import dev.codeact4j.sandbox.egress.HostAllowlist;
+import dev.codeact4j.sandbox.network.HostAllowlist;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,5 @@
 package dev.codeact4j.store.internal;
 
-import dev.codeact4j.store.StoreException;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 
@@ -13,8 +11,9 @@ public interface StoreFile {
 
     Connection connection();
 
-    /** Runs {@code work} as one write transaction; a failure is a StoreException naming the file. */
+    /** Runs {@code work} as one write transaction; a failure is the store's exception naming the file. */
     void write(Transaction.Work work);
 
-    StoreException failure(String what, SQLException e);
+    /** The store's own exception for a failed read or write (its type is the store's, above this package). */
+    RuntimeException failure(String what, SQLException e);
 }

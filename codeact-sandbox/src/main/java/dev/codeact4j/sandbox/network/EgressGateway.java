@@ -1,4 +1,4 @@
-package dev.codeact4j.sandbox.egress;
+package dev.codeact4j.sandbox.network;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package dev.codeact4j.sandbox;
+package dev.codeact4j.sandbox.network;
 
 /**
  * One request the session's code made through the egress proxy, allowed or refused.

@@ -1,6 +1,4 @@
-package dev.codeact4j.sandbox.egress;
-
-import dev.codeact4j.sandbox.NetworkRequest;
+package dev.codeact4j.sandbox.network;
 
 import java.util.List;
 
