@@ -31,8 +31,6 @@ import java.util.stream.Stream;
  * real, in the sandbox, through the same agent loop and the same display as {@code codeact run}.
  */
 @Command(name = "demo",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         customSynopsis = "codeact demo [--json] [--output-dir DIR] [--no-store] [stock|physics|news]",
         description = {
                 "Shows an agent at work on three real-world tasks, offline, with recorded model replies.",
@@ -46,7 +44,6 @@ import java.util.stream.Stream;
                 "  news     30 headlines shipped with codeact: sentiment, topics, trends and a",
                 "           summary report with confidence scores",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:every example reached its answer",
                 "1:an example did not",
@@ -80,11 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
     boolean noStore;
 
     @Override
-    public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() throws IOException {
+    public Integer call() throws IOException {
         List<DemoExample> examples = examples();
         if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
             throw new ParameterException(spec.commandLine(),

@@ -31,8 +31,6 @@ import java.util.concurrent.Callable;
 
 /** {@code codeact exec}: runs snippets of Python, in order, in one sandboxed session. */
 @Command(name = "exec",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         defaultValueProvider = SandboxOptions.PolicyDefaults.class,
         customSynopsis = {
                 "codeact exec [--json] [--timeout SECONDS] [--memory MB] [--disk MB]",
@@ -47,7 +45,6 @@ import java.util.concurrent.Callable;
                         + "Every snippet runs, even after one has failed (or its figures could not be saved), "
                         + "unless --fail-fast.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:every snippet succeeded",
                 "1:a snippet failed, or a figure of one could not be saved",
@@ -152,11 +149,7 @@ public final class ExecCommand implements Callable<Integer> {
     private final List<SnippetArgument> snippetArguments = new ArrayList<>();
 
     @Override
-    public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() throws IOException {
+    public Integer call() throws IOException {
         List<Snippet> snippets = readSnippets();
         CliConfig config = CliConfig.load(CliConfig.home(codeact.environment()));
         SandboxPolicy policy = policy(config);

@@ -22,8 +22,6 @@ import java.util.concurrent.Callable;
 
 /** {@code codeact history}: the latest runs recorded in the run store, one line each. */
 @Command(name = "history",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         customSynopsis = "codeact history [--json] [-n N]",
         description = {
                 "Lists the latest runs of 'codeact run' and 'codeact demo', latest first.",
@@ -34,7 +32,6 @@ import java.util.concurrent.Callable;
                         + "'codeact show ID' shows a run whole; 'codeact report' sums them up. A store that cannot "
                         + "be written (on a read-only mount, say) is read all the same, read-only.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:success, also when no run is recorded yet",
                 "1:the run store could not be read (the message names the file)",
@@ -70,10 +67,6 @@ public final class HistoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() {
         if (limit < 1) {
             throw new ParameterException(spec.commandLine(), "-n must be at least 1, got " + limit + ".");
         }

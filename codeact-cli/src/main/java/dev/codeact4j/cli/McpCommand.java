@@ -37,8 +37,6 @@ import java.util.concurrent.Callable;
 
 /** {@code codeact mcp}: an MCP server on standard input and output, serving execute_code and run_agent. */
 @Command(name = "mcp",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         defaultValueProvider = SandboxOptions.PolicyDefaults.class,
         customSynopsis = {
                 "codeact mcp [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
@@ -54,7 +52,6 @@ import java.util.concurrent.Callable;
                         + "noted on standard error, and the server goes on. As MCP has it, a request waits for the "
                         + "client's notifications/initialized (a note on standard error says so).",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:the client closed the connection",
                 "2:usage error: unknown option or value, bad config file",
@@ -125,11 +122,7 @@ public final class McpCommand implements Callable<Integer> {
     boolean noStore;
 
     @Override
-    public Integer call() {
-        return codeact.run(spec, this::serve);
-    }
-
-    private int serve() throws IOException {
+    public Integer call() throws IOException {
         Path home = CliConfig.home(codeact.environment());
         CliConfig config = CliConfig.load(home);
         SandboxPolicy policy = sandboxOptions.policy(config, null);

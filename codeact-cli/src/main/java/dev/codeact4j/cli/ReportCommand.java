@@ -29,8 +29,6 @@ import java.util.regex.Pattern;
 
 /** {@code codeact report}: how the recorded runs went, in figures: the seed's execution report. */
 @Command(name = "report",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         customSynopsis = "codeact report [--json] [--since AGE] [--model SPEC]",
         description = {
                 "Sums up the runs recorded in $CODEACT_HOME/runs.db: how many succeeded, how long they took, how "
@@ -39,7 +37,6 @@ import java.util.regex.Pattern;
                 "Finished runs and incomplete ones (which count as unsuccessful) are included; runs still under way "
                         + "are not.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:success, also when no run matches",
                 "1:the run store could not be read (the message names the file)",
@@ -81,10 +78,6 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() {
         Instant from = since == null ? null : Instant.now().minus(since);
         Optional<RunStore> opened = RunStoreViews.openIfRecorded(codeact.runStoreFile());
         ExecutionReport report;

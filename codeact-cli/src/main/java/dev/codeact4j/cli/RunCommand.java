@@ -35,8 +35,6 @@ import java.util.concurrent.Callable;
 
 /** {@code codeact run}: a model works on a task by writing Python that runs in a sandboxed session. */
 @Command(name = "run",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         defaultValueProvider = SandboxOptions.PolicyDefaults.class,
         customSynopsis = {
                 "codeact run [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
@@ -52,7 +50,6 @@ import java.util.concurrent.Callable;
                         + "happens (each step's code, its output, time and tokens); the answer goes to standard "
                         + "output. TASK - reads the task from standard input.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:the agent gave an answer",
                 "1:the agent reached no answer (step limit, or simple mode's code failed), or its answer is not "
@@ -218,11 +215,7 @@ public final class RunCommand implements Callable<Integer> {
     List<String> taskArguments = new ArrayList<>();
 
     @Override
-    public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() throws IOException {
+    public Integer call() throws IOException {
         String task = readTask();
         Path home = CliConfig.home(codeact.environment());
         CliConfig config = CliConfig.load(home);

@@ -32,14 +32,11 @@ import java.util.concurrent.Callable;
 
 /** {@code codeact show}: one recorded run, whole: its task, every step's code, output and errors, its answer. */
 @Command(name = "show",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         customSynopsis = "codeact show [--json] RUN_ID",
         description = {
                 "Shows a run recorded in $CODEACT_HOME/runs.db, whole: the task, the model, how it ended, and each "
                         + "step's thought, code, output and error with its traceback, then the answer.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:success",
                 "1:the run store could not be read (the message names the file)",
@@ -82,10 +79,6 @@ public final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() {
         Optional<RunStore> opened = RunStoreViews.openIfRecorded(codeact.runStoreFile());
         if (opened.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "No run '" + runId + "': "

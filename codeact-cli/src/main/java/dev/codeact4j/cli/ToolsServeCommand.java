@@ -34,8 +34,6 @@ import java.util.concurrent.CountDownLatch;
  * interrupted. Code inside a codeact session does not need it: there the tools are Python functions.
  */
 @Command(name = "serve",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         customSynopsis = {
                 "codeact tools serve [--port N] [--host ADDRESS] [--token TOKEN]",
                 "                    [--tool-timeout SECONDS] [--tools-class CLASS]...",
@@ -49,7 +47,6 @@ import java.util.concurrent.CountDownLatch;
                         + "needs the header 'Authorization: Bearer TOKEN'. Code inside a codeact session does not "
                         + "need this: there the tools are Python functions, several times faster.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "1:the server could not listen (e.g. the port is taken)",
                 "2:usage error: no tool to serve, a class that cannot be loaded, a bad option or config file",
@@ -119,11 +116,7 @@ public final class ToolsServeCommand implements Callable<Integer> {
     double toolTimeoutSeconds;
 
     @Override
-    public Integer call() {
-        return tools.codeact.run(spec, this::serve);
-    }
-
-    private int serve() throws IOException {
+    public Integer call() throws IOException {
         CliConfig config = CliConfig.load(CliConfig.home(tools.codeact.environment()));
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
