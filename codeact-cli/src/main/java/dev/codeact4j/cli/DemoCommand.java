@@ -5,11 +5,10 @@ import dev.codeact4j.agent.CodeActAgent;
 import dev.codeact4j.model.ReplayedChatModel;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
-import io.opentelemetry.api.OpenTelemetry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi.Style;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -66,45 +65,48 @@ public final class DemoCommand implements Callable<Integer> {
             description = "stock, physics or news; all three when left out.")
     String example;
 
-    @Option(names = "--json", description = "Print one JSON object per example, one per line.")
-    boolean json;
+    @Mixin
+    OutputOptions.Json output;
 
-    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
-            description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
-    Path outputDir;
+    @Mixin
+    OutputOptions.Figures figures;
 
-    @Option(names = "--no-store", description = "Do not record these runs in $CODEACT_HOME/runs.db ('codeact history').")
-    boolean noStore;
+    @Mixin
+    StoreOptions store;
 
     @Override
     public Integer call() throws IOException {
         List<DemoExample> examples = examples();
-        if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
-            throw new ParameterException(spec.commandLine(),
-                    "--output-dir " + outputDir + " is a file, not a directory; name another.");
-        }
+        DisplayFiles displayFiles = figures.displayFiles();
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
-        AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, json, new DisplayFiles(outputDir));
+        AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, output.json, displayFiles);
         err.println(colors.yellow("codeact demo: replaying recorded model replies — no model is called, no API key "
                 + "is needed. The code in the replies runs for real, in the sandbox."));
         err.flush();
         Sandbox sandbox = codeact.sandbox(err, colors);
 
         int succeeded = 0;
-        try (RunRecording recording = RunRecording.open(codeact.runStoreFile(), !noStore, err, colors)) {
+        try (RunRecording recording = RunRecording.open(codeact.runStoreFile(), store.recording(), err, colors)) {
+            // Recorded like any run, but never answered from the memory: the demo is there to show the agent at work.
+            AgentFactory agents = AgentFactory.builder()
+                    .sandbox(sandbox, SandboxPolicy.defaults())
+                    .openTelemetry(codeact.openTelemetry(err, colors))
+                    .recording(recording)
+                    .memory(false)
+                    .build();
             for (int i = 0; i < examples.size(); i++) {
                 DemoExample demo = examples.get(i);
                 String heading = "Example " + (i + 1) + " of " + examples.size() + ": " + demo.title() + " (" + demo.name() + ")";
                 err.println();
                 err.println(colors.styled("━━ " + heading + " " + "━".repeat(Math.max(3, 72 - heading.length() - 4)), Style.bold));
                 err.flush();
-                if (run(demo, sandbox, report, codeact.openTelemetry(err, colors), recording).success()) {
+                if (run(demo, agents, report).success()) {
                     succeeded++;
                 }
             }
         }
-        if (!json) {
+        if (!output.json) {
             err.println();
             String outcome = examples.size() == 1 ? (succeeded == 1 ? "The example reached its answer." : "The example reached no answer.")
                     : succeeded == examples.size() ? "All " + succeeded + " examples reached their answer."
@@ -130,23 +132,17 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** One example in a working directory of its own, holding its data files, deleted afterwards. */
-    private AgentResult run(DemoExample demo, Sandbox sandbox, AgentReport report, OpenTelemetry openTelemetry,
-                            RunRecording recording) throws IOException {
-        Path workdir = sandbox.createWorkdir("codeact-demo-" + demo.name() + "-");
+    private AgentResult run(DemoExample demo, AgentFactory agents, AgentReport report) throws IOException {
+        Path workdir = agents.sandbox().createWorkdir("codeact-demo-" + demo.name() + "-");
         try {
             demo.writeFiles(workdir);
             ReplayedChatModel model = new ReplayedChatModel(demo.name(), demo.replies());
             int maxSteps = Math.max(10, demo.replies().size());
-            CodeActAgent agent = CodeActAgent.builder()
-                    .model(model)
-                    .streamingModel(new ReplayedStream(model))
-                    .modelName(model.name())
-                    .sandbox(sandbox)
+            CodeActAgent agent = agents.newBuilder()
                     .policy(SandboxPolicy.builder().workdir(workdir).build())
                     .maxSteps(maxSteps)
-                    .openTelemetry(openTelemetry)
-                    .listener(recording.listener())
-                    .build();
+                    .build()
+                    .agent(model);
             AgentResult result = agent.run(demo.task(), report.progress(model.name(), maxSteps));
             report.finished(result, demo.name());
             return result;

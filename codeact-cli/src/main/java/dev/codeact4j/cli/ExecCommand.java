@@ -31,7 +31,6 @@ import java.util.concurrent.Callable;
 
 /** {@code codeact exec}: runs snippets of Python, in order, in one sandboxed session. */
 @Command(name = "exec",
-        defaultValueProvider = SandboxOptions.PolicyDefaults.class,
         customSynopsis = {
                 "codeact exec [--json] [--timeout SECONDS] [--memory MB] [--disk MB]",
                 "             [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
@@ -115,8 +114,8 @@ public final class ExecCommand implements Callable<Integer> {
     @ParentCommand
     CodeactCommand codeact;
 
-    @Option(names = "--json", description = "Print one JSON object per snippet, one per line (see Output below).")
-    boolean json;
+    @Mixin
+    OutputOptions.Json output;
 
     @Mixin
     SandboxOptions sandboxOptions;
@@ -129,9 +128,8 @@ public final class ExecCommand implements Callable<Integer> {
                     + "its files). By default a private temporary one, deleted at the end.")
     Path workdir;
 
-    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
-            description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
-    Path outputDir;
+    @Mixin
+    OutputOptions.Figures figures;
 
     @Option(names = "--fail-fast", description = "Stop at the first snippet that fails instead of running the rest.")
     boolean failFast;
@@ -153,14 +151,13 @@ public final class ExecCommand implements Callable<Integer> {
         List<Snippet> snippets = readSnippets();
         CliConfig config = CliConfig.load(CliConfig.home(codeact.environment()));
         SandboxPolicy policy = policy(config);
-        checkOutputDirectory();
+        DisplayFiles displayFiles = figures.displayFiles();
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
-        ExecReport report = json ? new JsonReport(out) : new HumanReport(out, err, colors, snippets.size());
-        DisplayFiles displayFiles = new DisplayFiles(outputDir);
+        ExecReport report = output.json ? new JsonReport(out) : new HumanReport(out, err, colors, snippets.size());
 
         Sandbox sandbox = codeact.sandbox(err, colors);
         boolean allSucceeded = true;
@@ -177,7 +174,7 @@ public final class ExecCommand implements Callable<Integer> {
                 allSucceeded &= succeeded;
                 int remaining = snippets.size() - index - 1;
                 if (!succeeded && failFast && remaining > 0) {
-                    if (!json) {
+                    if (!output.json) {
                         err.println(colors.yellow("[--fail-fast: " + remaining + " more snippet"
                                 + (remaining == 1 ? " was" : "s were") + " not run]"));
                         err.flush();
@@ -240,12 +237,6 @@ public final class ExecCommand implements Callable<Integer> {
                     + "--workdir out to use a private temporary one.");
         }
         return sandboxOptions.policy(config, workdir);
-    }
-
-    private void checkOutputDirectory() {
-        if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
-            throw usageError("--output-dir " + outputDir + " is a file, not a directory; name another.");
-        }
     }
 
     private ParameterException usageError(String message) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.store.RunSummary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -62,8 +63,8 @@ public final class HistoryCommand implements Callable<Integer> {
     @Option(names = "-n", paramLabel = "N", defaultValue = "20", description = "How many runs (default: ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--json", description = "One JSON object per run, one per line.")
-    boolean json;
+    @Mixin
+    OutputOptions.Json output;
 
     @Override
     public Integer call() {
@@ -81,7 +82,7 @@ public final class HistoryCommand implements Callable<Integer> {
                 runs = store.history(limit);
             }
         }
-        if (json) {
+        if (output.json) {
             runs.forEach(run -> out.println(json(run)));
         } else if (runs.isEmpty()) {
             err.println(RunStoreViews.noRunsYet(codeact.runStoreFile()));

@@ -8,6 +8,7 @@ import dev.codeact4j.store.ExecutionReport;
 import dev.codeact4j.store.RunStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -66,8 +67,8 @@ public final class ReportCommand implements Callable<Integer> {
     @ParentCommand
     CodeactCommand codeact;
 
-    @Option(names = "--json", description = "Print the report as one JSON object (see Output below).")
-    boolean json;
+    @Mixin
+    OutputOptions.Json output;
 
     @Option(names = "--since", paramLabel = "AGE", converter = AgeConverter.class,
             description = "Only the runs started in the last AGE: Nd (days), Nh (hours) or Nm (minutes), e.g. 7d.")
@@ -90,7 +91,7 @@ public final class ReportCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (json) {
+        if (output.json) {
             try {
                 out.println(JSON.writeValueAsString(json(report, true)));
             } catch (JsonProcessingException e) {

@@ -14,6 +14,9 @@ import java.nio.file.Path;
  * that cannot be opened or written is a warning on standard error, once: the run itself always goes on.
  */
 final class RunRecording implements AutoCloseable {
+    /** Records nothing, and says nothing. */
+    static final RunRecording NONE = new RunRecording(null, null, null);
+
     private final RunStore store;
     private final RunRecorder recorder;
     private final PrintWriter err;

@@ -16,8 +16,8 @@ import dev.codeact4j.store.StoredRun;
 import dev.codeact4j.store.StoredStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi.Style;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -69,8 +69,8 @@ public final class ShowCommand implements Callable<Integer> {
             + "(the ID column of 'codeact history').")
     String runId;
 
-    @Option(names = "--json", description = "Print the run as one JSON object (see Output below).")
-    boolean json;
+    @Mixin
+    OutputOptions.Json output;
 
     /** As much of a run id as the history shows: enough to tell runs apart, short enough to type. */
     static String shortId(String id) {
@@ -92,7 +92,7 @@ public final class ShowCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage() + ".");
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (output.json) {
             try {
                 out.println(JSON.writeValueAsString(json(run)));
             } catch (JsonProcessingException e) {

@@ -153,6 +153,26 @@ class McpCommandTest {
         }
     }
 
+    /** run_agent's agents are made as codeact run's are: with the memory in the run store, so the same task is cached. */
+    @Test
+    void runAgentUsesTheMemoryAsRunDoesAndASecondIdenticalCallIsAnsweredFromTheCache() throws Exception {
+        try (ScriptedModelServer model = ScriptedModelServer.openAi(); McpSyncClient client = start(model)) {
+            model.reply("Sum them in code.\n```python\nfinal_answer(sum(range(10)))\n```", 150, 12);
+            Map<String, Object> arguments = Map.of("task", "Add the numbers below 10.", "model", "openai:scripted-model");
+
+            JsonNode first = json(call(client, "run_agent", arguments));
+            JsonNode again = json(call(client, "run_agent", arguments));
+
+            assertThat(first.get("cached").asBoolean()).as(first.toString()).isFalse();
+            assertThat(again.get("cached").asBoolean()).as(again.toString()).isTrue();
+            assertThat(again.get("answer").asInt()).isEqualTo(45);
+            assertThat(model.requests()).as("the second call asked no model").hasSize(1);
+            CodeactRun history = CodeactRun.in(temp.resolve("home"), "history", "--json");
+            assertThat(history.jsonLines()).extracting(run -> run.get("id").asText())
+                    .containsExactly(again.get("runId").asText(), first.get("runId").asText());
+        }
+    }
+
     /**
      * The SDK's own stdio transport stopped reading for good at the first line that was not a JSON-RPC message:
      * no answer to it nor to anything after, and the end of input went unseen, so the server never exited.
