@@ -1,9 +1,7 @@
 package dev.codeact4j.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.agent.AgentResult;
@@ -12,7 +10,6 @@ import dev.codeact4j.agent.StopReason;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.Display;
-import dev.codeact4j.sandbox.ExecutionError;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -71,7 +68,7 @@ final class AgentReport {
             if (example != null) {
                 line.put("example", example);
             }
-            line.setAll(json(result, figures));
+            line.setAll(RunJson.of(result, figures));
             try {
                 out.println(JSON.writeValueAsString(line));
             } catch (JsonProcessingException e) {
@@ -173,52 +170,5 @@ final class AgentReport {
     private static String shown(Path path) {
         Path here = Path.of("").toAbsolutePath();
         return path.startsWith(here) ? here.relativize(path).toString() : path.toString();
-    }
-
-    /** The result as {@code run --json} prints it; the fields are listed in {@code codeact run --help}. */
-    static ObjectNode json(AgentResult result, Map<Integer, List<Path>> figures) {
-        ObjectNode node = NODES.objectNode()
-                .put("runId", result.runId())
-                .put("model", result.model())
-                .put("task", result.task())
-                .put("success", result.success())
-                .put("reason", result.reason().label());
-        ProcessedAnswer answer = result.answer();
-        node.set("answer", answer == null ? NODES.nullNode() : answer.value());
-        node.put("answerText", answer == null ? null : answer.text());
-        node.put("format", answer == null ? null : answer.format().label());
-        node.put("parseError", answer == null ? null : answer.parseError());
-        ArrayNode steps = node.putArray("steps");
-        for (Step step : result.steps()) {
-            ObjectNode stepNode = steps.addObject()
-                    .put("index", step.index())
-                    .put("thought", step.thought())
-                    .put("code", step.code())
-                    .put("observation", step.observation());
-            stepNode.set("error", error(step.error()));
-            ArrayNode paths = stepNode.putArray("figures");
-            figures.getOrDefault(step.index(), List.of()).forEach(path -> paths.add(path.toString()));
-            stepNode.put("durationMs", step.durationMillis())
-                    .put("modelMs", step.modelMillis())
-                    .put("executionMs", step.executionMillis())
-                    .put("inputTokens", step.inputTokens())
-                    .put("outputTokens", step.outputTokens());
-        }
-        node.put("durationMs", result.durationMs())
-                .put("inputTokens", result.inputTokens())
-                .put("outputTokens", result.outputTokens())
-                .put("cached", result.cached())
-                .put("reusedFrom", result.reusedFrom());
-        return node;
-    }
-
-    private static JsonNode error(ExecutionError error) {
-        if (error == null) {
-            return NODES.nullNode();
-        }
-        return NODES.objectNode()
-                .put("type", error.type())
-                .put("message", error.message())
-                .put("traceback", error.traceback());
     }
 }

@@ -164,7 +164,7 @@ final class CodeactMcpServer implements AutoCloseable {
             AgentFactory agents = settings.agents().newBuilder().maxSteps(maxSteps).build();
             AgentResult result = agents.agent(agents.models(spec)).run(task.strip());
             var figures = AgentReport.saveFigures(result, settings.displayFiles());
-            return CallToolResult.builder().addTextContent(JSON.writeValueAsString(AgentReport.json(result, figures))).build();
+            return CallToolResult.builder().addTextContent(JSON.writeValueAsString(RunJson.of(result, figures))).build();
         } catch (ModelException e) {
             return error("the model could not be called: " + e.getMessage());
         } catch (SandboxException e) {

@@ -3,9 +3,6 @@ package dev.codeact4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.agent.StopReason;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.sandbox.ExecutionError;
@@ -43,19 +40,19 @@ import java.util.concurrent.Callable;
                 "2:usage error: no such run, or an id that starts several runs' ids"},
         footerHeading = "%nOutput:%n",
         footer = {
-                "With --json: one JSON object with the fields of 'codeact run --json' (runId,",
-                "model, task, success, reason, answer, answerText, format, parseError, steps,",
-                "durationMs, inputTokens, outputTokens) and mode, status (running, succeeded,",
-                "failed or incomplete), error (when the model, its provider or something else",
-                "failed: what went wrong, with the provider's message; else null), startedAt,",
+                "With --json: one JSON object with the fields of 'codeact run --json', in its",
+                "order and with the same values (runId, model, task, success, reason, answer,",
+                "answerText, format, parseError, steps, durationMs, inputTokens, outputTokens,",
+                "cached, reusedFrom), then mode, status (running, succeeded, failed or",
+                "incomplete), error (when the model, its provider or something else failed:",
+                "what went wrong, with the provider's message; else null), startedAt,",
                 "finishedAt (ISO-8601, UTC) and attempts.",
-                "Each step also has stdout, stderr, result (the repr of the last expression)",
-                "toolCalls [{name, arguments, result, error, durationMs}] and network",
-                "[{host, port, method, allowed, refusal, bytesSent, bytesReceived}]; figures",
-                "are not kept."})
+                "Each step also has, after run's fields, stdout, stderr, result (the repr of",
+                "the last expression), toolCalls [{name, arguments, result, error,",
+                "durationMs}] and network [{host, port, method, allowed, refusal, bytesSent,",
+                "bytesReceived}]; its figures are null: they are not kept."})
 public final class ShowCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonNodeFactory NODES = JSON.getNodeFactory();
     private static final int ID_PREFIX = 8;
     private static final int RULE_WIDTH = 72;
 
@@ -94,7 +91,7 @@ public final class ShowCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (output.json) {
             try {
-                out.println(JSON.writeValueAsString(json(run)));
+                out.println(JSON.writeValueAsString(RunJson.of(run)));
             } catch (JsonProcessingException e) {
                 throw new UncheckedIOException("cannot write the run as JSON: " + e.getOriginalMessage(), e);
             }
@@ -243,52 +240,5 @@ public final class ShowCommand implements Callable<Integer> {
                         : "No answer: the run never finished."));
             }
         }
-    }
-
-    /** The run as {@code show --json} prints it; the fields are listed in {@code codeact show --help}. */
-    static ObjectNode json(StoredRun run) {
-        ObjectNode node = NODES.objectNode()
-                .put("runId", run.id())
-                .put("model", run.model())
-                .put("task", run.task())
-                .put("mode", run.mode())
-                .put("status", run.status().label())
-                .put("success", run.status() == RunStatus.SUCCEEDED)
-                .put("reason", run.reason())
-                .put("error", run.error());
-        node.set("answer", run.answer() == null ? NODES.nullNode() : run.answer());
-        node.put("answerText", run.answerText())
-                .put("format", run.format())
-                .put("parseError", run.parseError())
-                .put("startedAt", run.startedAt().toString())
-                .put("finishedAt", run.finishedAt() == null ? null : run.finishedAt().toString());
-        ArrayNode steps = node.putArray("steps");
-        for (StoredStep step : run.steps()) {
-            ObjectNode stepNode = steps.addObject()
-                    .put("index", step.index())
-                    .put("thought", step.thought())
-                    .put("code", step.code())
-                    .put("observation", step.observation())
-                    .put("stdout", step.stdout())
-                    .put("stderr", step.stderr())
-                    .put("result", step.result());
-            ExecutionError error = step.error();
-            stepNode.set("error", error == null ? NODES.nullNode() : NODES.objectNode()
-                    .put("type", error.type())
-                    .put("message", error.message())
-                    .put("traceback", error.traceback()));
-            stepNode.set("toolCalls", step.toolCalls());
-            stepNode.set("network", step.network());
-            stepNode.put("durationMs", step.modelMs() + step.executionMs())
-                    .put("modelMs", step.modelMs())
-                    .put("executionMs", step.executionMs())
-                    .put("inputTokens", step.inputTokens())
-                    .put("outputTokens", step.outputTokens());
-        }
-        node.put("durationMs", run.durationMs())
-                .put("inputTokens", run.inputTokens())
-                .put("outputTokens", run.outputTokens())
-                .put("attempts", run.attempts());
-        return node;
     }
 }
