@@ -1,8 +1,13 @@
 package dev.codeact4j.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.agent.AgentResult;
+import dev.codeact4j.cli.render.AgentReport;
+import dev.codeact4j.cli.render.DisplayFiles;
+import dev.codeact4j.cli.render.JsonReport;
+import dev.codeact4j.cli.render.JsonText;
+import dev.codeact4j.cli.render.RunJson;
+import dev.codeact4j.cli.render.SavedDisplay;
+import dev.codeact4j.cli.render.Snippet;
 import dev.codeact4j.model.ModelException;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Display;
@@ -12,9 +17,9 @@ import dev.codeact4j.sandbox.SandboxException;
 import dev.codeact4j.sandbox.Session;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
-import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,7 +36,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * What goes wrong is answered as a tool error with a message, never thrown at the client.
  */
 final class CodeactMcpServer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** The tool's name, also the source of the snippets it runs. */
     private static final String EXECUTE_CODE = "execute_code";
 
@@ -164,13 +168,11 @@ final class CodeactMcpServer implements AutoCloseable {
             AgentFactory agents = settings.agents().newBuilder().maxSteps(maxSteps).build();
             AgentResult result = agents.agent(agents.models(spec)).run(task.strip());
             var figures = AgentReport.saveFigures(result, settings.displayFiles());
-            return CallToolResult.builder().addTextContent(JSON.writeValueAsString(RunJson.of(result, figures))).build();
+            return CallToolResult.builder().addTextContent(JsonText.line(RunJson.of(result, figures), "result")).build();
         } catch (ModelException e) {
             return error("the model could not be called: " + e.getMessage());
         } catch (SandboxException e) {
             return error("the sandbox failed: " + e.getMessage());
-        } catch (JsonProcessingException e) {
-            return error("cannot write the result as JSON: " + e.getOriginalMessage());
         } catch (IOException | RuntimeException e) {
             return error("run_agent failed: " + e.getMessage());
         }

@@ -2,13 +2,16 @@ package dev.codeact4j.cli;
 
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.CodeActAgent;
+import dev.codeact4j.cli.render.AgentReport;
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.DisplayFiles;
 import dev.codeact4j.model.ReplayedChatModel;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi.Style;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;

@@ -1,5 +1,12 @@
 package dev.codeact4j.cli;
 
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.DisplayFiles;
+import dev.codeact4j.cli.render.ExecReport;
+import dev.codeact4j.cli.render.HumanReport;
+import dev.codeact4j.cli.render.JsonReport;
+import dev.codeact4j.cli.render.SavedDisplay;
+import dev.codeact4j.cli.render.Snippet;
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
@@ -8,9 +15,9 @@ import dev.codeact4j.tools.McpEndpoint;
 import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;

@@ -1,6 +1,8 @@
 package dev.codeact4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.DisplayFiles;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;

@@ -3,6 +3,11 @@ package dev.codeact4j.cli;
 import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.CodeActAgent;
+import dev.codeact4j.cli.render.AgentProgress;
+import dev.codeact4j.cli.render.AgentReport;
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.DisplayFiles;
+import dev.codeact4j.cli.render.RunStoreViews;
 import dev.codeact4j.model.ChatModels;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.result.AnswerFormat;
@@ -228,7 +233,7 @@ public final class RunCommand implements Callable<Integer> {
             AgentResult result = agent.run(task, progress);
             boolean answered = report.finished(result, null, format);
             if (!output.json && recording.recording()) {
-                String id = ShowCommand.shortId(result.runId());
+                String id = RunStoreViews.shortId(result.runId());
                 err.println(colors.faint("Recorded as " + id + ": codeact show " + id));
                 err.flush();
             }

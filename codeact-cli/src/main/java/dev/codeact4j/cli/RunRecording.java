@@ -1,6 +1,7 @@
 package dev.codeact4j.cli;
 
 import dev.codeact4j.agent.AgentListener;
+import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.memory.AgentMemory;
 import dev.codeact4j.store.RunRecorder;
 import dev.codeact4j.store.RunStore;

@@ -3,6 +3,7 @@ package dev.codeact4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.tools.McpEndpoint;
 import dev.codeact4j.tools.Tool;
 import dev.codeact4j.tools.ToolHttpServer;

@@ -1,7 +1,5 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.agent.AgentResult;
@@ -13,7 +11,6 @@ import dev.codeact4j.sandbox.Display;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,9 +24,8 @@ import java.util.Map;
  * summary on standard error with the answer on standard output, or (with {@code --json}) one JSON object
  * on one line of standard output.
  */
-final class AgentReport {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonNodeFactory NODES = JSON.getNodeFactory();
+public final class AgentReport {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final PrintWriter out;
     private final PrintWriter err;
@@ -37,7 +33,7 @@ final class AgentReport {
     private final boolean json;
     private final DisplayFiles displayFiles;
 
-    AgentReport(PrintWriter out, PrintWriter err, Colors colors, boolean json, DisplayFiles displayFiles) {
+    public AgentReport(PrintWriter out, PrintWriter err, Colors colors, boolean json, DisplayFiles displayFiles) {
         this.out = out;
         this.err = err;
         this.colors = colors;
@@ -46,12 +42,12 @@ final class AgentReport {
     }
 
     /** Shows a run of this model as it goes. */
-    AgentProgress progress(String model, int maxSteps) {
+    public AgentProgress progress(String model, int maxSteps) {
         return new AgentProgress(err, colors, model, maxSteps);
     }
 
     /** Reports a finished run; {@code example} names the demo example it was, or is null. */
-    void finished(AgentResult result, String example) throws IOException {
+    public void finished(AgentResult result, String example) throws IOException {
         finished(result, example, null);
     }
 
@@ -60,7 +56,7 @@ final class AgentReport {
      * Returns whether the run gave an answer in that format: an answer that does not parse in it is no answer
      * for a program reading standard output, so it is not printed there (--json still holds it).
      */
-    boolean finished(AgentResult result, String example, AnswerFormat asked) throws IOException {
+    public boolean finished(AgentResult result, String example, AnswerFormat asked) throws IOException {
         Map<Integer, List<Path>> figures = saveFigures(result, displayFiles);
         String notInFormat = notInFormat(result, asked);
         if (json) {
@@ -69,11 +65,7 @@ final class AgentReport {
                 line.put("example", example);
             }
             line.setAll(RunJson.of(result, figures));
-            try {
-                out.println(JSON.writeValueAsString(line));
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException("cannot write the result as JSON: " + e.getOriginalMessage(), e);
-            }
+            out.println(JsonText.line(line, "result"));
             if (notInFormat != null) {
                 err.println(colors.red("✗ No answer in the format asked: " + notInFormat));
             }
@@ -95,7 +87,7 @@ final class AgentReport {
     }
 
     /** Saves the figures of every step as files; by step index, their paths. One that cannot be saved fails all. */
-    static Map<Integer, List<Path>> saveFigures(AgentResult result, DisplayFiles displayFiles) throws IOException {
+    public static Map<Integer, List<Path>> saveFigures(AgentResult result, DisplayFiles displayFiles) throws IOException {
         Map<Integer, List<Path>> figures = new LinkedHashMap<>();
         for (Step step : result.steps()) {
             if (step.execution() == null) {
@@ -137,7 +129,7 @@ final class AgentReport {
                     : steps == 0 ? "from the cache" : "from the cached program, run again";
             err.println(colors.green("✓ Answer " + how) + colors.faint(cost));
             if (result.reusedFrom() != null) {
-                err.println(colors.faint("  adapted from the solution of run " + ShowCommand.shortId(result.reusedFrom())));
+                err.println(colors.faint("  adapted from the solution of run " + RunStoreViews.shortId(result.reusedFrom())));
             }
             ProcessedAnswer answer = result.answer();
             if (answer.parseError() != null) {

@@ -1,4 +1,4 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -21,7 +21,7 @@ import java.util.Map;
  * back from the run store. A stored run has, after them, what only the store knows (listed in
  * {@code codeact show --help}): where the run stands and each step's output; its figures are not kept (null).
  */
-final class RunJson {
+public final class RunJson {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** The fields every run has, whatever it is read from; {@code recorded} holds the stored run's own. */
@@ -40,7 +40,7 @@ final class RunJson {
     }
 
     /** A finished run whose figures were saved to these files (by step index). */
-    static ObjectNode of(AgentResult result, Map<Integer, List<Path>> figures) {
+    public static ObjectNode of(AgentResult result, Map<Integer, List<Path>> figures) {
         ProcessedAnswer answer = result.answer();
         List<RunStep> steps = result.steps().stream().map(step -> new RunStep(step.index(), step.thought(),
                 step.code(), step.observation(), step.error(), figures.getOrDefault(step.index(), List.of()),
@@ -53,7 +53,7 @@ final class RunJson {
     }
 
     /** A run read back from the run store. */
-    static ObjectNode of(StoredRun run) {
+    public static ObjectNode of(StoredRun run) {
         List<RunStep> steps = run.steps().stream().map(step -> new RunStep(step.index(), step.thought(), step.code(),
                 step.observation(), step.error(), null, step.modelMs(), step.executionMs(), step.inputTokens(),
                 step.outputTokens(), recorded(step))).toList();
