@@ -5,6 +5,7 @@ import dev.codeact4j.sandbox.Isolation;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.store.RunStore;
 import io.opentelemetry.api.OpenTelemetry;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,7 +14,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
-import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;

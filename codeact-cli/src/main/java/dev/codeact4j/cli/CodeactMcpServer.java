@@ -17,9 +17,9 @@ import dev.codeact4j.sandbox.SandboxException;
 import dev.codeact4j.sandbox.Session;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
+import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
-import io.modelcontextprotocol.spec.McpSchema;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -85,7 +85,7 @@ final class CodeactMcpServer implements AutoCloseable {
                 .description("A CodeAct agent solves a task: a model writes Python that runs in a fresh sandboxed "
                         + "session until the code calls final_answer(...). Returns JSON: {runId, model, task, success, "
                         + "reason, answer, answerText, format, parseError, steps: [{index, thought, code, observation, "
-                        + "error, figures, ...}], durationMs, inputTokens, outputTokens}.")
+                        + "error, figures, ...}], durationMs, inputTokens, outputTokens, cached, reusedFrom}.")
                 .inputSchema(Map.of("type", "object", "required", List.of("task"), "properties", Map.of(
                         "task", Map.of("type", "string", "description", "What the agent should do."),
                         "model", Map.of("type", "string", "description", "The model as PROVIDER:MODEL, e.g. "

@@ -6,10 +6,10 @@ import dev.codeact4j.sandbox.SandboxException;
 import dev.codeact4j.sandbox.SandboxUnavailableException;
 import dev.codeact4j.store.StoreException;
 import dev.codeact4j.tools.McpServerException;
+import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IExitCodeExceptionMapper;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;

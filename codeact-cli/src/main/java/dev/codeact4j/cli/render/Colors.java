@@ -1,8 +1,8 @@
 package dev.codeact4j.cli.render;
 
-import picocli.CommandLine.Help.Ansi.Style;
-import picocli.CommandLine.Help.Ansi;
 import picocli.CommandLine;
+import picocli.CommandLine.Help.Ansi;
+import picocli.CommandLine.Help.Ansi.Style;
 
 /**
  * Colours for messages, on only when picocli's colour scheme says so (by default: when writing to a terminal).
