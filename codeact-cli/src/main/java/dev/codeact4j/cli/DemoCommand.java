@@ -9,7 +9,6 @@ import dev.codeact4j.model.ReplayedChatModel;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Help.Ansi.Style;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -84,9 +83,7 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
         AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, output.json, displayFiles);
-        err.println(colors.yellow("codeact demo: replaying recorded model replies — no model is called, no API key "
-                + "is needed. The code in the replies runs for real, in the sandbox."));
-        err.flush();
+        report.demoStarted();
         Sandbox sandbox = codeact.sandbox(err, colors);
 
         int succeeded = 0;
@@ -100,25 +97,14 @@ public final class DemoCommand implements Callable<Integer> {
                     .build();
             for (int i = 0; i < examples.size(); i++) {
                 DemoExample demo = examples.get(i);
-                String heading = "Example " + (i + 1) + " of " + examples.size() + ": " + demo.title() + " (" + demo.name() + ")";
-                err.println();
-                err.println(colors.styled("━━ " + heading + " " + "━".repeat(Math.max(3, 72 - heading.length() - 4)), Style.bold));
-                err.flush();
+                report.exampleStarted("Example " + (i + 1) + " of " + examples.size() + ": " + demo.title()
+                        + " (" + demo.name() + ")");
                 if (run(demo, agents, report).success()) {
                     succeeded++;
                 }
             }
         }
-        if (!output.json) {
-            err.println();
-            String outcome = examples.size() == 1 ? (succeeded == 1 ? "The example reached its answer." : "The example reached no answer.")
-                    : succeeded == examples.size() ? "All " + succeeded + " examples reached their answer."
-                    : succeeded + " of " + examples.size() + " examples reached their answer.";
-            err.println(colors.bold(outcome) + " The model's replies were recorded; to have a live model write the code:");
-            err.println("  export OPENROUTER_API_KEY=...    # or OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN");
-            err.println("  codeact run --model openrouter:google/gemini-2.5-flash \"your task\"");
-            err.flush();
-        }
+        report.demoFinished(succeeded, examples.size());
         return succeeded == examples.size() ? CodeactCommand.OK : CodeactCommand.FAILED;
     }
 

@@ -8,6 +8,7 @@ import dev.codeact4j.agent.StopReason;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.Display;
+import picocli.CommandLine.Help.Ansi.Style;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -39,6 +40,35 @@ public final class AgentReport {
         this.colors = colors;
         this.json = json;
         this.displayFiles = displayFiles;
+    }
+
+    /** Says, before {@code demo}'s examples, that the model's replies are replayed and the code really runs. */
+    public void demoStarted() {
+        err.println(colors.yellow("codeact demo: replaying recorded model replies — no model is called, no API key "
+                + "is needed. The code in the replies runs for real, in the sandbox."));
+        err.flush();
+    }
+
+    /** A heading before one of {@code demo}'s examples. */
+    public void exampleStarted(String heading) {
+        err.println();
+        err.println(colors.styled("━━ " + heading + " " + "━".repeat(Math.max(3, 72 - heading.length() - 4)), Style.bold));
+        err.flush();
+    }
+
+    /** After {@code demo}'s examples (but with --json): how they went, and how to have a live model do the same. */
+    public void demoFinished(int succeeded, int examples) {
+        if (json) {
+            return;
+        }
+        err.println();
+        String outcome = examples == 1 ? (succeeded == 1 ? "The example reached its answer." : "The example reached no answer.")
+                : succeeded == examples ? "All " + succeeded + " examples reached their answer."
+                : succeeded + " of " + examples + " examples reached their answer.";
+        err.println(colors.bold(outcome) + " The model's replies were recorded; to have a live model write the code:");
+        err.println("  export OPENROUTER_API_KEY=...    # or OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN");
+        err.println("  codeact run --model openrouter:google/gemini-2.5-flash \"your task\"");
+        err.flush();
     }
 
     /** Shows a run of this model as it goes. */
