@@ -65,14 +65,12 @@ final class AgentFactory {
     }
 
     /**
-     * A factory of the config file in {@code home} (its mode, step limit and endpoint; the prompts in its
-     * {@code prompts} directory), calling models with the keys of {@code environment}.
+     * A factory of the config file in {@code home} (its mode; the prompts in its {@code prompts} directory),
+     * calling models with the keys of {@code environment}; {@link Builder#models} adds the model options.
      */
     static Builder builder(CliConfig config, Path home, Map<String, String> environment) {
         Builder builder = builder();
         builder.environment = Map.copyOf(environment);
-        builder.modelSettings = ModelSettings.defaults().withBaseUrl(config.baseUrl());
-        builder.maxSteps = config.maxStepsOr(null);
         builder.mode = config.mode() != null ? config.mode() : AgentMode.MULTI_STEP;
         builder.prompts = PromptTemplates.defaults().overriddenBy(home.resolve("prompts"));
         return builder;
