@@ -1,13 +1,9 @@
 package dev.codeact4j.cli;
 
-import dev.codeact4j.model.ModelException;
+import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.sandbox.Isolation;
 import dev.codeact4j.sandbox.Sandbox;
-import dev.codeact4j.sandbox.SandboxException;
-import dev.codeact4j.sandbox.SandboxUnavailableException;
 import dev.codeact4j.store.RunStore;
-import dev.codeact4j.store.StoreException;
-import dev.codeact4j.tools.McpServerException;
 import io.opentelemetry.api.OpenTelemetry;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,19 +15,19 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * The {@code codeact} command. Subcommands are listed in {@code subcommands} below; each is one class that
- * takes this command as its {@code @ParentCommand} and gets from it the global options, the sandbox
- * ({@link #sandbox}) and the shared error handling ({@link #run}).
+ * takes this command as its {@code @ParentCommand} and gets from it the global options and the sandbox
+ * ({@link #sandbox}); what goes wrong in one is reported by {@link CommandErrors}. The help and version options,
+ * the "Exit status" heading and the sandbox options' defaults are inherited by every subcommand ({@code INHERIT}).
  */
 @Command(name = "codeact",
+        scope = ScopeType.INHERIT,
         mixinStandardHelpOptions = true,
         version = "codeact " + CodeactCommand.VERSION,
         description = {
@@ -82,10 +78,6 @@ public final class CodeactCommand implements Callable<Integer> {
     /** Where the agents' spans go: set up for the first agent, closed (flushed) when the command ends. */
     private TraceExport traceExport;
 
-    public CodeactCommand() {
-        this(System.getenv());
-    }
-
     CodeactCommand(Map<String, String> environment) {
         this.environment = Map.copyOf(environment);
     }
@@ -95,11 +87,33 @@ public final class CodeactCommand implements Callable<Integer> {
     }
 
     /**
-     * The command as installed. It differs from {@code new CommandLine(new CodeactCommand())} only in how usage
-     * errors look: the message, the synopsis and a pointer to --help, rather than the whole help after the message.
+     * The command as installed. Usage errors show the message, the synopsis and a pointer to --help, rather than
+     * picocli's whole help after the message.
      */
     public static CommandLine commandLine() {
-        return new CommandLine(new CodeactCommand()).setParameterExceptionHandler(CodeactCommand::usageError);
+        return commandLine(System.getenv());
+    }
+
+    /**
+     * The command with its environment (API keys, CODEACT_HOME, OTEL_*; tests give their own): failures of the
+     * subcommands are reported by {@link CommandErrors}, which also maps them to exit codes, and the span export
+     * is closed when a subcommand has run, whatever its end.
+     */
+    static CommandLine commandLine(Map<String, String> environment) {
+        CodeactCommand codeact = new CodeactCommand(environment);
+        CommandErrors errors = new CommandErrors(codeact::debug);
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        return new CommandLine(codeact)
+                .setParameterExceptionHandler(CodeactCommand::usageError)
+                .setExecutionExceptionHandler(errors)
+                .setExitCodeExceptionMapper(errors)
+                .setExecutionStrategy(parseResult -> {
+                    try {
+                        return runLast.execute(parseResult);
+                    } finally {
+                        codeact.closeTraceExport();
+                    }
+                });
     }
 
     private static int usageError(ParameterException e, String[] args) {
@@ -156,51 +170,15 @@ public final class CodeactCommand implements Callable<Integer> {
         return sandbox;
     }
 
-    /**
-     * Runs a subcommand's work with the handling all subcommands share: usage errors go to picocli (exit 2),
-     * so does a bad config file (with its own message), a sandbox that cannot be made exits 3 with its reason,
-     * a model that cannot be called exits 4 with the provider's, so does an MCP server that cannot be started or
-     * reached (another service the run depends on), a run store that cannot be read exits 1 naming its file,
-     * and nothing else ever shows a raw stack trace unless {@code --debug} asks for it.
-     */
-    int run(CommandSpec command, Callable<Integer> work) {
-        PrintWriter err = command.commandLine().getErr();
-        Colors colors = Colors.of(command.commandLine());
-        try {
-            return work.call();
-        } catch (ParameterException e) {
-            throw e;
-        } catch (CliConfig.InvalidException e) {
-            return report(err, colors, e, e.getMessage(), USAGE);
-        } catch (ModelException e) {
-            return report(err, colors, e, e.getMessage(), MODEL_ERROR);
-        } catch (McpServerException e) {
-            return report(err, colors, e, e.getMessage(), MODEL_ERROR);
-        } catch (StoreException e) {
-            return report(err, colors, e, e.getMessage() + ".", FAILED);
-        } catch (SandboxUnavailableException e) {
-            return report(err, colors, e, "cannot make a sandbox: " + e.getMessage(), NO_SANDBOX);
-        } catch (SandboxException e) {
-            return report(err, colors, e, "the sandbox failed: " + e.getMessage(), NO_SANDBOX);
-        } catch (IOException | UncheckedIOException e) {
-            return report(err, colors, e, e.getMessage(), FAILED);
-        } catch (Exception e) {
-            return report(err, colors, e, "unexpected error: " + e
-                    + (debug ? "" : "\nRun again with --debug for the details, and please report it."), FAILED);
-        } finally {
-            if (traceExport != null) {
-                traceExport.close();
-                traceExport = null;
-            }
+    /** Ends the agents' span export (sending what is left) once the command has run. */
+    private void closeTraceExport() {
+        if (traceExport != null) {
+            traceExport.close();
+            traceExport = null;
         }
     }
 
-    private int report(PrintWriter err, Colors colors, Exception e, String message, int exitCode) {
-        err.println(colors.red("codeact: " + message));
-        if (debug) {
-            e.printStackTrace(err);
-        }
-        err.flush();
-        return exitCode;
+    boolean debug() {
+        return debug;
     }
 }

@@ -1,29 +1,25 @@
 package dev.codeact4j.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.codeact4j.agent.AgentListener;
-import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.agent.AgentResult;
-import dev.codeact4j.agent.CodeActAgent;
-import dev.codeact4j.agent.PromptTemplates;
-import dev.codeact4j.model.ChatModels;
+import dev.codeact4j.cli.render.AgentReport;
+import dev.codeact4j.cli.render.DisplayFiles;
+import dev.codeact4j.cli.render.JsonReport;
+import dev.codeact4j.cli.render.JsonText;
+import dev.codeact4j.cli.render.RunJson;
+import dev.codeact4j.cli.render.SavedDisplay;
+import dev.codeact4j.cli.render.Snippet;
 import dev.codeact4j.model.ModelException;
-import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Display;
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.OutputListener;
-import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxException;
-import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
-import io.opentelemetry.api.OpenTelemetry;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,20 +36,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * What goes wrong is answered as a tool error with a message, never thrown at the client.
  */
 final class CodeactMcpServer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** The tool's name, also the source of the snippets it runs. */
     private static final String EXECUTE_CODE = "execute_code";
 
     /**
      * Everything the tools need, set when the server starts.
      *
+     * @param agents       run_agent's agents, as {@code codeact run} makes them (memory and recording included);
+     *                     also execute_code's sandbox and policy
+     * @param tools        the host tools, defined in execute_code's sessions too
      * @param defaultModel the model SPEC when run_agent names none, or null
-     * @param runRecorder  records run_agent's runs in the run store (or does nothing)
+     * @param configFile   where a default model can be set, for the message when there is none
      */
-    record Settings(Sandbox sandbox, SandboxPolicy policy, HostTools tools, DisplayFiles displayFiles,
-                    String defaultModel, ModelSettings modelSettings, int defaultMaxSteps, AgentMode mode,
-                    PromptTemplates prompts, Map<String, String> environment, Path configFile,
-                    OpenTelemetry openTelemetry, AgentListener runRecorder) {
+    record Settings(AgentFactory agents, HostTools tools, DisplayFiles displayFiles, String defaultModel,
+                    Path configFile) {
     }
 
     /** One client connection's session, and how many snippets it has run (the JSON's index). */
@@ -82,21 +78,21 @@ final class CodeactMcpServer implements AutoCloseable {
                         "code", Map.of("type", "string", "description", "The Python code to run."),
                         "timeout", Map.of("type", "number", "exclusiveMinimum", 0, "description",
                                 "Time limit in seconds; the code is then interrupted, its state kept. Default: "
-                                        + seconds(settings.policy().timeout()) + "."))))
+                                        + seconds(settings.agents().policy().timeout()) + "."))))
                 .build();
         McpSchema.Tool runAgent = McpSchema.Tool.builder()
                 .name("run_agent")
                 .description("A CodeAct agent solves a task: a model writes Python that runs in a fresh sandboxed "
                         + "session until the code calls final_answer(...). Returns JSON: {runId, model, task, success, "
                         + "reason, answer, answerText, format, parseError, steps: [{index, thought, code, observation, "
-                        + "error, figures, ...}], durationMs, inputTokens, outputTokens}.")
+                        + "error, figures, ...}], durationMs, inputTokens, outputTokens, cached, reusedFrom}.")
                 .inputSchema(Map.of("type", "object", "required", List.of("task"), "properties", Map.of(
                         "task", Map.of("type", "string", "description", "What the agent should do."),
                         "model", Map.of("type", "string", "description", "The model as PROVIDER:MODEL, e.g. "
                                 + "openrouter:google/gemini-2.5-flash. Default: "
                                 + (settings.defaultModel() == null ? "the server's." : settings.defaultModel() + ".")),
                         "max_steps", Map.of("type", "integer", "minimum", 1, "description",
-                                "The most code-writing steps. Default: " + settings.defaultMaxSteps() + "."))))
+                                "The most code-writing steps. Default: " + settings.agents().maxSteps() + "."))))
                 .build();
         return List.of(new SyncToolSpecification(executeCode, this::executeCode),
                 new SyncToolSpecification(runAgent, this::runAgent));
@@ -107,7 +103,7 @@ final class CodeactMcpServer implements AutoCloseable {
         if (!(arguments.get("code") instanceof String code)) {
             return error("execute_code needs the argument code: the Python code to run, as a string.");
         }
-        Duration timeout = settings.policy().timeout();
+        Duration timeout = settings.agents().policy().timeout();
         if (arguments.get("timeout") != null) {
             if (!(arguments.get("timeout") instanceof Number seconds) || !(seconds.doubleValue() > 0)) {
                 return error("timeout must be a number of seconds above 0, not " + arguments.get("timeout") + ".");
@@ -137,7 +133,7 @@ final class CodeactMcpServer implements AutoCloseable {
     }
 
     private Connection open() {
-        Session session = settings.sandbox().open(settings.policy());
+        Session session = settings.agents().sandbox().open(settings.agents().policy());
         try {
             settings.tools().offerTo(session);
         } catch (RuntimeException e) {
@@ -158,7 +154,7 @@ final class CodeactMcpServer implements AutoCloseable {
                     + "openrouter:google/gemini-2.5-flash), or start codeact mcp with --model, or set \"model\" in "
                     + settings.configFile() + ".");
         }
-        Object steps = arguments.getOrDefault("max_steps", settings.defaultMaxSteps());
+        Object steps = arguments.getOrDefault("max_steps", settings.agents().maxSteps());
         if (!(steps instanceof Integer maxSteps) || maxSteps < 1) {
             return error("max_steps must be a whole number of at least 1, not " + steps + ".");
         }
@@ -169,28 +165,14 @@ final class CodeactMcpServer implements AutoCloseable {
             return error("model: " + e.getMessage() + ".");
         }
         try {
-            ChatModels models = ChatModels.create(spec, settings.modelSettings(), settings.environment());
-            AgentResult result = CodeActAgent.builder()
-                    .models(models)
-                    .sandbox(settings.sandbox())
-                    .policy(settings.policy())
-                    .maxSteps(maxSteps)
-                    .mode(settings.mode())
-                    .prompts(settings.prompts())
-                    .tools(settings.tools().tools())
-                    .toolTimeout(HostTools.CALL_LIMIT)
-                    .openTelemetry(settings.openTelemetry())
-                    .listener(settings.runRecorder())
-                    .build()
-                    .run(task.strip());
+            AgentFactory agents = settings.agents().newBuilder().maxSteps(maxSteps).build();
+            AgentResult result = agents.agent(agents.models(spec)).run(task.strip());
             var figures = AgentReport.saveFigures(result, settings.displayFiles());
-            return CallToolResult.builder().addTextContent(JSON.writeValueAsString(AgentReport.json(result, figures))).build();
+            return CallToolResult.builder().addTextContent(JsonText.line(RunJson.of(result, figures), "result")).build();
         } catch (ModelException e) {
             return error("the model could not be called: " + e.getMessage());
         } catch (SandboxException e) {
             return error("the sandbox failed: " + e.getMessage());
-        } catch (JsonProcessingException e) {
-            return error("cannot write the result as JSON: " + e.getOriginalMessage());
         } catch (IOException | RuntimeException e) {
             return error("run_agent failed: " + e.getMessage());
         }

@@ -2,14 +2,15 @@ package dev.codeact4j.cli;
 
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.CodeActAgent;
+import dev.codeact4j.cli.render.AgentReport;
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.DisplayFiles;
 import dev.codeact4j.model.ReplayedChatModel;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
-import io.opentelemetry.api.OpenTelemetry;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Help.Ansi.Style;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -31,8 +32,6 @@ import java.util.stream.Stream;
  * real, in the sandbox, through the same agent loop and the same display as {@code codeact run}.
  */
 @Command(name = "demo",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         customSynopsis = "codeact demo [--json] [--output-dir DIR] [--no-store] [stock|physics|news]",
         description = {
                 "Shows an agent at work on three real-world tasks, offline, with recorded model replies.",
@@ -46,7 +45,6 @@ import java.util.stream.Stream;
                 "  news     30 headlines shipped with codeact: sentiment, topics, trends and a",
                 "           summary report with confidence scores",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:every example reached its answer",
                 "1:an example did not",
@@ -69,58 +67,44 @@ public final class DemoCommand implements Callable<Integer> {
             description = "stock, physics or news; all three when left out.")
     String example;
 
-    @Option(names = "--json", description = "Print one JSON object per example, one per line.")
-    boolean json;
+    @Mixin
+    OutputOptions.Json output;
 
-    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
-            description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
-    Path outputDir;
+    @Mixin
+    OutputOptions.Figures figures;
 
-    @Option(names = "--no-store", description = "Do not record these runs in $CODEACT_HOME/runs.db ('codeact history').")
-    boolean noStore;
+    @Mixin
+    StoreOptions store;
 
     @Override
-    public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() throws IOException {
+    public Integer call() throws IOException {
         List<DemoExample> examples = examples();
-        if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
-            throw new ParameterException(spec.commandLine(),
-                    "--output-dir " + outputDir + " is a file, not a directory; name another.");
-        }
+        DisplayFiles displayFiles = figures.displayFiles();
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
-        AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, json, new DisplayFiles(outputDir));
-        err.println(colors.yellow("codeact demo: replaying recorded model replies — no model is called, no API key "
-                + "is needed. The code in the replies runs for real, in the sandbox."));
-        err.flush();
+        AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, output.json, displayFiles);
+        report.demoStarted();
         Sandbox sandbox = codeact.sandbox(err, colors);
 
         int succeeded = 0;
-        try (RunRecording recording = RunRecording.open(codeact.runStoreFile(), !noStore, err, colors)) {
+        try (RunRecording recording = RunRecording.open(codeact.runStoreFile(), store.recording(), err, colors)) {
+            // Recorded like any run, but never answered from the memory: the demo is there to show the agent at work.
+            AgentFactory agents = AgentFactory.builder()
+                    .sandbox(sandbox, SandboxPolicy.defaults())
+                    .openTelemetry(codeact.openTelemetry(err, colors))
+                    .recording(recording)
+                    .memory(false)
+                    .build();
             for (int i = 0; i < examples.size(); i++) {
                 DemoExample demo = examples.get(i);
-                String heading = "Example " + (i + 1) + " of " + examples.size() + ": " + demo.title() + " (" + demo.name() + ")";
-                err.println();
-                err.println(colors.styled("━━ " + heading + " " + "━".repeat(Math.max(3, 72 - heading.length() - 4)), Style.bold));
-                err.flush();
-                if (run(demo, sandbox, report, codeact.openTelemetry(err, colors), recording).success()) {
+                report.exampleStarted("Example " + (i + 1) + " of " + examples.size() + ": " + demo.title()
+                        + " (" + demo.name() + ")");
+                if (run(demo, agents, report).success()) {
                     succeeded++;
                 }
             }
         }
-        if (!json) {
-            err.println();
-            String outcome = examples.size() == 1 ? (succeeded == 1 ? "The example reached its answer." : "The example reached no answer.")
-                    : succeeded == examples.size() ? "All " + succeeded + " examples reached their answer."
-                    : succeeded + " of " + examples.size() + " examples reached their answer.";
-            err.println(colors.bold(outcome) + " The model's replies were recorded; to have a live model write the code:");
-            err.println("  export OPENROUTER_API_KEY=...    # or OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN");
-            err.println("  codeact run --model openrouter:google/gemini-2.5-flash \"your task\"");
-            err.flush();
-        }
+        report.demoFinished(succeeded, examples.size());
         return succeeded == examples.size() ? CodeactCommand.OK : CodeactCommand.FAILED;
     }
 
@@ -137,23 +121,17 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** One example in a working directory of its own, holding its data files, deleted afterwards. */
-    private AgentResult run(DemoExample demo, Sandbox sandbox, AgentReport report, OpenTelemetry openTelemetry,
-                            RunRecording recording) throws IOException {
-        Path workdir = sandbox.createWorkdir("codeact-demo-" + demo.name() + "-");
+    private AgentResult run(DemoExample demo, AgentFactory agents, AgentReport report) throws IOException {
+        Path workdir = agents.sandbox().createWorkdir("codeact-demo-" + demo.name() + "-");
         try {
             demo.writeFiles(workdir);
             ReplayedChatModel model = new ReplayedChatModel(demo.name(), demo.replies());
             int maxSteps = Math.max(10, demo.replies().size());
-            CodeActAgent agent = CodeActAgent.builder()
-                    .model(model)
-                    .streamingModel(new ReplayedStream(model))
-                    .modelName(model.name())
-                    .sandbox(sandbox)
+            CodeActAgent agent = agents.newBuilder()
                     .policy(SandboxPolicy.builder().workdir(workdir).build())
                     .maxSteps(maxSteps)
-                    .openTelemetry(openTelemetry)
-                    .listener(recording.listener())
-                    .build();
+                    .build()
+                    .agent(model);
             AgentResult result = agent.run(demo.task(), report.progress(model.name(), maxSteps));
             report.finished(result, demo.name());
             return result;

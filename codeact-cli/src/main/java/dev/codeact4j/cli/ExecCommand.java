@@ -1,5 +1,12 @@
 package dev.codeact4j.cli;
 
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.DisplayFiles;
+import dev.codeact4j.cli.render.ExecReport;
+import dev.codeact4j.cli.render.HumanReport;
+import dev.codeact4j.cli.render.JsonReport;
+import dev.codeact4j.cli.render.SavedDisplay;
+import dev.codeact4j.cli.render.Snippet;
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
@@ -8,9 +15,9 @@ import dev.codeact4j.tools.McpEndpoint;
 import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -31,9 +38,6 @@ import java.util.concurrent.Callable;
 
 /** {@code codeact exec}: runs snippets of Python, in order, in one sandboxed session. */
 @Command(name = "exec",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
-        defaultValueProvider = SandboxOptions.PolicyDefaults.class,
         customSynopsis = {
                 "codeact exec [--json] [--timeout SECONDS] [--memory MB] [--disk MB]",
                 "             [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
@@ -47,7 +51,6 @@ import java.util.concurrent.Callable;
                         + "Every snippet runs, even after one has failed (or its figures could not be saved), "
                         + "unless --fail-fast.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:every snippet succeeded",
                 "1:a snippet failed, or a figure of one could not be saved",
@@ -118,8 +121,8 @@ public final class ExecCommand implements Callable<Integer> {
     @ParentCommand
     CodeactCommand codeact;
 
-    @Option(names = "--json", description = "Print one JSON object per snippet, one per line (see Output below).")
-    boolean json;
+    @Mixin
+    OutputOptions.Json output;
 
     @Mixin
     SandboxOptions sandboxOptions;
@@ -132,9 +135,8 @@ public final class ExecCommand implements Callable<Integer> {
                     + "its files). By default a private temporary one, deleted at the end.")
     Path workdir;
 
-    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
-            description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
-    Path outputDir;
+    @Mixin
+    OutputOptions.Figures figures;
 
     @Option(names = "--fail-fast", description = "Stop at the first snippet that fails instead of running the rest.")
     boolean failFast;
@@ -152,22 +154,17 @@ public final class ExecCommand implements Callable<Integer> {
     private final List<SnippetArgument> snippetArguments = new ArrayList<>();
 
     @Override
-    public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() throws IOException {
+    public Integer call() throws IOException {
         List<Snippet> snippets = readSnippets();
         CliConfig config = CliConfig.load(CliConfig.home(codeact.environment()));
         SandboxPolicy policy = policy(config);
-        checkOutputDirectory();
+        DisplayFiles displayFiles = figures.displayFiles();
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
-        ExecReport report = json ? new JsonReport(out) : new HumanReport(out, err, colors, snippets.size());
-        DisplayFiles displayFiles = new DisplayFiles(outputDir);
+        ExecReport report = output.json ? new JsonReport(out) : new HumanReport(out, err, colors, snippets.size());
 
         Sandbox sandbox = codeact.sandbox(err, colors);
         boolean allSucceeded = true;
@@ -184,7 +181,7 @@ public final class ExecCommand implements Callable<Integer> {
                 allSucceeded &= succeeded;
                 int remaining = snippets.size() - index - 1;
                 if (!succeeded && failFast && remaining > 0) {
-                    if (!json) {
+                    if (!output.json) {
                         err.println(colors.yellow("[--fail-fast: " + remaining + " more snippet"
                                 + (remaining == 1 ? " was" : "s were") + " not run]"));
                         err.flush();
@@ -247,12 +244,6 @@ public final class ExecCommand implements Callable<Integer> {
                     + "--workdir out to use a private temporary one.");
         }
         return sandboxOptions.policy(config, workdir);
-    }
-
-    private void checkOutputDirectory() {
-        if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
-            throw usageError("--output-dir " + outputDir + " is a file, not a directory; name another.");
-        }
     }
 
     private ParameterException usageError(String message) {

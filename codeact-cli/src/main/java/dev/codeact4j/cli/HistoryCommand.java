@@ -1,11 +1,12 @@
 package dev.codeact4j.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.HistoryTable;
+import dev.codeact4j.cli.render.RunStoreViews;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.store.RunSummary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -13,17 +14,12 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code codeact history}: the latest runs recorded in the run store, one line each. */
 @Command(name = "history",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         customSynopsis = "codeact history [--json] [-n N]",
         description = {
                 "Lists the latest runs of 'codeact run' and 'codeact demo', latest first.",
@@ -34,7 +30,6 @@ import java.util.concurrent.Callable;
                         + "'codeact show ID' shows a run whole; 'codeact report' sums them up. A store that cannot "
                         + "be written (on a read-only mount, say) is read all the same, read-only.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:success, also when no run is recorded yet",
                 "1:the run store could not be read (the message names the file)",
@@ -52,9 +47,6 @@ import java.util.concurrent.Callable;
                 "failed or incomplete), reason, steps, durationMs (null unless finished),",
                 "inputTokens, outputTokens and task."})
 public final class HistoryCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int TASK_WIDTH = 60;
-    private static final int MODEL_WIDTH = 32;
 
     @Spec
     CommandSpec spec;
@@ -65,21 +57,17 @@ public final class HistoryCommand implements Callable<Integer> {
     @Option(names = "-n", paramLabel = "N", defaultValue = "20", description = "How many runs (default: ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--json", description = "One JSON object per run, one per line.")
-    boolean json;
+    @Mixin
+    OutputOptions.Json output;
 
     @Override
     public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() {
         if (limit < 1) {
             throw new ParameterException(spec.commandLine(), "-n must be at least 1, got " + limit + ".");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Optional<RunStore> opened = RunStoreViews.openIfRecorded(codeact.runStoreFile());
+        Optional<RunStore> opened = RunStore.openToRead(codeact.runStoreFile());
         List<RunSummary> runs;
         if (opened.isEmpty()) {
             runs = List.of();
@@ -88,71 +76,15 @@ public final class HistoryCommand implements Callable<Integer> {
                 runs = store.history(limit);
             }
         }
-        if (json) {
-            runs.forEach(run -> out.println(json(run)));
+        if (output.json) {
+            runs.forEach(run -> out.println(HistoryTable.json(run)));
         } else if (runs.isEmpty()) {
             err.println(RunStoreViews.noRunsYet(codeact.runStoreFile()));
         } else {
-            table(runs, out, Colors.of(spec.commandLine()));
+            HistoryTable.print(runs, out, Colors.of(spec.commandLine()));
         }
         out.flush();
         err.flush();
         return CodeactCommand.OK;
-    }
-
-    private static void table(List<RunSummary> runs, PrintWriter out, Colors colors) {
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"ID", "STARTED", "MODEL", "STATUS", "STEPS", "DURATION", "TOKENS IN/OUT", "TASK"});
-        for (RunSummary run : runs) {
-            rows.add(new String[] {
-                    ShowCommand.shortId(run.id()),
-                    RunStoreViews.minute(run.startedAt()),
-                    RunStoreViews.abbreviated(run.model() == null ? "?" : run.model(), MODEL_WIDTH),
-                    run.status().label(),
-                    String.valueOf(run.steps()),
-                    run.durationMs() == null ? "-" : AgentProgress.seconds(run.durationMs()),
-                    String.format(Locale.ROOT, "%,d/%,d", run.inputTokens(), run.outputTokens()),
-                    RunStoreViews.abbreviated(run.task(), TASK_WIDTH)});
-        }
-        int[] widths = new int[rows.get(0).length];
-        for (String[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
-                widths[i] = Math.max(widths[i], row[i].length());
-            }
-        }
-        boolean[] numeric = {false, false, false, false, true, true, true, false};
-        for (int r = 0; r < rows.size(); r++) {
-            String[] row = rows.get(r);
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < row.length; i++) {
-                String shown = r == 0 ? colors.bold(row[i])
-                        : i == 3 ? RunStoreViews.status(runs.get(r - 1).status(), colors) : row[i];
-                line.append(i == row.length - 1 ? shown : RunStoreViews.padded(row[i], shown, widths[i], numeric[i]));
-                if (i < row.length - 1) {
-                    line.append("  ");
-                }
-            }
-            out.println(line.toString().stripTrailing());
-        }
-    }
-
-    private static String json(RunSummary run) {
-        ObjectNode node = JSON.createObjectNode()
-                .put("id", run.id())
-                .put("startedAt", run.startedAt().toString())
-                .put("model", run.model())
-                .put("mode", run.mode())
-                .put("status", run.status().label())
-                .put("reason", run.reason())
-                .put("steps", run.steps())
-                .put("durationMs", run.durationMs())
-                .put("inputTokens", run.inputTokens())
-                .put("outputTokens", run.outputTokens())
-                .put("task", run.task());
-        try {
-            return JSON.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException("cannot write the run as JSON: " + e.getOriginalMessage(), e);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.codeact4j.cli;
 
+import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.OutputListener;
 import dev.codeact4j.sandbox.Session;

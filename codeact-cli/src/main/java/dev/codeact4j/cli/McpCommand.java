@@ -1,9 +1,8 @@
 package dev.codeact4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.codeact4j.agent.AgentMode;
-import dev.codeact4j.agent.PromptTemplates;
-import dev.codeact4j.model.ModelSettings;
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.DisplayFiles;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
@@ -18,8 +17,6 @@ import io.modelcontextprotocol.spec.McpSchema;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -30,22 +27,18 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code codeact mcp}: an MCP server on standard input and output, serving execute_code and run_agent. */
 @Command(name = "mcp",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
-        defaultValueProvider = SandboxOptions.PolicyDefaults.class,
         customSynopsis = {
                 "codeact mcp [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
                 "            [--timeout SECONDS] [--memory MB] [--disk MB] [--allow-import M,...]",
                 "            [--network | --allow-host HOST[:PORT]...] [--output-dir DIR]",
                 "            [--mcp COMMAND]... [--mcp-url URL]...",
-                "            [--tools-class CLASS]... [--no-store]"},
+                "            [--tools-class CLASS]... [--no-store] [--no-cache]"},
         description = {
                 "Serves codeact to an MCP client (Claude Desktop, an IDE, another agent) over standard input and "
                         + "output, until the client closes the connection. Standard output carries only the "
@@ -54,7 +47,6 @@ import java.util.concurrent.Callable;
                         + "noted on standard error, and the server goes on. As MCP has it, a request waits for the "
                         + "client's notifications/initialized (a note on standard error says so).",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:the client closed the connection",
                 "2:usage error: unknown option or value, bad config file",
@@ -76,6 +68,8 @@ import java.util.concurrent.Callable;
                 "  provider's variable in this server's environment, or --api-key; --base-url",
                 "  (or \"baseUrl\" in the config file) applies to every model. Returns as text the",
                 "  JSON object that 'codeact run --json' prints (see codeact run --help).",
+                "  As codeact run's, its runs are recorded and use the memory (the cache, past",
+                "  solutions; see Memory in codeact run --help) unless --no-store or --no-cache.",
                 "A failure (a bad argument, no API key, no sandbox) is a tool error whose text",
                 "says what went wrong; a call of another tool is a JSON-RPC error naming it.",
                 "The functions of --mcp, --mcp-url and --tools-class (see codeact run --help)",
@@ -95,21 +89,8 @@ public final class McpCommand implements Callable<Integer> {
     @ParentCommand
     CodeactCommand codeact;
 
-    @Option(names = "--model", paramLabel = "SPEC",
-            description = "The model run_agent uses when the call names none; default: \"model\" in the config file.")
-    String model;
-
-    @Option(names = "--base-url", paramLabel = "URL", converter = RunCommand.BaseUrlConverter.class,
-            description = "Another endpoint for the models' provider.")
-    String baseUrl;
-
-    @Option(names = "--api-key", paramLabel = "KEY",
-            description = "The API key, instead of the provider's variable (which is safer: not in the process list).")
-    String apiKey;
-
-    @Option(names = "--max-steps", paramLabel = "N",
-            description = "run_agent's step limit when the call sets none (default: \"maxSteps\" in the config file, else 10).")
-    Integer maxSteps;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Mixin
     SandboxOptions sandboxOptions;
@@ -117,37 +98,20 @@ public final class McpCommand implements Callable<Integer> {
     @Mixin
     ToolOptions toolOptions;
 
-    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
-            description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
-    Path outputDir;
+    @Mixin
+    OutputOptions.Figures figures;
 
-    @Option(names = "--no-store", description = "Do not record run_agent's runs in $CODEACT_HOME/runs.db ('codeact history').")
-    boolean noStore;
+    @Mixin
+    StoreOptions.WithCache store;
 
     @Override
-    public Integer call() {
-        return codeact.run(spec, this::serve);
-    }
-
-    private int serve() throws IOException {
+    public Integer call() throws IOException {
         Path home = CliConfig.home(codeact.environment());
         CliConfig config = CliConfig.load(home);
         SandboxPolicy policy = sandboxOptions.policy(config, null);
-        String defaultModel = model != null ? model : config.model();
-        if (model != null) {
-            try {
-                ModelSpec.parse(model);
-            } catch (IllegalArgumentException e) {
-                throw usageError("Invalid value for option '--model': " + e.getMessage() + ".");
-            }
-        }
-        int steps = config.maxStepsOr(maxSteps);
-        if (steps < 1) {
-            throw usageError("--max-steps must be at least 1, got " + steps + ".");
-        }
-        if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
-            throw usageError("--output-dir " + outputDir + " is a file, not a directory; name another.");
-        }
+        ModelSpec defaultModel = modelOptions.spec(config);
+        AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config).build();
+        DisplayFiles displayFiles = figures.displayFiles();
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
 
@@ -159,13 +123,16 @@ public final class McpCommand implements Callable<Integer> {
         PrintStream standardOutput = System.out;
         System.setOut(System.err);
         try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
-             RunRecording recording = RunRecording.open(codeact.runStoreFile(), !noStore, err, colors)) {
-            CodeactMcpServer.Settings settings = new CodeactMcpServer.Settings(sandbox, policy, tools,
-                    new DisplayFiles(outputDir), defaultModel,
-                    ModelSettings.defaults().withBaseUrl(baseUrl != null ? baseUrl : config.baseUrl()).withApiKey(apiKey),
-                    steps, config.mode() != null ? config.mode() : AgentMode.MULTI_STEP,
-                    PromptTemplates.defaults().overriddenBy(home.resolve("prompts")), codeact.environment(),
-                    home.resolve("config.json"), codeact.openTelemetry(err, colors), recording.listener());
+             RunRecording recording = RunRecording.open(codeact.runStoreFile(), store.recording(), err, colors)) {
+            AgentFactory agents = base.newBuilder()
+                    .sandbox(sandbox, policy)
+                    .tools(tools.tools())
+                    .openTelemetry(codeact.openTelemetry(err, colors))
+                    .recording(recording)
+                    .cache(store.cache())
+                    .build();
+            CodeactMcpServer.Settings settings = new CodeactMcpServer.Settings(agents, tools, displayFiles,
+                    defaultModel == null ? null : defaultModel.toString(), home.resolve("config.json"));
             try (CodeactMcpServer server = new CodeactMcpServer(settings)) {
                 serveUntilClosed(server, protocol, err);
             }
@@ -195,9 +162,5 @@ public final class McpCommand implements Callable<Integer> {
         } finally {
             mcp.close();
         }
-    }
-
-    private ParameterException usageError(String message) {
-        return new ParameterException(spec.commandLine(), message);
     }
 }

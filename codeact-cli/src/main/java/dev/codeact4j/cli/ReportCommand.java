@@ -1,13 +1,14 @@
 package dev.codeact4j.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.JsonText;
+import dev.codeact4j.cli.render.ReportView;
+import dev.codeact4j.cli.render.RunStoreViews;
 import dev.codeact4j.store.ExecutionReport;
 import dev.codeact4j.store.RunStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -15,10 +16,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,8 +28,6 @@ import java.util.regex.Pattern;
 
 /** {@code codeact report}: how the recorded runs went, in figures: the seed's execution report. */
 @Command(name = "report",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         customSynopsis = "codeact report [--json] [--since AGE] [--model SPEC]",
         description = {
                 "Sums up the runs recorded in $CODEACT_HOME/runs.db: how many succeeded, how long they took, how "
@@ -39,7 +36,6 @@ import java.util.regex.Pattern;
                 "Finished runs and incomplete ones (which count as unsuccessful) are included; runs still under way "
                         + "are not.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:success, also when no run matches",
                 "1:the run store could not be read (the message names the file)",
@@ -61,7 +57,6 @@ import java.util.regex.Pattern;
                 "  cacheHits            how many runs were answered from the cache, without the model",
                 "  byModel              {MODEL: {the fields above but byModel}}, most runs first"})
 public final class ReportCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
@@ -69,8 +64,8 @@ public final class ReportCommand implements Callable<Integer> {
     @ParentCommand
     CodeactCommand codeact;
 
-    @Option(names = "--json", description = "Print the report as one JSON object (see Output below).")
-    boolean json;
+    @Mixin
+    OutputOptions.Json output;
 
     @Option(names = "--since", paramLabel = "AGE", converter = AgeConverter.class,
             description = "Only the runs started in the last AGE: Nd (days), Nh (hours) or Nm (minutes), e.g. 7d.")
@@ -81,12 +76,8 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() {
         Instant from = since == null ? null : Instant.now().minus(since);
-        Optional<RunStore> opened = RunStoreViews.openIfRecorded(codeact.runStoreFile());
+        Optional<RunStore> opened = RunStore.openToRead(codeact.runStoreFile());
         ExecutionReport report;
         if (opened.isEmpty()) {
             report = new ExecutionReport(0, 0, 0, 0, 0, 0, 0, 0, List.of(), 0, 0, Map.of());
@@ -97,18 +88,14 @@ public final class ReportCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (json) {
-            try {
-                out.println(JSON.writeValueAsString(json(report, true)));
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException("cannot write the report as JSON: " + e.getOriginalMessage(), e);
-            }
+        if (output.json) {
+            out.println(JsonText.line(ReportView.json(report), "report"));
         } else if (opened.isEmpty()) {
             err.println(RunStoreViews.noRunsYet(codeact.runStoreFile()));
         } else if (report.runs() == 0) {
             err.println("No runs" + scope(from) + ".");
         } else {
-            print(report, from, out, Colors.of(spec.commandLine()));
+            ReportView.print(report, scope(from), out, Colors.of(spec.commandLine()));
         }
         out.flush();
         err.flush();
@@ -118,90 +105,6 @@ public final class ReportCommand implements Callable<Integer> {
     private String scope(Instant from) {
         return (from == null ? "" : " since " + RunStoreViews.minute(from) + " (the last " + spec.findOption("--since")
                 .originalStringValues().get(0) + ")") + (model == null ? "" : " of " + model);
-    }
-
-    private void print(ExecutionReport report, Instant from, PrintWriter out, Colors colors) {
-        out.println(colors.bold("Execution report: " + report.runs() + (report.runs() == 1 ? " run" : " runs") + scope(from)));
-        line(out, colors, "succeeded", report.succeeded() + " of " + report.runs() + " (" + percent(report.successRate()) + ")");
-        line(out, colors, "run time", "average " + AgentProgress.seconds(report.averageDurationMs()) + " · p50 "
-                + AgentProgress.seconds(report.p50DurationMs()) + " · p95 " + AgentProgress.seconds(report.p95DurationMs()));
-        line(out, colors, "steps", String.format(Locale.ROOT, "%.1f per run", report.averageSteps()));
-        line(out, colors, "code time", AgentProgress.seconds(report.executionTimeMs()) + " in all");
-        line(out, colors, "tokens", String.format(Locale.ROOT, "%,d in + %,d out", report.inputTokens(), report.outputTokens()));
-        line(out, colors, "cache", report.cacheHits() + (report.cacheHits() == 1 ? " run" : " runs") + " answered from it");
-        if (!report.commonErrors().isEmpty()) {
-            out.println();
-            out.println(colors.bold("Common errors"));
-            int width = report.commonErrors().stream().mapToInt(error -> error.type().length()).max().orElse(0);
-            int countWidth = String.valueOf(report.commonErrors().get(0).count()).length();
-            for (ExecutionReport.CommonError error : report.commonErrors()) {
-                out.println("  " + colors.red(String.format(Locale.ROOT, "%-" + width + "s", error.type()))
-                        + String.format(Locale.ROOT, "  %" + countWidth + "d  ", error.count())
-                        + colors.faint(RunStoreViews.abbreviated(error.example(), 80)));
-            }
-        }
-        if (!report.byModel().isEmpty()) {
-            out.println();
-            out.println(colors.bold("By model"));
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"MODEL", "RUNS", "SUCCEEDED", "AVERAGE", "P95", "STEPS", "CODE", "TOKENS"});
-            report.byModel().forEach((name, figures) -> rows.add(new String[] {
-                    name,
-                    String.valueOf(figures.runs()),
-                    percent(figures.successRate()),
-                    AgentProgress.seconds(figures.averageDurationMs()),
-                    AgentProgress.seconds(figures.p95DurationMs()),
-                    String.format(Locale.ROOT, "%.1f", figures.averageSteps()),
-                    AgentProgress.seconds(figures.executionTimeMs()),
-                    String.format(Locale.ROOT, "%,d/%,d", figures.inputTokens(), figures.outputTokens())}));
-            int[] widths = new int[rows.get(0).length];
-            rows.forEach(row -> {
-                for (int i = 0; i < row.length; i++) {
-                    widths[i] = Math.max(widths[i], row[i].length());
-                }
-            });
-            for (int r = 0; r < rows.size(); r++) {
-                StringBuilder text = new StringBuilder(" ");
-                for (int i = 0; i < widths.length; i++) {
-                    String cell = rows.get(r)[i];
-                    text.append(' ').append(RunStoreViews.padded(cell, r == 0 ? colors.bold(cell) : cell, widths[i], i > 0));
-                    text.append(' ');
-                }
-                out.println(text.toString().stripTrailing());
-            }
-        }
-    }
-
-    private static void line(PrintWriter out, Colors colors, String name, String value) {
-        out.println("  " + colors.faint(String.format(Locale.ROOT, "%-10s", name)) + " " + value);
-    }
-
-    private static String percent(double rate) {
-        return String.format(Locale.ROOT, "%.1f%%", rate * 100);
-    }
-
-    /** The report as {@code report --json} prints it; {@code byModel} only at the top. */
-    static ObjectNode json(ExecutionReport report, boolean withModels) {
-        ObjectNode node = JSON.createObjectNode()
-                .put("runs", report.runs())
-                .put("succeeded", report.succeeded())
-                .put("successRate", report.successRate())
-                .put("averageDurationMs", report.averageDurationMs())
-                .put("p50DurationMs", report.p50DurationMs())
-                .put("p95DurationMs", report.p95DurationMs())
-                .put("averageSteps", report.averageSteps())
-                .put("executionTimeMs", report.executionTimeMs());
-        ArrayNode errors = node.putArray("commonErrors");
-        for (ExecutionReport.CommonError error : report.commonErrors()) {
-            errors.addObject().put("type", error.type()).put("count", error.count()).put("example", error.example());
-        }
-        node.put("inputTokens", report.inputTokens()).put("outputTokens", report.outputTokens())
-                .put("cacheHits", report.cacheHits());
-        if (withModels) {
-            ObjectNode byModel = node.putObject("byModel");
-            report.byModel().forEach((name, figures) -> byModel.set(name, json(figures, false)));
-        }
-        return node;
     }
 
     /** 7d, 12h, 30m: an age back from now. */

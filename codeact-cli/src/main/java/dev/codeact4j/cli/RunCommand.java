@@ -3,9 +3,12 @@ package dev.codeact4j.cli;
 import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.CodeActAgent;
-import dev.codeact4j.agent.PromptTemplates;
+import dev.codeact4j.cli.render.AgentProgress;
+import dev.codeact4j.cli.render.AgentReport;
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.DisplayFiles;
+import dev.codeact4j.cli.render.RunStoreViews;
 import dev.codeact4j.model.ChatModels;
-import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.AnswerSchema;
@@ -35,9 +38,6 @@ import java.util.concurrent.Callable;
 
 /** {@code codeact run}: a model works on a task by writing Python that runs in a sandboxed session. */
 @Command(name = "run",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
-        defaultValueProvider = SandboxOptions.PolicyDefaults.class,
         customSynopsis = {
                 "codeact run [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
                 "            [--mode simple|multi-step] [--format json|csv|text] [--schema FILE]",
@@ -52,7 +52,6 @@ import java.util.concurrent.Callable;
                         + "happens (each step's code, its output, time and tokens); the answer goes to standard "
                         + "output. TASK - reads the task from standard input.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:the agent gave an answer",
                 "1:the agent reached no answer (step limit, or simple mode's code failed), or its answer is not "
@@ -160,22 +159,8 @@ public final class RunCommand implements Callable<Integer> {
     @ParentCommand
     CodeactCommand codeact;
 
-    @Option(names = "--model", paramLabel = "SPEC",
-            description = "The model, as PROVIDER:MODEL (see Models below); default: \"model\" in the config file.")
-    String model;
-
-    @Option(names = "--base-url", paramLabel = "URL", converter = BaseUrlConverter.class,
-            description = "Another endpoint for the provider, e.g. http://localhost:8000/v1 for vLLM.")
-    String baseUrl;
-
-    @Option(names = "--api-key", paramLabel = "KEY",
-            description = "The API key, instead of the provider's environment variable.")
-    String apiKey;
-
-    @Option(names = "--max-steps", paramLabel = "N",
-            description = "The most code-and-observation steps before the agent must answer (default: "
-                    + CliConfig.DEFAULT_MAX_STEPS + ").")
-    Integer maxSteps;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--mode", paramLabel = "simple|multi-step", converter = ModeConverter.class,
             description = "multi-step (the default): code, observation, code... until final_answer; "
@@ -191,8 +176,8 @@ public final class RunCommand implements Callable<Integer> {
             description = "A JSON Schema file the answer must satisfy; an answer that does not goes back to the model.")
     Path schemaFile;
 
-    @Option(names = "--json", description = "Print the result as one JSON object (see Output below).")
-    boolean json;
+    @Mixin
+    OutputOptions.Json output;
 
     @Mixin
     SandboxOptions sandboxOptions;
@@ -200,17 +185,11 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     ToolOptions toolOptions;
 
-    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "codeact-output",
-            description = "Where figures are saved (default: ${DEFAULT-VALUE}; created only when there is one).")
-    Path outputDir;
+    @Mixin
+    OutputOptions.Figures figures;
 
-    @Option(names = "--no-store", description = "Do not record this run in $CODEACT_HOME/runs.db ('codeact history'); "
-            + "nor use the cache or past solutions kept there.")
-    boolean noStore;
-
-    @Option(names = "--no-cache", description = "Ask the model even when the same task was solved before "
-            + "(see Memory below); the run is not cached either.")
-    boolean noCache;
+    @Mixin
+    StoreOptions.WithCache store;
 
     // A list, so that an unquoted task of several words gets a message that says to quote it.
     @Parameters(paramLabel = "TASK", arity = "0..*",
@@ -218,59 +197,43 @@ public final class RunCommand implements Callable<Integer> {
     List<String> taskArguments = new ArrayList<>();
 
     @Override
-    public Integer call() {
-        return codeact.run(spec, this::execute);
-    }
-
-    private int execute() throws IOException {
+    public Integer call() throws IOException {
         String task = readTask();
         Path home = CliConfig.home(codeact.environment());
         CliConfig config = CliConfig.load(home);
-        ModelSpec modelSpec = modelSpec(config);
-        int steps = config.maxStepsOr(maxSteps);
-        if (steps < 1) {
-            throw usageError("--max-steps must be at least 1, got " + steps + ".");
-        }
-        AgentMode agentMode = mode != null ? mode : config.mode() != null ? config.mode() : AgentMode.MULTI_STEP;
-        AnswerSchema schema = readSchema();
+        ModelSpec modelSpec = modelOptions.requiredSpec(config, home.resolve("config.json"));
+        AgentFactory base = AgentFactory.builder(config, home, codeact.environment())
+                .models(modelOptions, config)
+                .mode(mode)
+                .format(format)
+                .schema(readSchema())
+                .build();
         SandboxPolicy policy = sandboxOptions.policy(config, null);
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
-        if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
-            throw usageError("--output-dir " + outputDir + " is a file, not a directory; name another.");
-        }
+        DisplayFiles displayFiles = figures.displayFiles();
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
-        AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, json, new DisplayFiles(outputDir));
-        AgentProgress progress = report.progress(modelSpec.toString(), steps);
-        ModelSettings settings = ModelSettings.defaults()
-                .withBaseUrl(baseUrl != null ? baseUrl : config.baseUrl())
-                .withApiKey(apiKey)
-                .withRetryListener(progress::retrying);
-        ChatModels models = ChatModels.create(modelSpec, settings, codeact.environment());
+        AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, output.json, displayFiles);
+        AgentProgress progress = report.progress(modelSpec.toString(), base.maxSteps());
+        AgentFactory withRetries = base.newBuilder().retryListener(progress::retrying).build();
+        ChatModels models = withRetries.models(modelSpec);
 
         Sandbox sandbox = codeact.sandbox(err, colors);
         try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
-             RunRecording recording = RunRecording.open(codeact.runStoreFile(), !noStore, err, colors)) {
-            CodeActAgent agent = CodeActAgent.builder()
-                    .models(models)
-                    .sandbox(sandbox)
-                    .policy(policy)
-                    .maxSteps(steps)
-                    .mode(agentMode)
-                    .expectedFormat(format)
-                    .answerSchema(schema)
-                    .prompts(PromptTemplates.defaults().overriddenBy(home.resolve("prompts")))
+             RunRecording recording = RunRecording.open(codeact.runStoreFile(), store.recording(), err, colors)) {
+            CodeActAgent agent = withRetries.newBuilder()
+                    .sandbox(sandbox, policy)
                     .tools(tools.tools())
-                    .toolTimeout(HostTools.CALL_LIMIT)
                     .openTelemetry(codeact.openTelemetry(err, colors))
-                    .listener(recording.listener())
-                    .memory(recording.memory(!noCache))
-                    .build();
+                    .recording(recording)
+                    .cache(store.cache())
+                    .build()
+                    .agent(models);
             AgentResult result = agent.run(task, progress);
             boolean answered = report.finished(result, null, format);
-            if (!json && recording.recording()) {
-                String id = ShowCommand.shortId(result.runId());
+            if (!output.json && recording.recording()) {
+                String id = RunStoreViews.shortId(result.runId());
                 err.println(colors.faint("Recorded as " + id + ": codeact show " + id));
                 err.flush();
             }
@@ -299,19 +262,6 @@ public final class RunCommand implements Callable<Integer> {
         return task.strip();
     }
 
-    private ModelSpec modelSpec(CliConfig config) {
-        if (model == null && config.model() == null) {
-            throw usageError("No model named: pass --model PROVIDER:MODEL (e.g. --model openrouter:google/gemini-2.5-flash), "
-                    + "or set \"model\" in " + CliConfig.home(codeact.environment()).resolve("config.json")
-                    + ". To see an agent at work without a model or an API key: codeact demo");
-        }
-        try {
-            return ModelSpec.parse(model != null ? model : config.model());
-        } catch (IllegalArgumentException e) {
-            throw usageError("Invalid value for option '--model': " + e.getMessage() + ".");
-        }
-    }
-
     private AnswerSchema readSchema() {
         if (schemaFile == null) {
             return null;
@@ -337,22 +287,6 @@ public final class RunCommand implements Callable<Integer> {
         public AgentMode convert(String value) {
             try {
                 return AgentMode.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    /** An http:// or https:// URL with a host, checked as the model settings check it (see ModelSettings). */
-    static final class BaseUrlConverter implements ITypeConverter<String> {
-        @Override
-        public String convert(String value) {
-            if (value.isBlank()) {
-                throw new TypeConversionException("the URL is empty; give the endpoint's base URL, such as "
-                        + "http://localhost:8000/v1");
-            }
-            try {
-                return ModelSettings.checkedBaseUrl(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

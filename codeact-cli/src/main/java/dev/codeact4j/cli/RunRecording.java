@@ -1,6 +1,7 @@
 package dev.codeact4j.cli;
 
 import dev.codeact4j.agent.AgentListener;
+import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.memory.AgentMemory;
 import dev.codeact4j.store.RunRecorder;
 import dev.codeact4j.store.RunStore;
@@ -14,6 +15,9 @@ import java.nio.file.Path;
  * that cannot be opened or written is a warning on standard error, once: the run itself always goes on.
  */
 final class RunRecording implements AutoCloseable {
+    /** Records nothing, and says nothing. */
+    static final RunRecording NONE = new RunRecording(null, null, null);
+
     private final RunStore store;
     private final RunRecorder recorder;
     private final PrintWriter err;

@@ -1,6 +1,7 @@
 package dev.codeact4j.cli;
 
 import dev.codeact4j.sandbox.SandboxPolicy;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,9 +20,11 @@ import java.util.Set;
 
 /**
  * The sandbox's limits and permissions as options, shared by {@code exec}, {@code run} and {@code mcp} through
- * {@code @Mixin}; each of them also reads the config file's sandbox keys, which the options override. A command using it names {@link PolicyDefaults} as its default value provider, so that the
- * help shows the sandbox's own defaults.
+ * {@code @Mixin}; each of them also reads the config file's sandbox keys, which the options override. The mixin
+ * brings {@link PolicyDefaults} to its command as the default value provider, so that the help shows the sandbox's
+ * own defaults.
  */
+@Command(defaultValueProvider = SandboxOptions.PolicyDefaults.class)
 final class SandboxOptions {
 
     @Spec(Spec.Target.MIXEE)

@@ -11,8 +11,6 @@ import java.util.concurrent.Callable;
 
 /** {@code codeact tools}: host tools outside an agent run; for now only {@code serve}. */
 @Command(name = "tools",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         description = "Host tools for processes outside the sandbox: 'codeact tools serve' offers them over HTTP.",
         subcommands = {ToolsServeCommand.class, HelpCommand.class})
 public final class ToolsCommand implements Callable<Integer> {

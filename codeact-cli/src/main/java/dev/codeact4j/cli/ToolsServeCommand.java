@@ -1,10 +1,9 @@
 package dev.codeact4j.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.cli.render.ToolServerLog;
+import dev.codeact4j.cli.render.ToolServerLog.ServedToken;
 import dev.codeact4j.tools.McpEndpoint;
-import dev.codeact4j.tools.Tool;
 import dev.codeact4j.tools.ToolHttpServer;
 import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
@@ -21,10 +20,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -34,8 +30,6 @@ import java.util.concurrent.CountDownLatch;
  * interrupted. Code inside a codeact session does not need it: there the tools are Python functions.
  */
 @Command(name = "serve",
-        mixinStandardHelpOptions = true,
-        version = "codeact " + CodeactCommand.VERSION,
         customSynopsis = {
                 "codeact tools serve [--port N] [--host ADDRESS] [--token TOKEN]",
                 "                    [--tool-timeout SECONDS] [--tools-class CLASS]...",
@@ -49,7 +43,6 @@ import java.util.concurrent.CountDownLatch;
                         + "needs the header 'Authorization: Bearer TOKEN'. Code inside a codeact session does not "
                         + "need this: there the tools are Python functions, several times faster.",
                 ""},
-        exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "1:the server could not listen (e.g. the port is taken)",
                 "2:usage error: no tool to serve, a class that cannot be loaded, a bad option or config file",
@@ -87,8 +80,6 @@ import java.util.concurrent.CountDownLatch;
                 "      http://127.0.0.1:8123/tool"})
 public final class ToolsServeCommand implements Callable<Integer> {
     static final String TOKEN_VARIABLE = "CODEACT_TOOLS_TOKEN";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
     @Spec
     CommandSpec spec;
@@ -119,11 +110,7 @@ public final class ToolsServeCommand implements Callable<Integer> {
     double toolTimeoutSeconds;
 
     @Override
-    public Integer call() {
-        return tools.codeact.run(spec, this::serve);
-    }
-
-    private int serve() throws IOException {
+    public Integer call() throws IOException {
         CliConfig config = CliConfig.load(CliConfig.home(tools.codeact.environment()));
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
@@ -137,9 +124,10 @@ public final class ToolsServeCommand implements Callable<Integer> {
         if (!(toolTimeoutSeconds > 0)) {
             throw usageError("--tool-timeout must be more than 0 seconds, got " + toolTimeoutSeconds + ".");
         }
-        TokenChoice tokenChoice = tokenChoice();
+        ServedToken servedToken = servedToken();
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
+        ToolServerLog log = new ToolServerLog(err, colors);
         InetAddress address = address();
         if (!address.isLoopbackAddress()) {
             err.println(colors.red("codeact: WARNING: --host " + host + ": other machines can call the tools, "
@@ -149,9 +137,9 @@ public final class ToolsServeCommand implements Callable<Integer> {
         HostTools hostTools = HostTools.start(classTools, mcpServers, err, colors);
         ToolHttpServer server;
         try {
-            server = ToolHttpServer.builder(hostTools.tools()).host(host).port(port).token(tokenChoice.token())
+            server = ToolHttpServer.builder(hostTools.tools()).host(host).port(port).token(servedToken.value())
                     .callTimeout(Duration.ofMillis(Math.max(1, Math.round(toolTimeoutSeconds * 1000))))
-                    .listener(call -> logCall(err, colors, call))
+                    .listener(log::call)
                     .start();
         } catch (BindException e) {
             hostTools.close();
@@ -161,24 +149,18 @@ public final class ToolsServeCommand implements Callable<Integer> {
             hostTools.close();
             throw e;
         }
-        announce(err, colors, server, hostTools.tools(), tokenChoice, address.isAnyLocalAddress());
+        log.serving(server, hostTools.tools(), host, address.isAnyLocalAddress(), servedToken, TOKEN_VARIABLE);
         return serveUntilStopped(server, hostTools, err);
     }
 
-    /** The token and where it came from: --token, the environment, or made up now (then it is printed). */
-    private record TokenChoice(String token, String source) {
-        boolean generated() {
-            return source == null;
-        }
-    }
-
-    private TokenChoice tokenChoice() {
+    /** The token: --token, else the environment's, else one made up now (which is then printed). */
+    private ServedToken servedToken() {
         String fromEnvironment = tools.codeact.environment().get(TOKEN_VARIABLE);
-        TokenChoice choice = token != null ? new TokenChoice(token, "--token")
-                : fromEnvironment != null && !fromEnvironment.isBlank() ? new TokenChoice(fromEnvironment.strip(), "$" + TOKEN_VARIABLE)
-                : new TokenChoice(ToolHttpServer.newToken(), null);
+        ServedToken choice = token != null ? new ServedToken(token, "--token")
+                : fromEnvironment != null && !fromEnvironment.isBlank() ? new ServedToken(fromEnvironment.strip(), "$" + TOKEN_VARIABLE)
+                : new ServedToken(ToolHttpServer.newToken(), null);
         try {
-            ToolHttpServer.builder(Tools.none()).token(choice.token());
+            ToolHttpServer.builder(Tools.none()).token(choice.value());
         } catch (IllegalArgumentException e) {
             throw usageError("The token from " + choice.source() + " is not usable: " + e.getMessage() + ".");
         }
@@ -190,69 +172,6 @@ public final class ToolsServeCommand implements Callable<Integer> {
             return InetAddress.getByName(host);
         } catch (UnknownHostException e) {
             throw usageError("--host " + host + ": no such address on this machine.");
-        }
-    }
-
-    private void announce(PrintWriter err, Colors colors, ToolHttpServer server, Tools served, TokenChoice tokenChoice,
-                          boolean wildcard) {
-        String base = server.uri().toString(); // the loopback address when listening on every one
-        String listening = wildcard ? "http://" + host + ":" + server.port() + " (every address)" : base;
-        err.println(colors.bold("codeact: serving " + served.list().size() + " tool"
-                + (served.list().size() == 1 ? "" : "s") + " on " + listening + ": "
-                + String.join(", ", server.toolNames())));
-        err.println("codeact: POST /tool with {\"tool\": NAME, \"args\": {...}} calls one; GET /tools lists them "
-                + "with their schemas");
-        String bearer;
-        if (tokenChoice.generated()) {
-            err.println("codeact: bearer token (generated; choose one with --token or $" + TOKEN_VARIABLE + "): "
-                    + colors.bold(tokenChoice.token()));
-            bearer = tokenChoice.token();
-        } else {
-            err.println("codeact: bearer token: the one from " + tokenChoice.source());
-            bearer = tokenChoice.source().equals("--token") ? "TOKEN" : "$" + TOKEN_VARIABLE;
-        }
-        Tool example = served.list().get(0);
-        ObjectNode body = JSON.createObjectNode().put("tool", example.name());
-        body.set("args", exampleArguments(example));
-        err.println("codeact: try: curl -s -H \"Authorization: Bearer " + bearer + "\" -H 'Content-Type: application/json' "
-                + "-d " + shellQuote(body.toString()) + " " + base + "/tool");
-        err.println(colors.faint("codeact: one line per request follows; Ctrl-C stops the server"));
-        err.flush();
-    }
-
-    /** The tool's required arguments with a placeholder value of the declared type, as a JSON object. */
-    private static ObjectNode exampleArguments(Tool tool) {
-        ObjectNode arguments = JSON.createObjectNode();
-        JsonNode properties = tool.parameters().path("properties");
-        tool.parameters().path("required").forEach(name -> {
-            JsonNode type = properties.path(name.asText()).path("type");
-            String first = type.isArray() && !type.isEmpty() ? type.get(0).asText() : type.asText("string");
-            switch (first) {
-                case "integer" -> arguments.put(name.asText(), 1);
-                case "number" -> arguments.put(name.asText(), 1.5);
-                case "boolean" -> arguments.put(name.asText(), true);
-                case "array" -> arguments.putArray(name.asText());
-                case "object" -> arguments.putObject(name.asText());
-                default -> arguments.put(name.asText(), "text");
-            }
-        });
-        return arguments;
-    }
-
-    private static String shellQuote(String text) {
-        return "'" + text.replace("'", "'\\''") + "'";
-    }
-
-    private static void logCall(PrintWriter err, Colors colors, ToolHttpServer.Call call) {
-        String status = String.valueOf(call.status());
-        status = call.status() < 300 ? colors.green(status) : call.status() < 500 ? colors.yellow(status) : colors.red(status);
-        String line = LocalTime.now().format(CLOCK) + " " + call.method() + " " + call.path()
-                + (call.tool() != null ? " " + call.tool() : "") + " " + status + " "
-                + String.format(Locale.ROOT, "%.1f ms", call.duration().toNanos() / 1e6)
-                + (call.error() != null ? " - " + call.error() : "");
-        synchronized (err) {
-            err.println(line);
-            err.flush();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.codeact4j.cli;
 
+import dev.codeact4j.cli.render.Colors;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;

@@ -20,7 +20,7 @@ record CodeactRun(int exitCode, String out, String err) {
 
     /** Runs codeact with this environment (CODEACT_HOME, API keys, OTEL_*) and these arguments. */
     static CodeactRun of(Map<String, String> environment, String... args) {
-        return of(new CommandLine(new CodeactCommand(environment)), args);
+        return of(CodeactCommand.commandLine(environment), args);
     }
 
     /** Runs codeact with CODEACT_HOME at {@code home} and nothing else in its environment. */

@@ -3,7 +3,6 @@ package dev.codeact4j.cli;
 import dev.codeact4j.testing.ScriptedModelServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,7 +31,7 @@ class EmbeddingModelProgressTest {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply(code("total = sum(range(1, 11))\nfinal_answer(total)"));
             StringWriter err = new StringWriter();
-            int first = new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", home.toString())))
+            int first = CodeactCommand.commandLine(Map.of("CODEACT_HOME", home.toString()))
                     .setOut(new PrintWriter(new StringWriter(), true)).setErr(new PrintWriter(err, true))
                     .execute("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
                             "Sum the numbers 1 to 10.");

@@ -29,7 +29,7 @@ class ExecCommandTest {
 
     private static CodeactRun codeact(String... args) {
         // A home without a config file: exec reads one, and these tests must not depend on the machine's.
-        return run(new CommandLine(new CodeactCommand(Map.of("CODEACT_HOME", "/nonexistent/codeact-home"))), args);
+        return run(CodeactCommand.commandLine(Map.of("CODEACT_HOME", "/nonexistent/codeact-home")), args);
     }
 
     private static CodeactRun run(CommandLine commandLine, String... args) {

@@ -153,6 +153,87 @@ class McpCommandTest {
         }
     }
 
+    /** run_agent's agents are made as codeact run's are: with the memory in the run store, so the same task is cached. */
+    @Test
+    void runAgentUsesTheMemoryAsRunDoesAndASecondIdenticalCallIsAnsweredFromTheCache() throws Exception {
+        try (ScriptedModelServer model = ScriptedModelServer.openAi(); McpSyncClient client = start(model)) {
+            model.reply("Sum them in code.\n```python\nfinal_answer(sum(range(10)))\n```", 150, 12);
+            Map<String, Object> arguments = Map.of("task", "Add the numbers below 10.", "model", "openai:scripted-model");
+
+            JsonNode first = json(call(client, "run_agent", arguments));
+            JsonNode again = json(call(client, "run_agent", arguments));
+
+            assertThat(first.get("cached").asBoolean()).as(first.toString()).isFalse();
+            assertThat(again.get("cached").asBoolean()).as(again.toString()).isTrue();
+            assertThat(again.get("answer").asInt()).isEqualTo(45);
+            assertThat(model.requests()).as("the second call asked no model").hasSize(1);
+            CodeactRun history = CodeactRun.in(temp.resolve("home"), "history", "--json");
+            assertThat(history.jsonLines()).extracting(run -> run.get("id").asText())
+                    .containsExactly(again.get("runId").asText(), first.get("runId").asText());
+        }
+    }
+
+    /**
+     * run --json, run_agent and show --json write a run in one shape: run_agent's has the fields of run --json, and
+     * show's the same fields with the same values, then what only the store knows.
+     */
+    @Test
+    void runJsonRunAgentAndShowJsonAgreeOnTheShapeOfARun() throws Exception {
+        try (ScriptedModelServer model = ScriptedModelServer.openAi()) {
+            String reply = "Sum them in code.\n```python\nprint('summing')\nfinal_answer(sum(range(10)))\n```";
+            model.reply(reply, 150, 12).reply(reply, 150, 12);
+            Map<String, String> environment = Map.of("OPENAI_API_KEY", "scripted-key",
+                    "CODEACT_HOME", Files.createDirectories(temp.resolve("home")).toString());
+            CodeactRun run = CodeactRun.of(environment, "run", "--model", "openai:scripted-model", "--base-url",
+                    model.baseUrl(), "--timeout", "20", "--json", "Add the numbers below 10.");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode printed = run.json();
+            JsonNode served;
+            try (McpSyncClient client = start(model)) {
+                served = json(call(client, "run_agent",
+                        Map.of("task", "Add the numbers below 10.", "model", "openai:scripted-model")));
+            }
+            JsonNode shown = CodeactRun.of(environment, "show", "--json", printed.get("runId").asText()).json();
+            JsonNode shownServed = CodeactRun.of(environment, "show", "--json", served.get("runId").asText()).json();
+
+            List<String> fields = names(printed);
+            List<String> stored = List.of("mode", "status", "error", "startedAt", "finishedAt", "attempts");
+            assertThat(fields).contains("cached", "reusedFrom");
+            assertThat(names(served)).isEqualTo(fields);
+            assertThat(names(shown)).isEqualTo(concat(fields, stored));
+            assertThat(names(shownServed)).isEqualTo(concat(fields, stored));
+            for (String field : fields) {
+                if (!field.equals("steps")) {
+                    assertThat(shown.get(field)).as(field).isEqualTo(printed.get(field));
+                    assertThat(shownServed.get(field)).as(field).isEqualTo(served.get(field));
+                }
+            }
+            JsonNode step = printed.get("steps").get(0);
+            JsonNode shownStep = shown.get("steps").get(0);
+            assertThat(names(shownStep)).isEqualTo(concat(names(step), List.of("stdout", "stderr", "result", "toolCalls", "network")));
+            for (String field : names(step)) {
+                if (!field.equals("figures")) {
+                    assertThat(shownStep.get(field)).as(field).isEqualTo(step.get(field));
+                }
+            }
+            assertThat(step.get("figures")).isEmpty();
+            assertThat(shownStep.get("figures").isNull()).as("figures are not kept").isTrue();
+            assertThat(shownStep.get("stdout").asText()).isEqualTo("summing\n");
+        }
+    }
+
+    private static List<String> names(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
     /**
      * The SDK's own stdio transport stopped reading for good at the first line that was not a JSON-RPC message:
      * no answer to it nor to anything after, and the end of input went unseen, so the server never exited.

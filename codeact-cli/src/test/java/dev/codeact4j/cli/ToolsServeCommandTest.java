@@ -8,7 +8,6 @@ import dev.langchain4j.agent.tool.P;
 import dev.langchain4j.agent.tool.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -66,7 +65,7 @@ class ToolsServeCommandTest {
 
     private static Finished codeact(Map<String, String> environment, String... args) {
         StringWriter err = new StringWriter();
-        int exitCode = new CommandLine(new CodeactCommand(environment))
+        int exitCode = CodeactCommand.commandLine(environment)
                 .setOut(new PrintWriter(new StringWriter(), true)).setErr(new PrintWriter(err, true)).execute(args);
         return new Finished(exitCode, err.toString());
     }
@@ -80,7 +79,7 @@ class ToolsServeCommandTest {
         final String baseUrl;
 
         Serving(Map<String, String> environment, String... args) throws InterruptedException {
-            thread = Thread.ofPlatform().start(() -> exitCode.set(new CommandLine(new CodeactCommand(environment))
+            thread = Thread.ofPlatform().start(() -> exitCode.set(CodeactCommand.commandLine(environment)
                     .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args)));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             Matcher port = PORT.matcher(err());

@@ -572,7 +572,8 @@ public final class RunStore implements AutoCloseable {
         }
         try (PreparedStatement select = connection.prepareStatement("""
                 SELECT id, task, model, mode, status, reason, answer_json, answer_text, format, parse_error,
-                       started_at, finished_at, duration_ms, input_tokens, output_tokens, attempts, pid, host, error
+                       started_at, finished_at, duration_ms, input_tokens, output_tokens, attempts, pid, host, error,
+                       cached, reused_from
                 FROM runs WHERE id = ?""")) {
             select.setString(1, id);
             try (ResultSet row = select.executeQuery()) {
@@ -586,7 +587,8 @@ public final class RunStore implements AutoCloseable {
                         finished ? Instant.ofEpochMilli(row.getLong(12)) : null, nullableLong(row, 13),
                         finished ? row.getInt(14) : steps.stream().mapToInt(StoredStep::inputTokens).sum(),
                         finished ? row.getInt(15) : steps.stream().mapToInt(StoredStep::outputTokens).sum(),
-                        row.getInt(16), nullableLong(row, 17), row.getString(18), steps);
+                        row.getInt(16), nullableLong(row, 17), row.getString(18), steps, row.getInt(20) != 0,
+                        row.getString(21));
             }
         }
     }

@@ -18,6 +18,8 @@ import java.util.List;
  * @param finishedAt  null while it runs, or when it never finished
  * @param durationMs  null while it runs, or when it never finished
  * @param pid         the process that ran it, on {@code host}
+ * @param cached      its answer came from the cache, without a model call
+ * @param reusedFrom  the earlier run whose solution the model was shown to adapt, or null
  */
 public record StoredRun(
         String id,
@@ -39,7 +41,9 @@ public record StoredRun(
         int attempts,
         Long pid,
         String host,
-        List<StoredStep> steps) {
+        List<StoredStep> steps,
+        boolean cached,
+        String reusedFrom) {
 
     public StoredRun {
         steps = List.copyOf(steps);

@@ -1,9 +1,5 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.agent.AgentResult;
@@ -12,11 +8,10 @@ import dev.codeact4j.agent.StopReason;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.Display;
-import dev.codeact4j.sandbox.ExecutionError;
+import picocli.CommandLine.Help.Ansi.Style;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,9 +25,8 @@ import java.util.Map;
  * summary on standard error with the answer on standard output, or (with {@code --json}) one JSON object
  * on one line of standard output.
  */
-final class AgentReport {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonNodeFactory NODES = JSON.getNodeFactory();
+public final class AgentReport {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final PrintWriter out;
     private final PrintWriter err;
@@ -40,7 +34,7 @@ final class AgentReport {
     private final boolean json;
     private final DisplayFiles displayFiles;
 
-    AgentReport(PrintWriter out, PrintWriter err, Colors colors, boolean json, DisplayFiles displayFiles) {
+    public AgentReport(PrintWriter out, PrintWriter err, Colors colors, boolean json, DisplayFiles displayFiles) {
         this.out = out;
         this.err = err;
         this.colors = colors;
@@ -48,13 +42,42 @@ final class AgentReport {
         this.displayFiles = displayFiles;
     }
 
+    /** Says, before {@code demo}'s examples, that the model's replies are replayed and the code really runs. */
+    public void demoStarted() {
+        err.println(colors.yellow("codeact demo: replaying recorded model replies — no model is called, no API key "
+                + "is needed. The code in the replies runs for real, in the sandbox."));
+        err.flush();
+    }
+
+    /** A heading before one of {@code demo}'s examples. */
+    public void exampleStarted(String heading) {
+        err.println();
+        err.println(colors.styled("━━ " + heading + " " + "━".repeat(Math.max(3, 72 - heading.length() - 4)), Style.bold));
+        err.flush();
+    }
+
+    /** After {@code demo}'s examples (but with --json): how they went, and how to have a live model do the same. */
+    public void demoFinished(int succeeded, int examples) {
+        if (json) {
+            return;
+        }
+        err.println();
+        String outcome = examples == 1 ? (succeeded == 1 ? "The example reached its answer." : "The example reached no answer.")
+                : succeeded == examples ? "All " + succeeded + " examples reached their answer."
+                : succeeded + " of " + examples + " examples reached their answer.";
+        err.println(colors.bold(outcome) + " The model's replies were recorded; to have a live model write the code:");
+        err.println("  export OPENROUTER_API_KEY=...    # or OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN");
+        err.println("  codeact run --model openrouter:google/gemini-2.5-flash \"your task\"");
+        err.flush();
+    }
+
     /** Shows a run of this model as it goes. */
-    AgentProgress progress(String model, int maxSteps) {
+    public AgentProgress progress(String model, int maxSteps) {
         return new AgentProgress(err, colors, model, maxSteps);
     }
 
     /** Reports a finished run; {@code example} names the demo example it was, or is null. */
-    void finished(AgentResult result, String example) throws IOException {
+    public void finished(AgentResult result, String example) throws IOException {
         finished(result, example, null);
     }
 
@@ -63,7 +86,7 @@ final class AgentReport {
      * Returns whether the run gave an answer in that format: an answer that does not parse in it is no answer
      * for a program reading standard output, so it is not printed there (--json still holds it).
      */
-    boolean finished(AgentResult result, String example, AnswerFormat asked) throws IOException {
+    public boolean finished(AgentResult result, String example, AnswerFormat asked) throws IOException {
         Map<Integer, List<Path>> figures = saveFigures(result, displayFiles);
         String notInFormat = notInFormat(result, asked);
         if (json) {
@@ -71,12 +94,8 @@ final class AgentReport {
             if (example != null) {
                 line.put("example", example);
             }
-            line.setAll(json(result, figures));
-            try {
-                out.println(JSON.writeValueAsString(line));
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException("cannot write the result as JSON: " + e.getOriginalMessage(), e);
-            }
+            line.setAll(RunJson.of(result, figures));
+            out.println(JsonText.line(line, "result"));
             if (notInFormat != null) {
                 err.println(colors.red("✗ No answer in the format asked: " + notInFormat));
             }
@@ -98,7 +117,7 @@ final class AgentReport {
     }
 
     /** Saves the figures of every step as files; by step index, their paths. One that cannot be saved fails all. */
-    static Map<Integer, List<Path>> saveFigures(AgentResult result, DisplayFiles displayFiles) throws IOException {
+    public static Map<Integer, List<Path>> saveFigures(AgentResult result, DisplayFiles displayFiles) throws IOException {
         Map<Integer, List<Path>> figures = new LinkedHashMap<>();
         for (Step step : result.steps()) {
             if (step.execution() == null) {
@@ -140,7 +159,7 @@ final class AgentReport {
                     : steps == 0 ? "from the cache" : "from the cached program, run again";
             err.println(colors.green("✓ Answer " + how) + colors.faint(cost));
             if (result.reusedFrom() != null) {
-                err.println(colors.faint("  adapted from the solution of run " + ShowCommand.shortId(result.reusedFrom())));
+                err.println(colors.faint("  adapted from the solution of run " + RunStoreViews.shortId(result.reusedFrom())));
             }
             ProcessedAnswer answer = result.answer();
             if (answer.parseError() != null) {
@@ -173,52 +192,5 @@ final class AgentReport {
     private static String shown(Path path) {
         Path here = Path.of("").toAbsolutePath();
         return path.startsWith(here) ? here.relativize(path).toString() : path.toString();
-    }
-
-    /** The result as {@code run --json} prints it; the fields are listed in {@code codeact run --help}. */
-    static ObjectNode json(AgentResult result, Map<Integer, List<Path>> figures) {
-        ObjectNode node = NODES.objectNode()
-                .put("runId", result.runId())
-                .put("model", result.model())
-                .put("task", result.task())
-                .put("success", result.success())
-                .put("reason", result.reason().label());
-        ProcessedAnswer answer = result.answer();
-        node.set("answer", answer == null ? NODES.nullNode() : answer.value());
-        node.put("answerText", answer == null ? null : answer.text());
-        node.put("format", answer == null ? null : answer.format().label());
-        node.put("parseError", answer == null ? null : answer.parseError());
-        ArrayNode steps = node.putArray("steps");
-        for (Step step : result.steps()) {
-            ObjectNode stepNode = steps.addObject()
-                    .put("index", step.index())
-                    .put("thought", step.thought())
-                    .put("code", step.code())
-                    .put("observation", step.observation());
-            stepNode.set("error", error(step.error()));
-            ArrayNode paths = stepNode.putArray("figures");
-            figures.getOrDefault(step.index(), List.of()).forEach(path -> paths.add(path.toString()));
-            stepNode.put("durationMs", step.durationMillis())
-                    .put("modelMs", step.modelMillis())
-                    .put("executionMs", step.executionMillis())
-                    .put("inputTokens", step.inputTokens())
-                    .put("outputTokens", step.outputTokens());
-        }
-        node.put("durationMs", result.durationMs())
-                .put("inputTokens", result.inputTokens())
-                .put("outputTokens", result.outputTokens())
-                .put("cached", result.cached())
-                .put("reusedFrom", result.reusedFrom());
-        return node;
-    }
-
-    private static JsonNode error(ExecutionError error) {
-        if (error == null) {
-            return NODES.nullNode();
-        }
-        return NODES.objectNode()
-                .put("type", error.type())
-                .put("message", error.message())
-                .put("traceback", error.traceback());
     }
 }

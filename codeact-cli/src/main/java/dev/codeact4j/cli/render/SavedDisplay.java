@@ -1,4 +1,4 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
 import java.nio.file.Path;
 
@@ -7,13 +7,13 @@ import java.nio.file.Path;
  * inline ({@code data}), or, for an image that could not be saved, why ({@code error}). Exactly one of the three
  * is set.
  */
-record SavedDisplay(String mime, Path path, String data, String error) {
+public record SavedDisplay(String mime, Path path, String data, String error) {
 
-    static SavedDisplay file(String mime, Path path) {
+    public static SavedDisplay file(String mime, Path path) {
         return new SavedDisplay(mime, path, null, null);
     }
 
-    static SavedDisplay inline(String mime, String data) {
+    public static SavedDisplay inline(String mime, String data) {
         return new SavedDisplay(mime, null, data, null);
     }
 
@@ -25,7 +25,7 @@ record SavedDisplay(String mime, Path path, String data, String error) {
         return path != null;
     }
 
-    boolean isUnsaved() {
+    public boolean isUnsaved() {
         return error != null;
     }
 }

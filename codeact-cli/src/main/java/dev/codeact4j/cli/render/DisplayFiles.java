@@ -1,4 +1,4 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
 import dev.codeact4j.sandbox.Display;
 
@@ -17,11 +17,11 @@ import java.util.List;
  * to save, and keeps text displays inline. Files are named figure-N.EXT and never overwrite one of an
  * earlier run.
  */
-final class DisplayFiles {
+public final class DisplayFiles {
     private final Path directory;
     private int nextNumber = 1;
 
-    DisplayFiles(Path directory) {
+    public DisplayFiles(Path directory) {
         this.directory = directory.toAbsolutePath().normalize();
     }
 
@@ -29,7 +29,7 @@ final class DisplayFiles {
      * Saves the images, keeps the text. An image that cannot be written is reported as unsaved, with why and
      * what to do, rather than thrown: the code that made it has run, and what else it produced still counts.
      */
-    List<SavedDisplay> save(List<Display> displays) {
+    public List<SavedDisplay> save(List<Display> displays) {
         List<SavedDisplay> saved = new ArrayList<>(displays.size());
         for (Display display : displays) {
             if (!display.isBinary()) {

@@ -1,4 +1,4 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.OutputListener;
@@ -10,7 +10,7 @@ import java.util.List;
  * snippet ({@link JsonReport}). Output arrives while a snippet runs, through {@link #onOutput}; the rest
  * once it has finished.
  */
-interface ExecReport extends OutputListener {
+public interface ExecReport extends OutputListener {
 
     void snippetFinished(int index, Snippet snippet, ExecutionResult result, List<SavedDisplay> displays);
 }

@@ -1,4 +1,4 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
 import picocli.CommandLine.Help.Ansi.Style;
 
@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * A light colouring of Python for the terminal: keywords, built-ins, strings, numbers and comments. It reads
  * tokens with one regular expression, which is enough for code a person glances at; it is not a parser.
  */
-final class PythonHighlighter {
+public final class PythonHighlighter {
     private static final String KEYWORDS = "False|None|True|and|as|assert|async|await|break|class|continue|def|del|"
             + "elif|else|except|finally|for|from|global|if|import|in|is|lambda|nonlocal|not|or|pass|raise|return|"
             + "try|while|with|yield|match|case";

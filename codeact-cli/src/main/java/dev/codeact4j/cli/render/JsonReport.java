@@ -1,6 +1,5 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -10,20 +9,19 @@ import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.ResultValue;
 
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
  * One JSON object per snippet, one per line, written when the snippet has finished (nothing is streamed, so
  * standard output stays parseable line by line). The fields are described in {@code codeact exec --help}.
  */
-final class JsonReport implements ExecReport {
+public final class JsonReport implements ExecReport {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JSON.getNodeFactory();
 
     private final PrintWriter out;
 
-    JsonReport(PrintWriter out) {
+    public JsonReport(PrintWriter out) {
         this.out = out;
     }
 
@@ -39,7 +37,7 @@ final class JsonReport implements ExecReport {
     }
 
     /** One snippet's object on one line, as {@code exec --json} prints it (and {@code codeact mcp}'s execute_code returns it). */
-    static String line(int index, Snippet snippet, ExecutionResult result, List<SavedDisplay> displays) {
+    public static String line(int index, Snippet snippet, ExecutionResult result, List<SavedDisplay> displays) {
         ObjectNode line = NODES.objectNode()
                 .put("index", index)
                 .put("source", snippet.source())
@@ -56,11 +54,7 @@ final class JsonReport implements ExecReport {
                 .put("timedOut", result.timedOut())
                 .put("truncated", result.truncated())
                 .put("restarted", result.restarted());
-        try {
-            return JSON.writeValueAsString(line);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException("cannot write the result as JSON: " + e.getOriginalMessage(), e);
-        }
+        return JsonText.line(line, "result");
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Help.Ansi;
@@ -9,9 +9,9 @@ import picocli.CommandLine.Help.Ansi.Style;
  * Styles are applied directly rather than through {@code @|red ...|@} markup because the text is often the
  * user's own (tracebacks, file names), which may contain markup characters.
  */
-record Colors(Ansi ansi) {
+public record Colors(Ansi ansi) {
 
-    static Colors of(CommandLine commandLine) {
+    public static Colors of(CommandLine commandLine) {
         return new Colors(commandLine.getColorScheme().ansi());
     }
 
@@ -19,15 +19,15 @@ record Colors(Ansi ansi) {
         return ansi.enabled();
     }
 
-    String red(String text) {
+    public String red(String text) {
         return styled(text, Style.fg_red);
     }
 
-    String yellow(String text) {
+    public String yellow(String text) {
         return styled(text, Style.fg_yellow);
     }
 
-    String green(String text) {
+    public String green(String text) {
         return styled(text, Style.fg_green);
     }
 
@@ -35,15 +35,15 @@ record Colors(Ansi ansi) {
         return styled(text, Style.fg_cyan);
     }
 
-    String bold(String text) {
+    public String bold(String text) {
         return styled(text, Style.bold);
     }
 
-    String faint(String text) {
+    public String faint(String text) {
         return styled(text, Style.faint);
     }
 
-    String styled(String text, Style... styles) {
+    public String styled(String text, Style... styles) {
         if (!ansi.enabled() || text.isEmpty() || styles.length == 0) {
             return text;
         }

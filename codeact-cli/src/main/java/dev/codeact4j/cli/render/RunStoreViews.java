@@ -1,38 +1,35 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
 import dev.codeact4j.store.RunStatus;
-import dev.codeact4j.store.RunStore;
 
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.Optional;
 
-/** What {@code history}, {@code show} and {@code report} share: the store opened to read, and how runs look. */
-final class RunStoreViews {
+/** How {@code history}, {@code show} and {@code report} show recorded runs: ids, times, statuses, columns. */
+public final class RunStoreViews {
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
             .withZone(ZoneId.systemDefault());
     private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
             .withZone(ZoneId.systemDefault());
 
+    private static final int ID_PREFIX = 8;
+
     private RunStoreViews() {
     }
 
-    /**
-     * The store, or none when no run was ever recorded there (reading does not create it); read-only when it
-     * cannot be written, so that a store on a read-only mount can still be looked at.
-     */
-    static Optional<RunStore> openIfRecorded(Path file) {
-        return RunStore.openToRead(file);
+    /** As much of a run id as the history shows: enough to tell runs apart, short enough to type. */
+    public static String shortId(String id) {
+        return id.length() <= ID_PREFIX ? id : id.substring(0, ID_PREFIX);
     }
 
-    static String noRunsYet(Path file) {
+    public static String noRunsYet(Path file) {
         return "No runs recorded yet in " + file + ": 'codeact run' and 'codeact demo' record theirs.";
     }
 
     /** Local time, to the minute, as in the history. */
-    static String minute(Instant instant) {
+    public static String minute(Instant instant) {
         return MINUTE.format(instant);
     }
 
@@ -41,7 +38,7 @@ final class RunStoreViews {
         return SECOND.format(instant);
     }
 
-    static String status(RunStatus status, Colors colors) {
+    public static String status(RunStatus status, Colors colors) {
         return switch (status) {
             case SUCCEEDED -> colors.green(status.label());
             case FAILED -> colors.red(status.label());

@@ -1,4 +1,4 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -9,13 +9,13 @@ import java.util.Map;
  * JSON for people: a value that fits on a line stays on one, and so does each flat record of a list (a row
  * of a table reads best whole, even when the terminal has to wrap it); anything larger is broken over lines, two spaces a level.
  */
-final class PrettyJson {
+public final class PrettyJson {
     private static final int WIDTH = 100;
 
     private PrettyJson() {
     }
 
-    static String format(JsonNode value) {
+    public static String format(JsonNode value) {
         StringBuilder text = new StringBuilder();
         write(text, value, 0, false);
         return text.toString();

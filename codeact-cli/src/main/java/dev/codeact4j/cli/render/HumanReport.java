@@ -1,4 +1,4 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
 import dev.codeact4j.sandbox.ExecutionError;
 import dev.codeact4j.sandbox.ExecutionResult;
@@ -13,7 +13,7 @@ import java.util.List;
  * saved, the result as {@code => repr}, the value given to final_answer(...) as {@code => final answer: repr},
  * and problems (errors, figures not saved, timeouts, restarts) highlighted on stderr, each once.
  */
-final class HumanReport implements ExecReport {
+public final class HumanReport implements ExecReport {
     private final PrintWriter out;
     private final PrintWriter err;
     private final Colors colors;
@@ -22,7 +22,7 @@ final class HumanReport implements ExecReport {
     private boolean outAtLineStart = true;
     private boolean errAtLineStart = true;
 
-    HumanReport(PrintWriter out, PrintWriter err, Colors colors, int snippetCount) {
+    public HumanReport(PrintWriter out, PrintWriter err, Colors colors, int snippetCount) {
         this.out = out;
         this.err = err;
         this.colors = colors;

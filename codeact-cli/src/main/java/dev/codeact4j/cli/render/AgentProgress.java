@@ -1,4 +1,4 @@
-package dev.codeact4j.cli;
+package dev.codeact4j.cli.render;
 
 import dev.codeact4j.agent.AgentEvent;
 import dev.codeact4j.agent.AgentListener;
@@ -15,7 +15,7 @@ import java.util.Locale;
  * they stream in), the code (coloured on a terminal), what the code prints, and what the step cost in time and
  * tokens. Events may come from the sandbox's output thread, hence {@code synchronized}.
  */
-final class AgentProgress implements AgentListener {
+public final class AgentProgress implements AgentListener {
     private static final int RULE_WIDTH = 72;
     private static final int TRACEBACK_FRAMES = 3;
     private static final int TASK_LINES = 8;
@@ -74,7 +74,7 @@ final class AgentProgress implements AgentListener {
      * The provider asked to wait before the next try (see {@code ModelSettings.withRetryListener}): say so, or
      * the wait looks like a hang.
      */
-    synchronized void retrying(int status, Duration wait) {
+    public synchronized void retrying(int status, Duration wait) {
         clearCodeProgress();
         endOutput();
         String why = status == 429 ? "rate limited" : "the provider is unavailable";

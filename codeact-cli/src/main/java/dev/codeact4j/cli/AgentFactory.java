@@ -1,0 +1,250 @@
+package dev.codeact4j.cli;
+
+import dev.codeact4j.agent.AgentMode;
+import dev.codeact4j.agent.CodeActAgent;
+import dev.codeact4j.agent.PromptTemplates;
+import dev.codeact4j.model.ChatModels;
+import dev.codeact4j.model.ModelSettings;
+import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.model.ReplayedChatModel;
+import dev.codeact4j.model.RetryListener;
+import dev.codeact4j.result.AnswerFormat;
+import dev.codeact4j.result.AnswerSchema;
+import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.tools.Tools;
+import io.opentelemetry.api.OpenTelemetry;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Builds the agents of {@code run}, {@code demo} and {@code mcp}'s {@code run_agent} alike, from the options and
+ * the config file: the same sandbox, policy, tools, prompts ($CODEACT_HOME/prompts), tracing, and the same
+ * memory: each run recorded in the run store, and answered from its caches or helped by past solutions unless
+ * that is switched off. Immutable; {@link #newBuilder()} derives a factory that differs in a setting or two
+ * (a call's step limit, an example's working directory) and shares the rest, as OkHttp's clients do.
+ */
+final class AgentFactory {
+    private final Map<String, String> environment;
+    private final ModelSettings modelSettings;
+    private final int maxSteps;
+    private final AgentMode mode;
+    private final AnswerFormat format;
+    private final AnswerSchema schema;
+    private final PromptTemplates prompts;
+    private final Sandbox sandbox;
+    private final SandboxPolicy policy;
+    private final Tools tools;
+    private final OpenTelemetry openTelemetry;
+    private final RunRecording recording;
+    private final boolean memory;
+    private final boolean cache;
+
+    private AgentFactory(Builder builder) {
+        environment = builder.environment;
+        modelSettings = builder.modelSettings;
+        maxSteps = builder.maxSteps;
+        mode = builder.mode;
+        format = builder.format;
+        schema = builder.schema;
+        prompts = builder.prompts;
+        sandbox = builder.sandbox;
+        policy = builder.policy;
+        tools = builder.tools;
+        openTelemetry = builder.openTelemetry;
+        recording = builder.recording;
+        memory = builder.memory;
+        cache = builder.cache;
+    }
+
+    /** A factory of the built-in settings (and prompts), without the config file: {@code demo}'s. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A factory of the config file in {@code home} (its mode; the prompts in its {@code prompts} directory),
+     * calling models with the keys of {@code environment}; {@link Builder#models} adds the model options.
+     */
+    static Builder builder(CliConfig config, Path home, Map<String, String> environment) {
+        Builder builder = builder();
+        builder.environment = Map.copyOf(environment);
+        builder.mode = config.mode() != null ? config.mode() : AgentMode.MULTI_STEP;
+        builder.prompts = PromptTemplates.defaults().overriddenBy(home.resolve("prompts"));
+        return builder;
+    }
+
+    /** A builder holding this factory's settings, to derive another from it. */
+    Builder newBuilder() {
+        return new Builder(this);
+    }
+
+    int maxSteps() {
+        return maxSteps;
+    }
+
+    AgentMode mode() {
+        return mode;
+    }
+
+    Sandbox sandbox() {
+        return sandbox;
+    }
+
+    SandboxPolicy policy() {
+        return policy;
+    }
+
+    /**
+     * The model named by {@code spec}, with this factory's endpoint and key (else the provider's variable); a
+     * model that cannot be made (no key) throws a {@link dev.codeact4j.model.ModelException}.
+     */
+    ChatModels models(ModelSpec spec) {
+        return ChatModels.create(spec, modelSettings, environment);
+    }
+
+    /** An agent of a model made by {@link #models}. */
+    CodeActAgent agent(ChatModels models) {
+        return common().models(models).build();
+    }
+
+    /** An agent of a model whose replies were recorded ({@code demo}), shown as if streamed. */
+    CodeActAgent agent(ReplayedChatModel model) {
+        return common().model(model).streamingModel(new ReplayedStream(model)).modelName(model.name()).build();
+    }
+
+    private CodeActAgent.Builder common() {
+        Objects.requireNonNull(sandbox, "the agents need a sandbox");
+        return CodeActAgent.builder()
+                .sandbox(sandbox)
+                .policy(policy)
+                .maxSteps(maxSteps)
+                .mode(mode)
+                .expectedFormat(format)
+                .answerSchema(schema)
+                .prompts(prompts)
+                .tools(tools)
+                .toolTimeout(HostTools.CALL_LIMIT)
+                .openTelemetry(openTelemetry)
+                .listener(recording.listener())
+                .memory(memory ? recording.memory(cache) : null);
+    }
+
+    static final class Builder {
+        private Map<String, String> environment = Map.of();
+        private ModelSettings modelSettings = ModelSettings.defaults();
+        private int maxSteps = CliConfig.DEFAULT_MAX_STEPS;
+        private AgentMode mode = AgentMode.MULTI_STEP;
+        private AnswerFormat format;
+        private AnswerSchema schema;
+        private PromptTemplates prompts = PromptTemplates.defaults();
+        private Sandbox sandbox;
+        private SandboxPolicy policy = SandboxPolicy.defaults();
+        private Tools tools = Tools.none();
+        private OpenTelemetry openTelemetry = OpenTelemetry.noop();
+        private RunRecording recording = RunRecording.NONE;
+        private boolean memory = true;
+        private boolean cache = true;
+
+        private Builder() {
+        }
+
+        private Builder(AgentFactory factory) {
+            environment = factory.environment;
+            modelSettings = factory.modelSettings;
+            maxSteps = factory.maxSteps;
+            mode = factory.mode;
+            format = factory.format;
+            schema = factory.schema;
+            prompts = factory.prompts;
+            sandbox = factory.sandbox;
+            policy = factory.policy;
+            tools = factory.tools;
+            openTelemetry = factory.openTelemetry;
+            recording = factory.recording;
+            memory = factory.memory;
+            cache = factory.cache;
+        }
+
+        /** The model options: endpoint and key (each over the config file's), and the step limit. */
+        Builder models(ModelOptions options, CliConfig config) {
+            modelSettings = options.settings(config);
+            maxSteps = options.maxSteps(config);
+            return this;
+        }
+
+        /** Told when a model call is retried (rate limited, provider busy). */
+        Builder retryListener(RetryListener listener) {
+            modelSettings = modelSettings.withRetryListener(listener);
+            return this;
+        }
+
+        Builder maxSteps(int maxSteps) {
+            this.maxSteps = maxSteps;
+            return this;
+        }
+
+        /** The mode, when given (null keeps the config file's, else multi-step). */
+        Builder mode(AgentMode mode) {
+            if (mode != null) {
+                this.mode = mode;
+            }
+            return this;
+        }
+
+        Builder format(AnswerFormat format) {
+            this.format = format;
+            return this;
+        }
+
+        Builder schema(AnswerSchema schema) {
+            this.schema = schema;
+            return this;
+        }
+
+        Builder sandbox(Sandbox sandbox, SandboxPolicy policy) {
+            this.sandbox = sandbox;
+            this.policy = policy;
+            return this;
+        }
+
+        Builder policy(SandboxPolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        Builder tools(Tools tools) {
+            this.tools = tools;
+            return this;
+        }
+
+        Builder openTelemetry(OpenTelemetry openTelemetry) {
+            this.openTelemetry = openTelemetry;
+            return this;
+        }
+
+        /** Records the runs there, and takes the memory (caches, past solutions) from the same store. */
+        Builder recording(RunRecording recording) {
+            this.recording = recording;
+            return this;
+        }
+
+        /** Whether answers may come from the cache (--no-cache: no), when the memory is used at all. */
+        Builder cache(boolean cache) {
+            this.cache = cache;
+            return this;
+        }
+
+        /** Whether the agents use the memory at all: caches and past solutions (recording goes on without it). */
+        Builder memory(boolean memory) {
+            this.memory = memory;
+            return this;
+        }
+
+        AgentFactory build() {
+            return new AgentFactory(this);
+        }
+    }
+}
