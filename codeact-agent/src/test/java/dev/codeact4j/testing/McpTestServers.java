@@ -43,7 +43,7 @@ public final class McpTestServers {
     /** A command that runs a main class of the test classpath with the running JVM's java. */
     public static List<String> javaCommand(String mainClass, List<String> arguments) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass));
+                "-XX:TieredStopAtLevel=1", "-cp", TestClassPath.all(), mainClass));
         command.addAll(arguments);
         return command;
     }

@@ -50,7 +50,7 @@ final class EgressForwardHandler extends ProxyHandler.Forward {
             return true;
         }
         HttpURI uri = request.getHttpURI();
-        if (!EgressConnectionFactory.isAbsoluteForm(request) || uri.getHost() == null || uri.getHost().isEmpty()) {
+        if (!ProxyConnections.isAbsoluteForm(request) || uri.getHost() == null || uri.getHost().isEmpty()) {
             EgressProxy.answer(request, response, callback, HttpStatus.BAD_REQUEST_400, NOT_A_PROXY_REQUEST);
             return true;
         }

@@ -80,7 +80,7 @@ final class EgressProxy implements EgressGateway, AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
-        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 0, 1, new EgressConnectionFactory(http));
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 0, 1, ProxyConnections.factory(http));
         connector.setUnixDomainPath(path);
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         Route route = new Route(path, allowlist, () -> stop(connector, path));

@@ -1,5 +1,7 @@
 package dev.codeact4j.store;
 
+import dev.codeact4j.testing.TestClassPath;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,8 +15,7 @@ final class ChildJvm {
     static Process start(Path output, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // Surefire runs the tests from a jar whose manifest holds the class path; this is the real one.
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "-cp", TestClassPath.all(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 StoreWriterMain.class.getName()));
         command.addAll(List.of(args));
