@@ -228,6 +228,7 @@ class KernelConformanceTest {
     void theKernelRefusesAFrameOfAnUnknownType(Dialect dialect) throws IOException {
         assertRefused(dialect, frame("{\"type\": \"shutdown\"}"), "unknown type");
         assertRefused(dialect, frame("[1, 2]"), "unknown type");
+        assertRefused(dialect, frame("{\"type\": [\"execute\"]}"), "unknown type");
     }
 
     @ParameterizedTest
@@ -235,6 +236,7 @@ class KernelConformanceTest {
     void theKernelRefusesAFrameWithoutAFieldItNeeds(Dialect dialect) throws IOException {
         assertRefused(dialect, frame("{\"type\": \"execute\", \"id\": \"m1\", \"filename\": \"f\", \"host\": false}"), "code");
         assertRefused(dialect, frame("{\"type\": \"tool_result\", \"id\": \"m1\", \"call\": \"1\"}"), "call");
+        assertRefused(dialect, frame("{\"type\": \"tool_result\", \"id\": \"m1\", \"call\": true}"), "call");
     }
 
     @ParameterizedTest

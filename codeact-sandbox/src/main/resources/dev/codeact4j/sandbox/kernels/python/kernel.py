@@ -77,11 +77,13 @@ class Channel:
             frame = json.loads(body.decode("utf-8"))
         except ValueError as error:  # UnicodeDecodeError and JSONDecodeError alike
             self.refuse(f"a frame that is not JSON ({error})")
-        fields = HOST_FRAMES.get(frame.get("type")) if isinstance(frame, dict) else None
+        frame_type = frame.get("type") if isinstance(frame, dict) else None
+        fields = HOST_FRAMES.get(frame_type) if isinstance(frame_type, str) else None  # a list as type is no key
         if fields is None:
             self.refuse(f"a frame of unknown type: {body[:200].decode('utf-8', 'replace')}")
         for name, kind in fields.items():
-            if not isinstance(frame.get(name), kind):
+            value = frame.get(name)
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):  # JSON true is no number
                 self.refuse(f"a frame of type {frame['type']} whose {name} is not a {kind.__name__}")
         return frame
 
