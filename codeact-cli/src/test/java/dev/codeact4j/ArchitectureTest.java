@@ -11,8 +11,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 /**
  * The shape of the library modules, checked on their compiled classes: packages free of cycles, dependencies pointing
- * down only (sandbox, agent, memory, then the CLI), and the sandbox module free of everything but Jackson, the JDK and
- * the two native parts of the boundary (JNA for libseccomp, Jetty for the egress proxy).
+ * down only (sandbox, agent, memory, then the CLI; the egress proxy beside the sandbox, reached only as a service), and
+ * the sandbox module free of everything but Jackson, the JDK and JNA (its way to libseccomp).
  */
 class ArchitectureTest {
 
@@ -29,23 +29,24 @@ class ArchitectureTest {
     void dependenciesPointDownOnly() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("sandbox").definedBy("dev.codeact4j.sandbox..")
+                .layer("egress").definedBy("dev.codeact4j.egress..")
                 .layer("agent").definedBy("dev.codeact4j.agent..", "dev.codeact4j.model..", "dev.codeact4j.result..",
                         "dev.codeact4j.tools..", "dev.codeact4j.trace..")
                 .layer("memory").definedBy("dev.codeact4j.memory..", "dev.codeact4j.store..")
                 .layer("cli").definedBy("dev.codeact4j.cli..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("egress").mayNotBeAccessedByAnyLayer()
                 .whereLayer("memory").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("agent").mayOnlyBeAccessedByLayers("memory", "cli")
-                .whereLayer("sandbox").mayOnlyBeAccessedByLayers("agent", "memory", "cli")
+                .whereLayer("sandbox").mayOnlyBeAccessedByLayers("egress", "agent", "memory", "cli")
                 .check(CODEACT);
     }
 
     @Test
-    void theSandboxNeedsNothingButJacksonTheJdkAndItsNativeParts() {
+    void theSandboxNeedsNothingButJacksonTheJdkAndJna() {
         classes().that().resideInAPackage("dev.codeact4j.sandbox..")
                 .should().onlyDependOnClassesThat().resideInAnyPackage(
-                        "dev.codeact4j.sandbox..", "java..", "com.fasterxml.jackson..",
-                        "com.sun.jna..", "org.eclipse.jetty..")
+                        "dev.codeact4j.sandbox..", "java..", "com.fasterxml.jackson..", "com.sun.jna..")
                 .check(CODEACT);
     }
 }
