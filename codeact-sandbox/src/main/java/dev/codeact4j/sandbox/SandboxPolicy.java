@@ -69,7 +69,7 @@ public record SandboxPolicy(
     /**
      * The npm data stack of JavaScript sessions, by package name: CSV parsing, statistics, dates, and charts
      * rendered to SVG on the server (Vega-Lite compiled and rendered by vega). Pinned, with their versions, in the
-     * kernel's {@code package.json} (the one list the launcher installs from); {@code JavaScriptPackagesTest}
+     * kernel's {@code package.json} (the one list the launcher installs from); {@code JavaScriptSessionTest}
      * checks the two agree.
      */
     public static final List<String> JAVASCRIPT_PACKAGES = List.of("papaparse", "simple-statistics", "date-fns",

@@ -179,6 +179,9 @@ class JavaScriptSessionTest {
             limited.execute("const kept = 41");
             ExecutionResult loop = limited.execute("while (true) {}");
             assertThat(loop.timedOut()).isTrue();
+            ExecutionResult beforeAnAwait = limited.execute("let spins = 0\nwhile (true) { spins++ }\nawait null");
+            assertThat(beforeAnAwait.timedOut()).isTrue();
+            assertThat(beforeAnAwait.error().message()).contains("state is kept");
             assertThat(loop.error().type()).isEqualTo("TimeoutError");
             assertThat(loop.error().message()).contains("state is kept");
             assertThat(limited.execute("kept + 1").result().json().asInt()).isEqualTo(42);
@@ -199,9 +202,9 @@ class JavaScriptSessionTest {
     }
 
     @Test
-    void aBusyLoopInASnippetThatAwaitsReplacesTheInterpreterAndSaysTheStateIsLost() {
+    void aBusyLoopAfterAnAwaitReplacesTheInterpreterAndSaysTheStateIsLost() {
         try (Session limited = SANDBOX.open(js().timeout(Duration.ofSeconds(2)).build())) {
-            ExecutionResult loop = limited.execute("while (true) {}\nawait null");
+            ExecutionResult loop = limited.execute("await null\nwhile (true) {}");
             assertThat(loop.timedOut()).isTrue();
             assertThat(loop.error().message()).contains("variables and imports are gone");
             assertThat(limited.execute("1 + 1").result().json().asInt()).isEqualTo(2);
@@ -355,6 +358,27 @@ class JavaScriptSessionTest {
                 .doesNotContain("child_process", "net", "numpy");
         assertThat(SandboxPolicy.builder().allowedImports(Set.of("json")).language(Language.JAVASCRIPT).build()
                 .allowedImports()).as("imports the caller set stay").containsExactly("json");
+    }
+
+    @Test
+    void theDataStacksNamesAreThePackagesTheLauncherInstalls() throws Exception {
+        try (var in = KernelDescription.class.getResourceAsStream("kernels/javascript/package.json")) {
+            var dependencies = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in).path("dependencies");
+            List<String> pinned = new ArrayList<>();
+            dependencies.fieldNames().forEachRemaining(pinned::add);
+            assertThat(pinned).containsExactlyInAnyOrderElementsOf(SandboxPolicy.JAVASCRIPT_PACKAGES);
+            dependencies.forEach(version -> assertThat(version.asText()).as("pinned").matches("\\d+\\.\\d+\\.\\d+"));
+        }
+    }
+
+    @Test
+    void withoutNodeTheFirstJavaScriptSessionSaysHowToInstallIt() {
+        Sandbox noNode = Sandbox.builder().node(Path.of("/nonexistent/node")).build();
+        assertThatThrownBy(() -> noNode.open(js().build())).isInstanceOf(SandboxUnavailableException.class)
+                .hasMessageContaining("Node.js 18 or newer").hasMessageContaining("apt-get install nodejs");
+        try (Session python = noNode.open(quickPolicy().build())) {
+            assertThat(python.execute("1 + 1").result().json().asInt()).as("Python needs no Node").isEqualTo(2);
+        }
     }
 
     private static String jsString(String text) {

@@ -335,6 +335,9 @@ function report(error) {
   }
   const type = error.name || typeName(error);
   let message = String(error.message === undefined ? '' : error.message);
+  if (error.cause instanceof Error && error.cause.message) {
+    message += ` (cause: ${error.cause.message})`; // fetch's own message is only "fetch failed"
+  }
   const hint = limitHint(error);
   if (hint) message = (message ? message + ' ' : '') + hint;
   const stack = String(error.stack || '');
@@ -403,18 +406,59 @@ process.on('uncaughtException', (error) => {
   if (current && !unhandled) unhandled = { reason: error };
   else original.stderr(`codeact kernel: an uncaught exception outside any execution: ${inspect(error)}\n`);
 });
-process.on('SIGINT', () => {
-  if (current && current.interrupt) current.interrupt();
-});
+
+/**
+ * SIGINT, the protocol's interrupt. Node's SIGINT watchdog (the one behind vm's breakOnSigint, which the REPL keeps
+ * running too) is started once and kept: a busy loop is then stopped without the cost of a watchdog thread per
+ * execution, and a signal that comes while no script runs (while the code awaits, or as it ends) is kept pending
+ * instead of lost, for the kernel to find. Without it (another Node), the process's SIGINT listener stands in.
+ */
+const sigint = (() => {
+  try {
+    const emitWarning = process.emitWarning;
+    process.emitWarning = () => {}; // "for internal testing only": the kernel knows
+    let binding;
+    try {
+      binding = require('internal/test/binding').internalBinding('contextify');
+    } finally {
+      process.emitWarning = emitWarning;
+    }
+    const { startSigintWatchdog, stopSigintWatchdog, watchdogHasPendingSigint } = binding;
+    startSigintWatchdog();
+    return {
+      /** Whether a SIGINT came that no script was stopped by; reading it forgets it. */
+      take() {
+        if (!watchdogHasPendingSigint()) return false;
+        stopSigintWatchdog();
+        startSigintWatchdog();
+        return true;
+      },
+    };
+  } catch {
+    let pending = false;
+    process.on('SIGINT', () => {
+      pending = true;
+      if (current && current.interrupt) current.interrupt();
+    });
+    return { take() { const was = pending; pending = false; return was; } };
+  }
+})();
+
+/** Resolves never, rejects when a SIGINT comes while the code awaits: polled, as the watchdog has no event. */
+function interruption(execution) {
+  return new Promise((resolve, reject) => {
+    execution.interrupt = () => reject(Object.assign(new Error('interrupted'), { interrupted: true }));
+    execution.poll = setInterval(() => {
+      if (sigint.take()) execution.interrupt();
+    }, 10);
+  });
+}
 
 async function execute(frame) {
   const started = performance.now();
   const budget = new OutputBudget(frame.id);
-  const execution = { id: frame.id, budget, final: null, interrupt: null };
-  const stop = new Promise((resolve, reject) => {
-    execution.interrupt = () => reject(Object.assign(new Error('interrupted'), { interrupted: true }));
-  });
-  stop.catch(() => {});
+  const execution = { id: frame.id, budget, final: null, interrupt: null, poll: null };
+  sigint.take(); // one that came between executions is ignored
   current = execution;
   unhandled = null;
   if (!frame.host) sources.set(frame.filename, frame.code.split('\n'));
@@ -423,16 +467,17 @@ async function execute(frame) {
   let error = null;
   try {
     const { script, wrapped } = compile(rewriteImports(frame.code), frame.filename);
-    // breakOnSigint stops a busy loop with the state kept, but a SIGINT that comes as the script ends is lost
-    // (Node 20): code that awaits is left to the SIGINT listener, which the race below hears at its first await.
-    let value = script.runInThisContext({ breakOnSigint: !wrapped, displayErrors: false });
-    if (wrapped) {
-      const completion = await Promise.race([value, stop]);
-      value = completion ? completion.value : undefined;
-    }
-    if (value instanceof Promise) {
+    let value = script.runInThisContext({ breakOnSigint: true, displayErrors: false });
+    if (sigint.take()) throw Object.assign(new Error('interrupted'), { interrupted: true }); // as the script ended
+    if (wrapped || value instanceof Promise) {
+      const stop = interruption(execution);
+      stop.catch(() => {});
       // A trailing promise is awaited, so that `main()` of an async main is its value (or its failure).
       value = await Promise.race([value, stop]);
+      if (wrapped) {
+        value = value ? value.value : undefined;
+        if (value instanceof Promise) value = await Promise.race([value, stop]);
+      }
     }
     // Leave a rejection that came in the same turn a chance to be seen.
     await new Promise((resolve) => setImmediate(resolve));
@@ -447,6 +492,7 @@ async function execute(frame) {
       error = report(thrown);
     }
   } finally {
+    clearInterval(execution.poll);
     release();
     current = null;
     for (const waiting of waitingCalls.values()) {
@@ -572,8 +618,11 @@ function startEgress(egress) {
   // Node's fetch ignores HTTP(S)_PROXY; its bundled undici can be told to use the proxy for every request.
   try {
     const undici = require('internal/deps/undici/undici');
-    if (undici.ProxyAgent && undici.setGlobalDispatcher) {
-      undici.setGlobalDispatcher(new undici.ProxyAgent(`http://127.0.0.1:${egress.port}`));
+    const proxy = `http://127.0.0.1:${egress.port}`;
+    if (undici.EnvHttpProxyAgent) { // Node 20.18+ and 22 bundle this one, not ProxyAgent
+      undici.setGlobalDispatcher(new undici.EnvHttpProxyAgent({ httpProxy: proxy, httpsProxy: proxy, noProxy: '' }));
+    } else if (undici.ProxyAgent) {
+      undici.setGlobalDispatcher(new undici.ProxyAgent(proxy));
     }
   } catch {
     // no bundled undici reachable: fetch goes nowhere (the sandbox has no other network), http via HTTP_PROXY by hand
