@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The trivial snippet's round trip in a warm, bare session of each language, in the same run: JavaScript
  * ({@code console.log(1 + 1)} in the Node kernel) against Python ({@code print(1 + 1)}), as
- * {@link WarmSessionBenchmark} measures Python's. {@link JsProcessPerExecutionBenchmark} is the baseline.
+ * {@link WarmSessionBenchmark} measures Python's. {@link JsProcessPerExecutionBenchmark} is the baseline; {@link ColdStartBenchmark} ({@code preload=javascript})
+ * times a cold JavaScript session.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

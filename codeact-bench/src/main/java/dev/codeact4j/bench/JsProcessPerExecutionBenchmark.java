@@ -12,7 +12,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -36,12 +35,6 @@ public class JsProcessPerExecutionBenchmark {
 
     @Benchmark
     public String execute() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int exit = process.waitFor();
-        if (exit != 0) {
-            throw new IllegalStateException("node -e exited with " + exit + ": " + output);
-        }
-        return output;
+        return ProcessPerExecutionBenchmark.run(command);
     }
 }

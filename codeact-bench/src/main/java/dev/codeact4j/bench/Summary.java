@@ -45,7 +45,7 @@ public final class Summary {
             new Row("jupyter-idle", "baseline: Jupyter kernel, idle " + Pause.MILLIS + " ms before each execution, from Java", "JupyterKernelBenchmark.roundTripAfterIdle", null, null),
             new Row("js", "JavaScript: `console.log(1 + 1)`, warm Node session (bare), back to back", "JavaScriptBenchmark.roundTrip", "language", "javascript"),
             new Row("js-python", "JavaScript's comparison: `print(1 + 1)`, warm Python session (bare), same run", "JavaScriptBenchmark.roundTrip", "language", "python"),
-            new Row("js-c", "JavaScript: cold session start", "JsColdStartBenchmark.open", null, null),
+            new Row("js-c", "JavaScript: cold session start (bare)", "ColdStartBenchmark.open", "preload", "javascript"),
             new Row("js-process", "baseline: `node -e` per execution, no sandbox", "JsProcessPerExecutionBenchmark.execute", null, null));
 
     /** Which session rows are compared with which baselines. */
@@ -121,6 +121,9 @@ public final class Summary {
     }
 
     private static void ratios(StringBuilder out, Map<String, Stats> stats) {
+        if (List.of("a", "a-pooled", "a-idle").stream().noneMatch(stats::containsKey)) {
+            return; // a run of other benchmarks only (./bench Js, say)
+        }
         out.append("| Baseline / codeact4j | p50 | p99 |\n| --- | ---: | ---: |\n");
         for (String session : List.of("a", "a-pooled", "a-idle")) {
             Stats ours = stats.get(session);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * The limits and permissions of a session. Every limit ends in a clear message in the
@@ -80,8 +81,8 @@ public record SandboxPolicy(
      * worker_threads, inspector, vm, module or os. The kernel also accepts them as {@code node:NAME} and their
      * subpaths ({@code fs/promises}).
      */
-    public static final Set<String> JAVASCRIPT_ALLOWED_IMPORTS = Set.copyOf(java.util.stream.Stream.concat(
-            java.util.stream.Stream.of("assert", "buffer", "crypto", "events", "fs", "path", "perf_hooks",
+    public static final Set<String> JAVASCRIPT_ALLOWED_IMPORTS = Set.copyOf(Stream.concat(
+            Stream.of("assert", "buffer", "crypto", "events", "fs", "path", "perf_hooks",
                     "querystring", "readline", "stream", "string_decoder", "timers", "url", "util", "zlib"),
             JAVASCRIPT_PACKAGES.stream()).toList());
 
