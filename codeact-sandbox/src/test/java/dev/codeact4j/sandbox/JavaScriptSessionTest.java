@@ -223,6 +223,16 @@ class JavaScriptSessionTest {
     }
 
     @Test
+    void aFileOverTheSizeLimitFailsWithTheLimitInTheMessageAndTheSessionGoesOn() {
+        try (Session small = SANDBOX.open(js().maxFileSizeMb(5).build())) {
+            ExecutionResult result = small.execute("const kept = 1\nrequire('fs').writeFileSync('big.bin', Buffer.alloc(20 * 1024 * 1024))");
+            assertThat(result.error().message()).contains("EFBIG").contains("limits one file to 5 MB");
+            assertThat(small.execute("kept + 1").result().json().asInt()).isEqualTo(2);
+            assertThat(small.restarts()).isZero();
+        }
+    }
+
+    @Test
     void theModulePolicyRefusesProcessesNetworkAndBindingsWithAClearMessage() {
         for (String attempt : List.of("require('child_process')", "require('node:child_process')", "require('net')",
                 "require('worker_threads')", "require('vm')", "require('module')", "import { exec } from 'child_process'")) {

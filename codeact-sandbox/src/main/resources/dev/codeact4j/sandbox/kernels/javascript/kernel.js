@@ -43,8 +43,7 @@ function setLimits(limits) {
   if (run.status !== 0) {
     process.stderr.write(`codeact kernel: prlimit failed, limits not set: ${run.error || run.stderr}\n`);
   }
-  // A file over the size limit fails with EFBIG, as in Python, instead of the signal killing the kernel.
-  process.on('SIGXFSZ', () => {});
+  // Node ignores SIGXFSZ itself: a file over the size limit fails with EFBIG, as in Python.
 }
 
 // --- the module policy: a guard rail with a helpful message, not the boundary (that is the sandbox) ----------------
