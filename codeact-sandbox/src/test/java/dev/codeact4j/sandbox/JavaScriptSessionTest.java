@@ -242,6 +242,7 @@ class JavaScriptSessionTest {
                     .contains("--allow-import");
         }
         assertThat(session.execute("process.binding('spawn_sync')").error().message()).contains("not allowed");
+        assertThat(session.execute("await import('fs')").error().message()).contains("use require('NAME')");
         assertThat(session.execute("process.mainModule").result()).isNull();
         assertThat(session.execute("require('fs/promises') && require('node:path').join('a', 'b')").result().json().asText())
                 .isEqualTo("a/b");

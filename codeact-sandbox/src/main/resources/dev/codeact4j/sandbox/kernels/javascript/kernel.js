@@ -26,7 +26,7 @@ let processTopLevelAwait = null;
 try {
   ({ processTopLevelAwait } = require('internal/repl/await'));
 } catch {
-  // without --expose-internals, or a Node that moved it: code with top-level await runs wrapped, its declarations local
+  // without --expose-internals, or a Node that moved it: top-level await is then a syntax error
 }
 
 // --- limits: Node has no setrlimit, util-linux's prlimit sets them on this process ---------------------------------
@@ -362,6 +362,9 @@ function limitHint(error) {
       : '/tmp (the working directory you named is bounded by its own file system)';
     return `(no space left: the sandbox limits its disk to ${config.diskMb} MB, ${where}; delete files or ask for more with --disk)`;
   }
+  if (error.code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING' || error.code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG') {
+    return "(dynamic import() is not available here: use require('NAME') or import ... from 'NAME' on a line of its own)";
+  }
   if (error instanceof RangeError && /allocation failed|Array buffer allocation|Invalid typed array length/.test(error.message)) {
     return '(the session ran out of memory; use less)';
   }
@@ -375,7 +378,7 @@ function interrupted(where) {
 // --- executions --------------------------------------------------------------------------------------------------
 
 function compile(code, filename) {
-  const options = { filename, importModuleDynamically: undefined };
+  const options = { filename }; // no dynamic import(): it would need --experimental-vm-modules (limitHint says so)
   try {
     return { script: new vm.Script(code, options), wrapped: false };
   } catch (error) {
