@@ -1,5 +1,6 @@
 package dev.codeact4j.bench;
 
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
@@ -24,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * (c) A cold session start: {@link Sandbox#open} from the call until the session is ready to execute, that is
  * until bubblewrap has started, the interpreter has imported its preloads and said hello over the socket.
  * {@code preload=data-science} imports numpy, pandas and matplotlib.pyplot (what the pool does for every
- * session); {@code none} shows what the sandbox and the bare interpreter cost by themselves. The session is
- * closed after each invocation, outside the measured part.
+ * session); {@code none} shows what the sandbox and the bare interpreter cost by themselves; {@code javascript} is a
+ * bare JavaScript session (the Node kernel). The session is closed after each invocation, outside the measured part.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 @State(Scope.Thread)
 public class ColdStartBenchmark {
-    @Param({"data-science", "none"})
+    @Param({"data-science", "none", "javascript"})
     public String preload;
 
     private Sandbox sandbox;
@@ -44,10 +45,12 @@ public class ColdStartBenchmark {
     @Setup(Level.Trial)
     public void prepare() {
         sandbox = Sandbox.create();
-        List<String> modules = preload.equals("none") ? List.of() : SandboxPolicy.DATA_SCIENCE_PRELOAD;
-        policy = SandboxPolicy.builder().preload(modules).build();
+        boolean javascript = preload.equals("javascript");
+        List<String> modules = preload.equals("data-science") ? SandboxPolicy.DATA_SCIENCE_PRELOAD : List.of();
+        policy = SandboxPolicy.builder().preload(modules)
+                .language(javascript ? Language.JAVASCRIPT : Language.PYTHON).build();
         try (Session first = sandbox.open(policy)) {
-            Snippet.check(first.execute(Snippet.TRIVIAL));
+            Snippet.check(first.execute(javascript ? JavaScriptBenchmark.TRIVIAL : Snippet.TRIVIAL));
         }
     }
 

@@ -57,11 +57,16 @@ public class ProcessPerExecutionBenchmark {
 
     @Benchmark
     public String execute() throws IOException, InterruptedException {
+        return run(command);
+    }
+
+    /** Starts the command, reads its output to the end and waits for its exit, as a one-shot executor would. */
+    static String run(List<String> command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int exit = process.waitFor();
         if (exit != 0) {
-            throw new IllegalStateException("python3 -c exited with " + exit + ": " + output);
+            throw new IllegalStateException(String.join(" ", command) + " exited with " + exit + ": " + output);
         }
         return output;
     }

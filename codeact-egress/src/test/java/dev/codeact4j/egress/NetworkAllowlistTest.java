@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.codeact4j.sandbox.network.NetworkRequest;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
@@ -60,6 +61,33 @@ class NetworkAllowlistTest {
     static void stopServers() {
         allowed.stop(0);
         other.stop(0);
+    }
+
+    @Test
+    void javascriptsFetchGoesThroughTheEgressProxy() {
+        int a = port(allowed);
+        int b = port(other);
+        SandboxPolicy policy = quickPolicy().language(Language.JAVASCRIPT).allowedImports(Set.of("*"))
+                .allowHosts("127.0.0.1:" + a).build();
+        try (Session session = SANDBOX.open(policy)) {
+            ExecutionResult result = session.execute("""
+                    const allowed = await fetch('http://127.0.0.1:%d/data.csv');
+                    [allowed.status, await allowed.text()]
+                    """.formatted(a));
+            assertThat(result.error()).isNull();
+            assertThat(result.result().json().toString())
+                    .isEqualTo("[200,\"city,people\\nOslo,709000\\nBergen,291000\\n\"]");
+            // fetch tunnels through the proxy (CONNECT) even for http://, so a refusal is an error (undici says only
+            // that the request was cancelled); the execution's network requests say why.
+            ExecutionResult refused = session.execute("await fetch('http://127.0.0.1:%d/secret')".formatted(b));
+            assertThat(refused.error().message()).contains("fetch failed");
+            assertThat(refused.networkRequests().getFirst().refusal()).contains("not in the allowlist");
+            assertThat(otherHits.get()).as("the other server was never reached").isZero();
+            assertThat(result.networkRequests()).extracting(r -> r.host() + ":" + r.port() + " " + r.allowed())
+                    .containsExactly("127.0.0.1:" + a + " true");
+            assertThat(refused.networkRequests()).extracting(r -> r.host() + ":" + r.port() + " " + r.allowed())
+                    .containsExactly("127.0.0.1:" + b + " false");
+        }
     }
 
     @Test

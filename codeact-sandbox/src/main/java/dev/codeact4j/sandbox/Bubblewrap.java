@@ -33,16 +33,17 @@ final class Bubblewrap {
     }
 
     /** What a session's bubblewrap command is made of. */
-    record Mounts(Path controlDir, Path workdir, Path tmpdir, long tmpfsBytes) {
+    record Mounts(Path controlDir, Path workdir, Path tmpdir, long tmpfsBytes, Path packages) {
     }
 
     /**
      * The command that runs the kernel in the sandbox. {@code mounts.tmpdir()} null gives a private tmpfs of
      * {@code mounts.tmpfsBytes()} at /tmp. The seccomp filter is read from file descriptor {@value #SECCOMP_FD},
-     * which the launcher opens.
+     * which the launcher opens. {@code mounts.packages()}, when not null, is mounted read-only at
+     * {@value KernelDescription#PACKAGES_DIR} (the JavaScript data stack).
      */
     static List<String> command(Path bwrap, KernelDescription kernel, Path kernelFile, Mounts mounts, boolean network,
-                                Map<String, String> environment) throws IOException {
+                                Map<String, String> environment, int memoryMb) throws IOException {
         Path interpreter = kernel.interpreter();
         writeIdentityFiles(mounts.controlDir());
         List<String> args = new ArrayList<>(List.of(bwrap.toString(),
@@ -87,6 +88,9 @@ final class Bubblewrap {
         } else {
             args.addAll(List.of("--size", Long.toString(mounts.tmpfsBytes()), "--tmpfs", "/tmp"));
         }
+        if (mounts.packages() != null) {
+            args.addAll(List.of("--ro-bind", mounts.packages().toString(), KernelDescription.PACKAGES_DIR));
+        }
         args.addAll(List.of(
                 "--ro-bind", kernelFile.getParent().toString(), KERNEL_DIR,
                 "--ro-bind", mounts.controlDir().toString(), CONTROL_DIR,
@@ -96,7 +100,7 @@ final class Bubblewrap {
                 "--clearenv"));
         environment.forEach((name, value) -> args.addAll(List.of("--setenv", name, value)));
         args.addAll(kernel.command(KERNEL_DIR + "/" + kernelFile.getFileName(),
-                CONTROL_DIR + "/" + KernelProcess.SOCKET_NAME, CONTROL_DIR + "/" + KernelProcess.CONFIG_NAME));
+                CONTROL_DIR + "/" + KernelProcess.SOCKET_NAME, CONTROL_DIR + "/" + KernelProcess.CONFIG_NAME, memoryMb));
         return args;
     }
 

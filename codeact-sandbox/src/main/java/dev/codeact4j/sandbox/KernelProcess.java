@@ -65,7 +65,7 @@ final class KernelProcess implements AutoCloseable {
     /** Starts an interpreter and waits until it has said hello (its preloads done). */
     static KernelProcess start(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
         Path controlDir = launch.files().control();
-        KernelDescription kernel = sandbox.kernel();
+        KernelDescription kernel = sandbox.kernel(policy.language());
         Cgroups.Group cgroup = null;
         Process process = null;
         try {
@@ -83,11 +83,12 @@ final class KernelProcess implements AutoCloseable {
                 if (sandbox.isolation() == Isolation.BUBBLEWRAP) {
                     long tmpfsBytes = (long) policy.diskMb() * 1024 * 1024;
                     command.addAll(Bubblewrap.command(sandbox.bubblewrap(), kernel, KernelFiles.kernel(kernel.resource()),
-                            new Bubblewrap.Mounts(controlDir, launch.workdir(), launch.files().tmp().orElse(null), tmpfsBytes),
-                            policy.network(), environment));
+                            new Bubblewrap.Mounts(controlDir, launch.workdir(), launch.files().tmp().orElse(null), tmpfsBytes,
+                                    packages(sandbox, kernel)),
+                            policy.network(), environment, policy.memoryMb()));
                 } else {
                     command.addAll(kernel.command(KernelFiles.kernel(kernel.resource()).toString(), socketPath.toString(),
-                            controlDir.resolve(CONFIG_NAME).toString()));
+                            controlDir.resolve(CONFIG_NAME).toString(), policy.memoryMb()));
                 }
                 ProcessBuilder builder = new ProcessBuilder(command)
                         .directory(launch.workdir().toFile())
@@ -100,7 +101,7 @@ final class KernelProcess implements AutoCloseable {
                     builder.environment().putAll(environment);
                 }
                 process = builder.start();
-                return connect(server, process, policy.startupTimeout(), cgroup, sandbox, launch);
+                return connect(server, process, policy.startupTimeout(), cgroup, kernel, sandbox, launch);
             }
         } catch (IOException e) {
             destroy(process, cgroup);
@@ -139,8 +140,8 @@ final class KernelProcess implements AutoCloseable {
     }
 
     private static KernelProcess connect(ServerSocketChannel server, Process process, Duration timeout,
-                                         Cgroups.Group cgroup, LocalSandbox sandbox, Launch launch) throws IOException {
-        KernelDescription kernel = sandbox.kernel();
+                                         Cgroups.Group cgroup, KernelDescription kernel, LocalSandbox sandbox,
+                                         Launch launch) throws IOException {
         ProcessOutput output = new ProcessOutput();
         Thread stderrReader = Thread.ofVirtual().start(() -> drain(process.getErrorStream(), output::onStderr));
         SocketChannel socket = accept(server, process, timeout);
@@ -246,6 +247,11 @@ final class KernelProcess implements AutoCloseable {
                 launch.egress() ? new KernelConfig.Egress(EGRESS_PORT, Bubblewrap.CONTROL_DIR + "/" + EGRESS_SOCKET_NAME) : null);
     }
 
+    /** The JavaScript data stack's directory, for a JavaScript kernel when it is installed; else null. */
+    private static Path packages(LocalSandbox sandbox, KernelDescription kernel) {
+        return kernel.sessionLanguage() == Language.JAVASCRIPT ? sandbox.javascriptPackages() : null;
+    }
+
     private static Map<String, String> sandboxEnvironment(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
         Map<String, String> env = new LinkedHashMap<>();
         boolean bwrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
@@ -255,8 +261,12 @@ final class KernelProcess implements AutoCloseable {
         env.put("LANG", "C.UTF-8");
         env.put("TMPDIR", "/tmp");
         env.put("XDG_CACHE_HOME", "/tmp/codeact-cache");
-        KernelDescription kernel = sandbox.kernel();
+        KernelDescription kernel = sandbox.kernel(policy.language());
         env.putAll(kernel.environment());
+        Path packages = packages(sandbox, kernel);
+        if (packages != null && !bwrap) {
+            env.put("NODE_PATH", packages.resolve("node_modules").toString()); // no mount without a sandbox: the real path
+        }
         // Without a sandbox /tmp is shared: the JVM's pid keeps its sessions' directories apart from another's.
         String scratch = bwrap ? "session" : Long.toString(ProcessHandle.current().pid());
         kernel.scratchVariables().forEach((name, directory) -> env.put(name, "/tmp/codeact-" + directory + "-" + scratch));

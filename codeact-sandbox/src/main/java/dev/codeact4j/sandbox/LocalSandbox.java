@@ -60,17 +60,26 @@ final class LocalSandbox implements Sandbox {
     private static final AtomicBoolean EXIT_HOOK = new AtomicBoolean();
 
     private final Isolation isolation;
+    /** The Python kernel, checked when the sandbox was built. */
     private final KernelDescription kernel;
+    /** The JavaScript kernel, checked when the first JavaScript session opens: a Python-only user needs no Node. */
+    private final KernelDescription javascript;
+    private volatile KernelDescription javascriptChecked;
+    /** The JavaScript data stack (a directory holding node_modules), or null. */
+    private final Path javascriptPackages;
     private final Path bubblewrap;
     private final Optional<Cgroups> cgroups;
     private final HostUser jvmUser;
     private final boolean diskImages;
     private volatile EgressGateway egressGateway;
 
-    private LocalSandbox(Isolation isolation, KernelDescription kernel, Path bubblewrap, Optional<Cgroups> cgroups,
+    private LocalSandbox(Isolation isolation, KernelDescription kernel, KernelDescription javascript,
+                         Path javascriptPackages, Path bubblewrap, Optional<Cgroups> cgroups,
                          HostUser jvmUser, boolean diskImages) {
         this.isolation = isolation;
         this.kernel = kernel;
+        this.javascript = javascript;
+        this.javascriptPackages = javascriptPackages;
         this.bubblewrap = bubblewrap;
         this.cgroups = cgroups;
         this.jvmUser = jvmUser;
@@ -177,8 +186,24 @@ final class LocalSandbox implements Sandbox {
         }
     }
 
-    KernelDescription kernel() {
-        return kernel;
+    /** The kernel of a language's sessions; the first call for JavaScript checks that Node is there. */
+    KernelDescription kernel(Language language) {
+        return switch (language) {
+            case PYTHON -> kernel;
+            case JAVASCRIPT -> {
+                KernelDescription checked = javascriptChecked;
+                if (checked == null) {
+                    checked = javascriptChecked = NodeCheck.check(javascript);
+                }
+                yield checked;
+            }
+        };
+    }
+
+    /** The JavaScript data stack's directory on the host (it holds node_modules), or null when it is not installed. */
+    Path javascriptPackages() {
+        return javascriptPackages != null && Files.isDirectory(javascriptPackages.resolve("node_modules"))
+                ? javascriptPackages : null;
     }
 
     Path bubblewrap() {
@@ -211,7 +236,8 @@ final class LocalSandbox implements Sandbox {
     }
 
     /** Checks the prerequisites of sessions as {@link Sandbox.Builder} asks for them, once. */
-    static Sandbox create(Isolation isolation, KernelDescription kernel, Path bubblewrap, boolean cgroups) {
+    static Sandbox create(Isolation isolation, KernelDescription kernel, KernelDescription javascript,
+                          Path javascriptPackages, Path bubblewrap, boolean cgroups) {
         Path interpreter = kernel.interpreter();
         if (!Files.isExecutable(interpreter)) {
             throw new SandboxUnavailableException("no " + kernel.name() + " interpreter at " + interpreter
@@ -239,8 +265,8 @@ final class LocalSandbox implements Sandbox {
             diskImages = DiskImages.AVAILABLE;
             SessionDirectory.removeAbandoned();
         }
-        return new LocalSandbox(isolation, kernel, bwrap, cgroups ? Cgroups.detect() : Optional.empty(), jvmUser,
-                diskImages);
+        return new LocalSandbox(isolation, kernel, javascript, javascriptPackages, bwrap,
+                cgroups ? Cgroups.detect() : Optional.empty(), jvmUser, diskImages);
     }
 
     private static Optional<Path> findOnPath(String name) {

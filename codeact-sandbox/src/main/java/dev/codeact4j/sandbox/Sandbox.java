@@ -54,6 +54,8 @@ public interface Sandbox {
     final class Builder {
         private Isolation isolation = Isolation.BUBBLEWRAP;
         private KernelDescription kernel = KernelDescription.PYTHON;
+        private KernelDescription javascript = KernelDescription.JAVASCRIPT;
+        private Path javascriptPackages = NodeCheck.defaultPackages();
         private Path bubblewrap;
         private boolean cgroups = true;
 
@@ -72,9 +74,28 @@ public interface Sandbox {
             return this;
         }
 
-        /** The kernel sessions run (Python by default), with its interpreter. */
+        /** The kernel sessions of its language run, with its interpreter. */
         Builder kernel(KernelDescription kernel) {
-            this.kernel = Objects.requireNonNull(kernel, "kernel");
+            switch (kernel.sessionLanguage()) {
+                case PYTHON -> this.kernel = kernel;
+                case JAVASCRIPT -> this.javascript = kernel;
+            }
+            return this;
+        }
+
+        /** The Node.js binary of JavaScript sessions; Debian's {@code /usr/bin/node} by default. */
+        public Builder node(Path node) {
+            this.javascript = javascript.withInterpreter(node);
+            return this;
+        }
+
+        /**
+         * The directory holding the JavaScript data stack's {@code node_modules} (installed by the launcher), mounted
+         * read-only into JavaScript sessions. By default the system property {@code codeact.jsPackages}, else
+         * {@code $CODEACT_HOME/javascript} ({@code ~/.codeact/javascript}); without one, code gets Node's built-ins only.
+         */
+        public Builder javascriptPackages(Path directory) {
+            this.javascriptPackages = directory;
             return this;
         }
 
@@ -92,7 +113,7 @@ public interface Sandbox {
 
         /** Checks the prerequisites and returns the sandbox; throws {@link SandboxUnavailableException} if any is missing. */
         public Sandbox build() {
-            return LocalSandbox.create(isolation, kernel, bubblewrap, cgroups);
+            return LocalSandbox.create(isolation, kernel, javascript, javascriptPackages, bubblewrap, cgroups);
         }
     }
 }

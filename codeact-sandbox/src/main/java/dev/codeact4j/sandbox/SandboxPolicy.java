@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * The limits and permissions of a session. Every limit ends in a clear message in the
@@ -36,6 +37,7 @@ import java.util.TreeSet;
  * @param workdir          a host directory to use as the working directory, or null for a private one
  * @param environment      the only environment variables the session sees besides the sandbox's own
  * @param preload          modules imported when the interpreter starts, before any snippet
+ * @param language         the language of the session's code, which picks its kernel (Python by default)
  */
 public record SandboxPolicy(
         Duration timeout,
@@ -53,7 +55,8 @@ public record SandboxPolicy(
         List<String> allowHosts,
         Path workdir,
         Map<String, String> environment,
-        List<String> preload) {
+        List<String> preload,
+        Language language) {
 
     /** The safe part of the standard library plus the usual data-science stack. */
     public static final Set<String> DEFAULT_ALLOWED_IMPORTS = Set.of(
@@ -63,6 +66,33 @@ public record SandboxPolicy(
             "math", "numbers", "operator", "pprint", "queue", "random", "re", "secrets", "statistics", "string",
             "struct", "textwrap", "time", "timeit", "typing", "unicodedata", "uuid", "warnings", "zlib",
             "zoneinfo", "numpy", "pandas", "scipy", "matplotlib", "sklearn");
+
+    /**
+     * The npm data stack of JavaScript sessions, by package name: CSV parsing, statistics, dates, and charts
+     * rendered to SVG on the server (Vega-Lite compiled and rendered by vega). Pinned, with their versions, in the
+     * kernel's {@code package.json} (the one list the launcher installs from); {@code JavaScriptSessionTest}
+     * checks the two agree.
+     */
+    public static final List<String> JAVASCRIPT_PACKAGES = List.of("papaparse", "simple-statistics", "date-fns",
+            "vega", "vega-lite");
+
+    /**
+     * Node's harmless built-in modules plus the data stack: no child_process, net, dgram, http, cluster,
+     * worker_threads, inspector, vm, module or os. The kernel also accepts them as {@code node:NAME} and their
+     * subpaths ({@code fs/promises}).
+     */
+    public static final Set<String> JAVASCRIPT_ALLOWED_IMPORTS = Set.copyOf(Stream.concat(
+            Stream.of("assert", "buffer", "crypto", "events", "fs", "path", "perf_hooks",
+                    "querystring", "readline", "stream", "string_decoder", "timers", "url", "util", "zlib"),
+            JAVASCRIPT_PACKAGES.stream()).toList());
+
+    /** The modules code of this language may import when the caller names none. */
+    public static Set<String> defaultAllowedImports(Language language) {
+        return switch (language) {
+            case PYTHON -> DEFAULT_ALLOWED_IMPORTS;
+            case JAVASCRIPT -> JAVASCRIPT_ALLOWED_IMPORTS;
+        };
+    }
 
     /** Modules a pooled session has imported before it is handed out. */
     public static final List<String> DATA_SCIENCE_PRELOAD = List.of("numpy", "pandas", "matplotlib.pyplot");
@@ -87,6 +117,7 @@ public record SandboxPolicy(
         allowedImports = Set.copyOf(Objects.requireNonNull(allowedImports, "allowedImports"));
         environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
         preload = List.copyOf(Objects.requireNonNull(preload, "preload"));
+        Objects.requireNonNull(language, "language");
         workdir = workdir == null ? null : workdir.toAbsolutePath().normalize();
     }
 
@@ -128,13 +159,16 @@ public record SandboxPolicy(
         private int maxFileSizeMb = 100;
         private int maxOpenFiles = 256;
         private int maxOutputChars = 100_000;
-        private Set<String> allowedImports = new TreeSet<>(DEFAULT_ALLOWED_IMPORTS);
+        /** Null: the language's defaults, with {@link #addedImports}. */
+        private Set<String> allowedImports;
+        private final Set<String> addedImports = new TreeSet<>();
         private int diskMb = 1024;
         private boolean network;
         private List<String> allowHosts = new ArrayList<>();
         private Path workdir;
         private Map<String, String> environment = new LinkedHashMap<>();
         private List<String> preload = List.of();
+        private Language language = Language.PYTHON;
 
         private Builder() {
         }
@@ -149,13 +183,16 @@ public record SandboxPolicy(
             maxFileSizeMb = policy.maxFileSizeMb;
             maxOpenFiles = policy.maxOpenFiles;
             maxOutputChars = policy.maxOutputChars;
-            allowedImports = new TreeSet<>(policy.allowedImports);
+            // The language's defaults stay defaults, so that changing the language changes them too.
+            allowedImports = policy.allowedImports.equals(defaultAllowedImports(policy.language))
+                    ? null : new TreeSet<>(policy.allowedImports);
             diskMb = policy.diskMb;
             network = policy.network;
             allowHosts = new ArrayList<>(policy.allowHosts);
             workdir = policy.workdir;
             environment = new LinkedHashMap<>(policy.environment);
             preload = policy.preload;
+            language = policy.language;
         }
 
         public Builder timeout(Duration timeout) {
@@ -206,12 +243,19 @@ public record SandboxPolicy(
         /** Replaces the allowed modules; {@code "*"} allows every module. */
         public Builder allowedImports(Set<String> modules) {
             this.allowedImports = new TreeSet<>(modules);
+            this.addedImports.clear();
             return this;
         }
 
-        /** Adds modules to the allowed ones. */
+        /** Adds modules to the allowed ones (the language's defaults unless {@link #allowedImports} replaced them). */
         public Builder allowImports(String... modules) {
-            this.allowedImports.addAll(List.of(modules));
+            (allowedImports != null ? allowedImports : addedImports).addAll(List.of(modules));
+            return this;
+        }
+
+        /** The language of the code, which picks the kernel; Python by default. */
+        public Builder language(Language language) {
+            this.language = Objects.requireNonNull(language, "language");
             return this;
         }
 
@@ -255,9 +299,11 @@ public record SandboxPolicy(
         }
 
         public SandboxPolicy build() {
+            Set<String> imports = new TreeSet<>(allowedImports != null ? allowedImports : defaultAllowedImports(language));
+            imports.addAll(addedImports);
             return new SandboxPolicy(timeout, interruptGrace, startupTimeout, memoryMb, cpuTime, maxProcesses,
-                    maxFileSizeMb, maxOpenFiles, maxOutputChars, allowedImports, diskMb, network, allowHosts, workdir, environment,
-                    preload);
+                    maxFileSizeMb, maxOpenFiles, maxOutputChars, imports, diskMb, network, allowHosts, workdir, environment,
+                    preload, language);
         }
     }
 }

@@ -54,6 +54,11 @@ public interface Session extends AutoCloseable {
 
     SandboxPolicy policy();
 
+    /** The language of the session's code: its policy's. */
+    default Language language() {
+        return policy().language();
+    }
+
     /** How many times the interpreter was replaced. */
     int restarts();
 

@@ -36,7 +36,8 @@ public final class SessionPool implements AutoCloseable {
             throw new IllegalArgumentException("pooled sessions have private working directories; remove the workdir from the policy");
         }
         this.sandbox = sandbox;
-        this.policy = policy.preload().isEmpty()
+        // The sandbox's preloads are Python modules: a JavaScript pool preloads only what its policy names.
+        this.policy = policy.preload().isEmpty() && policy.language() == Language.PYTHON
                 ? policy.toBuilder().preload(sandbox.poolPreload()).build() : policy;
         this.size = size;
         this.starter = Executors.newFixedThreadPool(Math.min(size, 2), runnable -> {
