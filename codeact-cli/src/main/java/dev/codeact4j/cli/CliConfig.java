@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.McpEndpoint;
 
@@ -25,7 +26,7 @@ import java.util.function.Function;
  * optional and command-line options override it. Each field is null when the file does not set it.
  *
  * <pre>{@code
- * {"model": "openrouter:google/gemini-2.5-flash", "maxSteps": 8, "mode": "multi-step",
+ * {"model": "openrouter:google/gemini-2.5-flash", "maxSteps": 8, "mode": "multi-step", "language": "python",
  *  "timeoutSeconds": 60, "memoryMb": 2048, "diskMb": 4096, "allowImports": ["requests"],
  *  "allowHosts": ["api.github.com", "*.pypi.org"],
  *  "mcp": ["npx -y @modelcontextprotocol/server-memory"], "mcpUrls": ["http://localhost:3000/mcp"]}
@@ -33,18 +34,18 @@ import java.util.function.Function;
  */
 record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode, Double timeoutSeconds,
                  Integer memoryMb, Integer diskMb, List<String> allowImports, Boolean network, List<String> allowHosts,
-                 List<String> mcp, List<String> mcpUrls) {
+                 List<String> mcp, List<String> mcpUrls, Language language) {
 
     /** The keys the file may hold, in the order the help lists them. */
     static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
-            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls");
+            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "language");
 
     /** No config file: nothing set. */
     /** The step limit when neither an option nor the config file sets one. */
     static final int DEFAULT_MAX_STEPS = 10;
 
     static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, null, List.of(), null, List.of(),
-            List.of(), List.of());
+            List.of(), List.of(), null);
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -109,7 +110,8 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 bool(file, root),
                 hosts(file, root),
                 mcpServers(file, root, "mcp", McpEndpoint::commandLine, "command lines such as [\"npx -y @modelcontextprotocol/server-memory\"]"),
-                mcpServers(file, root, "mcpUrls", McpEndpoint::http, "URLs such as [\"http://localhost:3000/mcp\"]"));
+                mcpServers(file, root, "mcpUrls", McpEndpoint::http, "URLs such as [\"http://localhost:3000/mcp\"]"),
+                language(file, root));
     }
 
     private static String modelSpec(Path file, JsonNode root) {
@@ -162,6 +164,15 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
             return mode == null ? null : AgentMode.parse(mode);
         } catch (IllegalArgumentException e) {
             throw invalid(file, "\"mode\": " + e.getMessage());
+        }
+    }
+
+    private static Language language(Path file, JsonNode root) {
+        String language = text(file, root, "language");
+        try {
+            return language == null ? null : Language.parse(language);
+        } catch (IllegalArgumentException e) {
+            throw invalid(file, "\"language\": " + e.getMessage());
         }
     }
 

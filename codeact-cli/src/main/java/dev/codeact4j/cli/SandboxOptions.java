@@ -1,8 +1,10 @@
 package dev.codeact4j.cli;
 
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -10,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +33,10 @@ final class SandboxOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
+    @Option(names = "--lang", paramLabel = "python|js", converter = LanguageConverter.class,
+            description = "The language of the code: python (default) or javascript (js, node), run by Node.js.")
+    Language language;
+
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "Time limit of each execution; it is then interrupted (default: ${DEFAULT-VALUE}).")
     double timeoutSeconds;
@@ -39,7 +46,8 @@ final class SandboxOptions {
 
     @Option(names = "--allow-import", paramLabel = "M", split = ",",
             description = "Also let the code import these modules. Allowed by default: the safe part of the "
-                    + "standard library, numpy, pandas, scipy, matplotlib and sklearn. * allows every module.")
+                    + "standard library, numpy, pandas, scipy, matplotlib and sklearn; in JavaScript, Node's harmless "
+                    + "built-ins, papaparse, simple-statistics, date-fns, vega and vega-lite. * allows every module.")
     List<String> allowedImports = new ArrayList<>();
 
     @Option(names = "--disk", paramLabel = "MB",
@@ -76,6 +84,7 @@ final class SandboxOptions {
         }
         try {
             return SandboxPolicy.builder()
+                    .language(language != null ? language : config.language() != null ? config.language() : Language.PYTHON)
                     .timeout(Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))))
                     .memoryMb(memory)
                     .diskMb(disk)
@@ -91,6 +100,18 @@ final class SandboxOptions {
 
     private ParameterException usageError(String message) {
         return new ParameterException(command.commandLine(), message);
+    }
+
+    /** --lang's value, refused with the accepted names. */
+    static final class LanguageConverter implements ITypeConverter<Language> {
+        @Override
+        public Language convert(String value) {
+            try {
+                return Language.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** The sandbox's own defaults, so that they are written in one place and the help shows them. */
