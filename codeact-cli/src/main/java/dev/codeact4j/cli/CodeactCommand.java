@@ -162,6 +162,10 @@ public final class CodeactCommand implements Callable<Integer> {
         if (bubblewrap != null) {
             builder.bubblewrap(bubblewrap);
         }
+        if (System.getProperty("codeact.jsPackages") == null) {
+            // the JavaScript data stack under this command's $CODEACT_HOME, where the launcher installs it
+            builder.javascriptPackages(CliConfig.home(environment).resolve("javascript"));
+        }
         Sandbox sandbox = builder.build();
         if (debug) {
             err.println(colors.faint("codeact: sandbox: " + sandbox.describe()));
