@@ -230,7 +230,8 @@ final class LocalSession implements Session {
         }
         String exit = current.exitDescription();
         // Each interpreter has a cgroup of its own, so any OOM kill there was this one; read before kill() removes it.
-        boolean outOfMemory = current.oomKills() > 0;
+        // V8 ends a heap over its limit (--max-old-space-size, below the cgroup's) with this fatal error.
+        boolean outOfMemory = current.oomKills() > 0 || current.recentStderr().contains("JavaScript heap out of memory");
         current.kill();
         ExecutionError error;
         boolean timedOut = false;

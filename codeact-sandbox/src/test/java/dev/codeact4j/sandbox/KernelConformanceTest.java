@@ -40,7 +40,8 @@ class KernelConformanceTest {
      * @param module        a module of the language's own library, to preload
      * @param printBoth     writes {@code out} and a newline to stdout, then {@code err} and a newline to stderr
      * @param displayText   displays the text {@code shown} as text/plain
-     * @param answer        ends with the value 42 (an int, repr {@code 42}) as its result
+     * @param answer        ends with the value 42 (repr {@code 42}, type {@code intType}) as its result
+     * @param noResult      a statement without a value (an assignment)
      * @param divideByZero  raises an error of type {@code zeroDivisionType}
      * @param finalAnswer   hands {@code {"a": 1}} to final_answer
      * @param callTool      calls the tool {@code add} with {@code {"a": 2, "b": 3}} and ends with its value as its result
@@ -50,7 +51,7 @@ class KernelConformanceTest {
      * @param rawImports    the modules the snippets import, for the session's policy
      */
     record Dialect(KernelDescription kernel, String module, String printBoth, String displayText, String answer,
-                   String divideByZero, String zeroDivisionType, String finalAnswer, String callTool, String catchTool,
+                   String intType, String noResult, String divideByZero, String zeroDivisionType, String finalAnswer, String callTool, String catchTool,
                    String sleep, Function<byte[], String> writeRaw, List<String> rawImports) {
         @Override
         public String toString() {
@@ -61,7 +62,7 @@ class KernelConformanceTest {
     static final Dialect PYTHON = new Dialect(KernelDescription.PYTHON, "json",
             "import sys\nprint('out')\nprint('err', file=sys.stderr)",
             "display('shown')",
-            "6 * 7",
+            "6 * 7", "int", "x = 1",
             "1 / 0", "ZeroDivisionError",
             "final_answer({'a': 1})",
             "_codeact_call_tool('add', {'a': 2, 'b': 3})",
@@ -73,8 +74,25 @@ class KernelConformanceTest {
                     + "time.sleep(30)",
             List.of("sys", "base64", "gc", "socket", "time"));
 
+    /** JavaScript has no division error: a TypeError stands in for it. The socket is found among the kernel's fds. */
+    static final Dialect JAVASCRIPT = new Dialect(KernelDescription.JAVASCRIPT, "util",
+            "console.log('out')\nconsole.error('err')",
+            "display(\"'shown'\")",
+            "6 * 7", "number", "let x = 1",
+            "null.property", "TypeError",
+            "final_answer({a: 1})",
+            "await _codeact_call_tool('add', {a: 2, b: 3})",
+            "let failure\ntry {\n  await _codeact_call_tool('fail', {})\n} catch (error) {\n  failure = error.message\n}\nfailure",
+            "console.log('started')\nawait new Promise(resolve => setTimeout(resolve, 60000))",
+            bytes -> "const fs = require('fs')\n"
+                    + "const fd = fs.readdirSync('/proc/self/fd').map(Number)"
+                    + ".find(fd => { try { return fs.readlinkSync('/proc/self/fd/' + fd).startsWith('socket:') } catch { return false } })\n"
+                    + "fs.writeSync(fd, Buffer.from('" + Base64.getEncoder().encodeToString(bytes) + "', 'base64'))\n"
+                    + "await new Promise(resolve => setTimeout(resolve, 30000))",
+            List.of("fs"));
+
     static Stream<Dialect> kernels() {
-        return Stream.of(PYTHON);
+        return Stream.of(PYTHON, JAVASCRIPT);
     }
 
     private static final Map<KernelDescription, LocalSandbox> SANDBOXES = new ConcurrentHashMap<>();
@@ -82,7 +100,8 @@ class KernelConformanceTest {
     private static LocalSession open(Dialect dialect, SandboxPolicy.Builder policy) {
         LocalSandbox sandbox = SANDBOXES.computeIfAbsent(dialect.kernel(),
                 kernel -> (LocalSandbox) Sandbox.builder().kernel(kernel).build());
-        return (LocalSession) sandbox.open(policy.allowImports(dialect.rawImports().toArray(String[]::new)).build());
+        return (LocalSession) sandbox.open(policy.language(dialect.kernel().sessionLanguage())
+                .allowImports(dialect.rawImports().toArray(String[]::new)).build());
     }
 
     private static LocalSession open(Dialect dialect) {
@@ -142,13 +161,13 @@ class KernelConformanceTest {
             KernelFrame.Done done = done(frames);
             assertThat(done.id()).isEqualTo("x1");
             assertThat(done.ok()).isTrue();
-            assertThat(done.result()).isEqualTo(new KernelFrame.Value("42", "int", IntNode.valueOf(42)));
+            assertThat(done.result()).isEqualTo(new KernelFrame.Value("42", dialect.intType(), IntNode.valueOf(42)));
             assertThat(done.finalAnswer()).isNull();
             assertThat(done.error()).isNull();
             assertThat(done.truncated()).isFalse();
             assertThat(done.durationMs()).isPositive();
 
-            KernelFrame.Done quiet = done(execute(kernel, "x2", "x = 1"));
+            KernelFrame.Done quiet = done(execute(kernel, "x2", dialect.noResult()));
             assertThat(quiet.ok()).isTrue();
             assertThat(quiet.result()).as("no trailing expression, no result").isNull();
         }
