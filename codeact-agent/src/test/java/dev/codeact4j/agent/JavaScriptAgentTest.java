@@ -110,6 +110,19 @@ class JavaScriptAgentTest {
     }
 
     @Test
+    void unfencedCodeRunsOnlyWhenNodeCompilesIt() {
+        server = ScriptedModelServer.openAi()
+                .reply("final_answer(6 * );", 100, 10)
+                .reply("const a = 6;\nfinal_answer(a * 7);", 100, 10);
+
+        AgentResult result = agent(server).build().run("What is 6 times 7?");
+
+        assertThat(result.answerValue().asInt()).isEqualTo(42);
+        assertThat(result.steps().get(0).code()).as("what does not compile is not run").isNull();
+        assertThat(result.steps().get(1).code()).isEqualTo("const a = 6;\nfinal_answer(a * 7);");
+    }
+
+    @Test
     void eachStepsAnswerIsLeftForTheNextInAMultiStepTask() {
         server = ScriptedModelServer.openAi()
                 .reply(javascript("final_answer({primes: [2, 3, 5, 7]});"), 100, 10)

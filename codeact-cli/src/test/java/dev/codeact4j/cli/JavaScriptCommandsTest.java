@@ -49,10 +49,10 @@ class JavaScriptCommandsTest {
         Files.writeString(home.resolve("config.json"), "{\"language\": \"javascript\"}");
 
         CodeactRun javascript = codeact("exec", "-c", "typeof process.version");
-        CodeactRun python = codeact("exec", "--lang", "python", "-c", "import sys; sys.version_info.major");
+        CodeactRun python = codeact("exec", "--lang", "python", "-c", "[n ** 2 for n in range(3)]");
 
         assertThat(javascript.out()).as(javascript.err()).isEqualTo("=> 'string'\n");
-        assertThat(python.out()).as(python.err()).isEqualTo("=> 3\n");
+        assertThat(python.out()).as(python.err()).isEqualTo("=> [0, 1, 4]\n");
     }
 
     @Test
