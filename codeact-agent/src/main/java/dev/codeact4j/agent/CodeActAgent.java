@@ -25,8 +25,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A CodeAct agent: the model writes Python (or JavaScript: {@link Builder#language}), the code runs in a sandboxed session that keeps its state, what it
- * printed comes back as the next observation, until the code calls {@code final_answer(...)}.
+ * A CodeAct agent: the model writes Python (or JavaScript: {@link Builder#language}), the code runs in a sandboxed
+ * session that keeps its state, what it printed comes back as the next observation, until the code calls
+ * {@code final_answer(...)}.
  *
  * <pre>{@code
  * CodeActAgent agent = CodeActAgent.builder()
@@ -68,8 +69,8 @@ public final class CodeActAgent {
                 ModelParameters.of(builder.spec, builder.endpoint, builder.chat != null
                         ? builder.chat.defaultRequestParameters() : builder.streaming.defaultRequestParameters()),
                 policy, builder.maxSteps, builder.mode, builder.expectedFormat, builder.answerSchema, checks,
-                builder.maxObservationChars, builder.prompts != null ? builder.prompts : PromptTemplates.defaults(language), builder.listeners, builder.tools, builder.toolTimeout,
-                tracing, builder.memory);
+                builder.maxObservationChars, builder.prompts != null ? builder.prompts : PromptTemplates.defaults(language),
+                builder.listeners, builder.tools, builder.toolTimeout, tracing, builder.memory);
         this.pool = builder.pool;
         this.sandbox = builder.pool != null ? null : builder.sandbox != null ? builder.sandbox : Sandbox.create();
     }

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** What the model is shown of tools in JavaScript, and the names they get; the calls are in JavaScriptToolsTest. */
+/** What the model is shown of tools in JavaScript, and the names they get; CodeActAgentTest calls them from Node. */
 class JavaScriptStubsTest {
 
     static Tool search() throws Exception {

@@ -102,7 +102,7 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 modelSpec(file, root),
                 baseUrl(file, root),
                 wholeNumber(file, root, "maxSteps", 1),
-                mode(file, root),
+                parsed(file, root, "mode", AgentMode::parse),
                 seconds(file, root),
                 wholeNumber(file, root, "memoryMb", 64),
                 wholeNumber(file, root, "diskMb", 16),
@@ -111,7 +111,7 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 hosts(file, root),
                 mcpServers(file, root, "mcp", McpEndpoint::commandLine, "command lines such as [\"npx -y @modelcontextprotocol/server-memory\"]"),
                 mcpServers(file, root, "mcpUrls", McpEndpoint::http, "URLs such as [\"http://localhost:3000/mcp\"]"),
-                language(file, root));
+                parsed(file, root, "language", Language::parse));
     }
 
     private static String modelSpec(Path file, JsonNode root) {
@@ -158,21 +158,13 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
         return value.asInt();
     }
 
-    private static AgentMode mode(Path file, JsonNode root) {
-        String mode = text(file, root, "mode");
+    /** The string under {@code key} as {@code parse} reads it (which throws with what is wrong), or null. */
+    private static <T> T parsed(Path file, JsonNode root, String key, Function<String, T> parse) {
+        String value = text(file, root, key);
         try {
-            return mode == null ? null : AgentMode.parse(mode);
+            return value == null ? null : parse.apply(value);
         } catch (IllegalArgumentException e) {
-            throw invalid(file, "\"mode\": " + e.getMessage());
-        }
-    }
-
-    private static Language language(Path file, JsonNode root) {
-        String language = text(file, root, "language");
-        try {
-            return language == null ? null : Language.parse(language);
-        } catch (IllegalArgumentException e) {
-            throw invalid(file, "\"language\": " + e.getMessage());
+            throw invalid(file, "\"" + key + "\": " + e.getMessage());
         }
     }
 

@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         version = "codeact " + CodeactCommand.VERSION,
         description = {
-                "Runs model-written (or your own) Python code in sandboxed, stateful sessions.",
+                "Runs model-written (or your own) Python or JavaScript code in sandboxed, stateful sessions.",
                 "New here? 'codeact demo' shows an agent at work without a model or an API key."},
         subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, McpCommand.class, ToolsCommand.class,
                 HistoryCommand.class, ShowCommand.class, ReportCommand.class, HelpCommand.class},

@@ -160,7 +160,8 @@ final class CodeactMcpServer implements AutoCloseable {
     }
 
     private Connection open(Language language) {
-        Session session = settings.agents().sandbox().open(settings.agents().policy().toBuilder().language(language).build());
+        Session session = settings.agents().sandbox().open(
+                settings.agents().policy().toBuilder().language(language).build());
         try {
             settings.tools().offerTo(session);
         } catch (RuntimeException e) {

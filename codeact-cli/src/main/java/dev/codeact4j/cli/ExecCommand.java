@@ -39,8 +39,9 @@ import java.util.concurrent.Callable;
 /** {@code codeact exec}: runs snippets of Python (or JavaScript), in order, in one sandboxed session. */
 @Command(name = "exec",
         customSynopsis = {
-                "codeact exec [--json] [--lang python|js] [--timeout SECONDS] [--memory MB] [--disk MB]",
-                "             [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
+                "codeact exec [--json] [--lang python|js] [--timeout SECONDS] [--memory MB]",
+                "             [--disk MB] [--allow-import M,...]",
+                "             [--network | --allow-host HOST[:PORT]...]",
                 "             [--workdir DIR] [--output-dir DIR] [--fail-fast]",
                 "             [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]...",
                 "             (-c CODE | FILE)..."},
@@ -106,8 +107,8 @@ import java.util.concurrent.Callable;
                 "",
                 "Config file: exec uses these keys of $CODEACT_HOME/config.json (see codeact",
                 "run --help): timeoutSeconds, memoryMb, diskMb, allowImports, network,",
-                "allowHosts, mcp, mcpUrls and language; the options override them. A config file that is",
-                "not valid stops exec with exit status 2.",
+                "allowHosts, mcp, mcpUrls and language; the options override them. A config",
+                "file that is not valid stops exec with exit status 2.",
                 "",
                 "Examples:",
                 "  codeact exec -c 'x = 21' -c 'x * 2'",

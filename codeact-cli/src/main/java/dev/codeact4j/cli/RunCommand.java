@@ -41,7 +41,8 @@ import java.util.concurrent.Callable;
         customSynopsis = {
                 "codeact run [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
                 "            [--mode simple|multi-step] [--format json|csv|text] [--schema FILE]",
-                "            [--json] [--lang python|js] [--timeout SECONDS] [--memory MB] [--disk MB]",
+                "            [--json] [--lang python|js] [--timeout SECONDS] [--memory MB]",
+                "            [--disk MB]",
                 "            [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
                 "            [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
                 "            [--tools-class CLASS]... [--no-store] [--no-cache] TASK"},

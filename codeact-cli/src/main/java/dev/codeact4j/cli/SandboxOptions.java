@@ -83,8 +83,9 @@ final class SandboxOptions {
             throw usageError("--timeout must be a number of seconds above 0, got " + timeout + ".");
         }
         try {
+            Language code = language != null ? language : config.language() != null ? config.language() : Language.PYTHON;
             return SandboxPolicy.builder()
-                    .language(language != null ? language : config.language() != null ? config.language() : Language.PYTHON)
+                    .language(code)
                     .timeout(Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))))
                     .memoryMb(memory)
                     .diskMb(disk)

@@ -27,6 +27,10 @@ class JavaScriptCommandsTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).isEqualTo("half is 21\n=> 42\n");
+        // the README's example: the data stack
+        CodeactRun median = codeact("exec", "--lang", "js", "-c", "const ss = require(\"simple-statistics\")", "-c",
+                "ss.median([3, 9, 4, 7])");
+        assertThat(median.out()).as(median.err()).isEqualTo("=> 5.5\n");
     }
 
     @Test
