@@ -147,7 +147,7 @@ public final class DemoCommand implements Callable<Integer> {
                     .maxSteps(maxSteps)
                     .build()
                     .agent(model);
-            AgentResult result = agent.run(demo.task(), report.progress(model.name(), maxSteps));
+            AgentResult result = agent.run(demo.task(), report.progress(model.name(), maxSteps, demo.language()));
             report.finished(result, demo.name());
             return result;
         } finally {

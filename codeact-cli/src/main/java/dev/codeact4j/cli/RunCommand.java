@@ -225,7 +225,7 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
         AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, output.json, displayFiles);
-        AgentProgress progress = report.progress(modelSpec.toString(), base.maxSteps());
+        AgentProgress progress = report.progress(modelSpec.toString(), base.maxSteps(), policy.language());
         AgentFactory withRetries = base.newBuilder().retryListener(progress::retrying).build();
         ChatModels models = withRetries.models(modelSpec);
 

@@ -1,5 +1,6 @@
 package dev.codeact4j.cli.render;
 
+import dev.codeact4j.sandbox.Language;
 import picocli.CommandLine.Help.Ansi.Style;
 
 import java.util.ArrayList;
@@ -8,34 +9,48 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A light colouring of Python for the terminal: keywords, built-ins, strings, numbers and comments. It reads
- * tokens with one regular expression, which is enough for code a person glances at; it is not a parser.
+ * A light colouring of Python or JavaScript for the terminal: keywords, built-ins, strings, numbers and comments.
+ * It reads tokens with one regular expression per language, which is enough for code a person glances at; it is
+ * not a parser.
  */
-public final class PythonHighlighter {
+public final class CodeHighlighter {
     private static final String KEYWORDS = "False|None|True|and|as|assert|async|await|break|class|continue|def|del|"
             + "elif|else|except|finally|for|from|global|if|import|in|is|lambda|nonlocal|not|or|pass|raise|return|"
             + "try|while|with|yield|match|case";
     private static final String BUILTINS = "print|len|range|enumerate|zip|sorted|sum|min|max|abs|round|int|float|"
             + "str|list|dict|set|tuple|bool|isinstance|any|all|map|filter|open|type|super|final_answer|display";
-    private static final Pattern TOKEN = Pattern.compile(
+    private static final Pattern PYTHON = Pattern.compile(
             "(?<comment>#[^\\n]*)"
                     + "|(?<string>[rRbBuUfF]{0,2}(?:\"\"\"[\\s\\S]*?(?:\"\"\"|\\z)|'''[\\s\\S]*?(?:'''|\\z)"
                     + "|\"(?:\\\\.|[^\"\\\\\\n])*\"?|'(?:\\\\.|[^'\\\\\\n])*'?))"
                     + "|(?<keyword>\\b(?:" + KEYWORDS + ")\\b)"
                     + "|(?<builtin>\\b(?:" + BUILTINS + ")\\b(?=\\s*\\())"
                     + "|(?<number>\\b\\d[\\d_]*(?:\\.\\d*)?(?:[eE][+-]?\\d+)?j?\\b)");
+    private static final String JS_KEYWORDS = "async|await|break|case|catch|class|const|continue|default|delete|do|"
+            + "else|export|extends|false|finally|for|from|function|if|import|in|instanceof|let|new|null|of|return|"
+            + "switch|this|throw|true|try|typeof|undefined|var|void|while|yield";
+    private static final String JS_BUILTINS = "console|require|Math|JSON|Object|Array|String|Number|Promise|"
+            + "parseInt|parseFloat|final_answer|finalAnswer|display";
+    private static final Pattern JAVASCRIPT = Pattern.compile(
+            "(?<comment>//[^\\n]*|/\\*[\\s\\S]*?(?:\\*/|\\z))"
+                    + "|(?<string>`(?:\\\\.|[^`\\\\])*`?|\"(?:\\\\.|[^\"\\\\\\n])*\"?|'(?:\\\\.|[^'\\\\\\n])*'?)"
+                    + "|(?<keyword>\\b(?:" + JS_KEYWORDS + ")\\b)"
+                    + "|(?<builtin>\\b(?:" + JS_BUILTINS + ")\\b)"
+                    + "|(?<number>\\b\\d[\\d_]*(?:\\.\\d*)?(?:[eE][+-]?\\d+)?n?\\b)");
 
     private final Colors colors;
+    private final Pattern tokens;
 
-    PythonHighlighter(Colors colors) {
+    CodeHighlighter(Colors colors, Language language) {
         this.colors = colors;
+        this.tokens = language == Language.JAVASCRIPT ? JAVASCRIPT : PYTHON;
     }
 
     /** The code's lines, coloured when colours are on; a token spanning lines is coloured on each of them. */
     List<String> lines(String code) {
         List<StringBuilder> lines = new ArrayList<>();
         lines.add(new StringBuilder());
-        Matcher token = TOKEN.matcher(code);
+        Matcher token = tokens.matcher(code);
         int last = 0;
         while (token.find()) {
             append(lines, code.substring(last, token.start()), null);
