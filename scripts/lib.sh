@@ -166,3 +166,42 @@ ensure_test_npm_packages() {
   npm install --prefix "$NPM_TOOLS" --no-audit --no-fund --loglevel=error "$MCP_MEMORY_SERVER" >&2 \
     || { say "npm install of $MCP_MEMORY_SERVER failed; see the messages above."; exit 3; }
 }
+
+# The npm data stack of JavaScript sessions, pinned in the kernel's package.json (the one list; SandboxPolicy names
+# the packages), installed with npm into a directory the sandbox mounts read-only: $CODEACT_HOME/javascript for
+# ./codeact (the library looks there), .tools/javascript for ./test and ./bench (handed over as -Dcodeact.jsPackages).
+JS_PACKAGE_JSON="$CODEACT_ROOT/codeact-sandbox/src/main/resources/dev/codeact4j/sandbox/kernels/javascript/package.json"
+JS_PACKAGES_TOOLS="$CODEACT_ROOT/.tools/javascript"
+
+# Installs Node.js (18 or newer, Debian's nodejs) and the data stack into the directory given, once: a later call
+# finds the same package.json there and its node_modules.
+ensure_javascript() {
+  local dir="$1" major
+  ensure_packages "nodejs:command -v node" "npm:command -v npm"
+  major="$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')"
+  if [ -z "$major" ] || [ "$major" -lt 18 ]; then
+    say "JavaScript sessions need Node.js 18 or newer; $(command -v node) is ${major:+v}${major:-unknown}. Install a newer nodejs."
+    exit 3
+  fi
+  if [ -d "$dir/node_modules" ] && cmp -s "$JS_PACKAGE_JSON" "$dir/package.json"; then return 0; fi
+  say "installing the JavaScript data stack (papaparse, simple-statistics, date-fns, vega, vega-lite) into $dir with npm..."
+  mkdir -p "$dir" && cp "$JS_PACKAGE_JSON" "$dir/package.json" \
+    && npm install --prefix "$dir" --no-audit --no-fund --omit=optional --loglevel=error >&2 \
+    || { rm -f "$dir/package.json"; say "npm install of the JavaScript data stack failed; see the messages above."; exit 3; }
+}
+
+# Whether the codeact command line asks for JavaScript (--language js|javascript|node, or --js), so that a
+# Python-only user never needs Node.
+wants_javascript() {
+  local previous="" arg
+  for arg in "$@"; do
+    case "$arg" in
+      --language=js|--language=javascript|--language=node|--lang=js|--lang=javascript|--js) return 0 ;;
+    esac
+    if [ "$previous" = "--language" ] || [ "$previous" = "--lang" ] || [ "$previous" = "-l" ]; then
+      case "$arg" in js|javascript|node|JS|JavaScript|Javascript) return 0 ;; esac
+    fi
+    previous="$arg"
+  done
+  return 1
+}

@@ -42,7 +42,11 @@ public final class Summary {
             new Row("process-idle", "baseline: `python3 -c` per execution, no sandbox, idle " + Pause.MILLIS + " ms before each", "ProcessPerExecutionBenchmark.executeAfterIdle", "isolation", "none"),
             new Row("process-bwrap-idle", "baseline: `python3 -c` per execution, in bubblewrap, idle " + Pause.MILLIS + " ms before each", "ProcessPerExecutionBenchmark.executeAfterIdle", "isolation", "bubblewrap"),
             new Row("jupyter", "baseline: Jupyter kernel, back to back, from Java (one pipe hop included)", "JupyterKernelBenchmark.roundTrip", null, null),
-            new Row("jupyter-idle", "baseline: Jupyter kernel, idle " + Pause.MILLIS + " ms before each execution, from Java", "JupyterKernelBenchmark.roundTripAfterIdle", null, null));
+            new Row("jupyter-idle", "baseline: Jupyter kernel, idle " + Pause.MILLIS + " ms before each execution, from Java", "JupyterKernelBenchmark.roundTripAfterIdle", null, null),
+            new Row("js", "JavaScript: `console.log(1 + 1)`, warm Node session (bare), back to back", "JavaScriptBenchmark.roundTrip", "language", "javascript"),
+            new Row("js-python", "JavaScript's comparison: `print(1 + 1)`, warm Python session (bare), same run", "JavaScriptBenchmark.roundTrip", "language", "python"),
+            new Row("js-c", "JavaScript: cold session start", "JsColdStartBenchmark.open", null, null),
+            new Row("js-process", "baseline: `node -e` per execution, no sandbox", "JsProcessPerExecutionBenchmark.execute", null, null));
 
     /** Which session rows are compared with which baselines. */
     static final Map<String, List<String>> COMPARISONS = Map.of(
@@ -152,6 +156,24 @@ public final class Summary {
                         .append(ratio(process.p50() / s.p50())).append(", p99 ").append(ratio(process.p99() / s.p99()))
                         .append(" | ").append(met(process.p50() / s.p50() >= 20)).append(" at p50, ")
                         .append(met(process.p99() / s.p99() >= 20)).append(" at p99 |\n");
+            }
+        }
+        Stats js = stats.get("js");
+        if (js != null) {
+            out.append("| JavaScript under 1 ms | p50 ").append(time(js.p50())).append(", p99 ").append(time(js.p99()))
+                    .append(" | ").append(met(js.p50() < 1000)).append(" at p50, ").append(met(js.p99() < 1000)).append(" at p99 |\n");
+            Stats node = stats.get("js-process");
+            if (node != null) {
+                out.append("| JavaScript at least 20x faster than `node -e` per execution | p50 ")
+                        .append(ratio(node.p50() / js.p50())).append(", p99 ").append(ratio(node.p99() / js.p99()))
+                        .append(" | ").append(met(node.p50() / js.p50() >= 20)).append(" at p50, ")
+                        .append(met(node.p99() / js.p99() >= 20)).append(" at p99 |\n");
+            }
+            Stats python = stats.get("js-python");
+            if (python != null) {
+                out.append("| JavaScript against Python, warm, same run (Python / JavaScript) | p50 ")
+                        .append(ratio(python.p50() / js.p50())).append(", p99 ").append(ratio(python.p99() / js.p99()))
+                        .append(" | recorded |\n");
             }
         }
         Stats b = stats.get("b");

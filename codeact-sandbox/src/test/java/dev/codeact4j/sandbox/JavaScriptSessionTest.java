@@ -199,9 +199,9 @@ class JavaScriptSessionTest {
     }
 
     @Test
-    void aBusyLoopAfterAnAwaitReplacesTheInterpreterAndSaysTheStateIsLost() {
+    void aBusyLoopInASnippetThatAwaitsReplacesTheInterpreterAndSaysTheStateIsLost() {
         try (Session limited = SANDBOX.open(js().timeout(Duration.ofSeconds(2)).build())) {
-            ExecutionResult loop = limited.execute("await null\nwhile (true) {}");
+            ExecutionResult loop = limited.execute("while (true) {}\nawait null");
             assertThat(loop.timedOut()).isTrue();
             assertThat(loop.error().message()).contains("variables and imports are gone");
             assertThat(limited.execute("1 + 1").result().json().asInt()).isEqualTo(2);

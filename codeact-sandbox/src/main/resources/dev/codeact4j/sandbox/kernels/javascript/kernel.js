@@ -423,7 +423,9 @@ async function execute(frame) {
   let error = null;
   try {
     const { script, wrapped } = compile(rewriteImports(frame.code), frame.filename);
-    let value = script.runInThisContext({ breakOnSigint: true, displayErrors: false });
+    // breakOnSigint stops a busy loop with the state kept, but a SIGINT that comes as the script ends is lost
+    // (Node 20): code that awaits is left to the SIGINT listener, which the race below hears at its first await.
+    let value = script.runInThisContext({ breakOnSigint: !wrapped, displayErrors: false });
     if (wrapped) {
       const completion = await Promise.race([value, stop]);
       value = completion ? completion.value : undefined;
