@@ -46,8 +46,8 @@ import java.util.stream.Stream;
                 "           with confidence intervals, measurement uncertainties, statistics",
                 "  news     30 headlines shipped with codeact: sentiment, topics, trends and a",
                 "           summary report with confidence scores",
-                "  stock-js the stock analysis again, written in JavaScript (Node.js, with",
-                "           simple-statistics): skipped, when all run, if Node.js is missing",
+                "  stock-js the stock analysis again, written in JavaScript for plain Node.js:",
+                "           skipped, when all run, if Node.js is missing",
                 ""},
         exitCodeList = {
                 "0:every example reached its answer",

@@ -302,7 +302,7 @@ class DemoCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).contains("Example 1 of 1: Financial analysis in JavaScript (stock-js)",
-                "▶ replayed:stock-js · multi-step", "require(\"simple-statistics\")", "ss.linearRegression(",
+                "▶ replayed:stock-js · multi-step", "function leastSquares(xs, ys) {", "const trend = leastSquares(days, p);",
                 "1. GOOGL BUY: Best risk-adjusted return", "✓ Answer after 4 steps");
         assertThat(JSON.readTree(run.out()).at("/stocks/GOOGL/recommendation/action").asText()).isEqualTo("BUY");
         assertThat(results.get("stock-js").get("steps")).allSatisfy(step -> assertThat(step.get("error").isNull()).isTrue());
