@@ -75,6 +75,11 @@ public final class CodeactCommand implements Callable<Integer> {
             description = "The bubblewrap binary to use instead of the one on PATH.")
     Path bubblewrap;
 
+    // Hidden, likewise: another Node.js binary for JavaScript sessions (one that is missing, to see what happens).
+    @Option(names = "--node", paramLabel = "PATH", hidden = true, scope = ScopeType.INHERIT,
+            description = "The Node.js binary of JavaScript sessions instead of /usr/bin/node.")
+    Path node;
+
     /** Where the agents' spans go: set up for the first agent, closed (flushed) when the command ends. */
     private TraceExport traceExport;
 
@@ -161,6 +166,9 @@ public final class CodeactCommand implements Callable<Integer> {
                 .isolation(unsafeNoSandbox ? Isolation.UNSAFE_NONE : Isolation.BUBBLEWRAP);
         if (bubblewrap != null) {
             builder.bubblewrap(bubblewrap);
+        }
+        if (node != null) {
+            builder.node(node);
         }
         if (System.getProperty("codeact.jsPackages") == null) {
             // the JavaScript data stack under this command's $CODEACT_HOME, where the launcher installs it

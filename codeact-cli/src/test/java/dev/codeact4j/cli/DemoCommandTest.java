@@ -309,6 +309,19 @@ class DemoCommandTest {
     }
 
     @Test
+    void withoutNodeJsTheJavaScriptExampleIsSkippedWhenAllRunAndExitsThreeAlone() {
+        CodeactRun all = codeact("demo", "--json", "--node", "/nonexistent/node");
+        CodeactRun alone = codeact("demo", "--node", "/nonexistent/node", "stock-js");
+
+        assertThat(all.exitCode()).as(all.err()).isZero();
+        assertThat(all.jsonLines()).extracting(result -> result.get("example").asText())
+                .containsExactly("stock", "physics", "news");
+        assertThat(all.err()).contains("[skipped: JavaScript sessions need Node.js 18 or newer", "/nonexistent/node");
+        assertThat(alone.exitCode()).isEqualTo(3);
+        assertThat(alone.err()).contains("JavaScript sessions need Node.js", "Install it");
+    }
+
+    @Test
     void withoutASandboxTheDemoExitsThree() {
         CodeactRun run = codeact("demo", "--bwrap", "/nonexistent/bwrap", "stock");
 
