@@ -14,29 +14,24 @@ import java.util.regex.Pattern;
  * not a parser.
  */
 public final class CodeHighlighter {
-    private static final String KEYWORDS = "False|None|True|and|as|assert|async|await|break|class|continue|def|del|"
-            + "elif|else|except|finally|for|from|global|if|import|in|is|lambda|nonlocal|not|or|pass|raise|return|"
-            + "try|while|with|yield|match|case";
-    private static final String BUILTINS = "print|len|range|enumerate|zip|sorted|sum|min|max|abs|round|int|float|"
-            + "str|list|dict|set|tuple|bool|isinstance|any|all|map|filter|open|type|super|final_answer|display";
-    private static final Pattern PYTHON = Pattern.compile(
-            "(?<comment>#[^\\n]*)"
-                    + "|(?<string>[rRbBuUfF]{0,2}(?:\"\"\"[\\s\\S]*?(?:\"\"\"|\\z)|'''[\\s\\S]*?(?:'''|\\z)"
-                    + "|\"(?:\\\\.|[^\"\\\\\\n])*\"?|'(?:\\\\.|[^'\\\\\\n])*'?))"
-                    + "|(?<keyword>\\b(?:" + KEYWORDS + ")\\b)"
-                    + "|(?<builtin>\\b(?:" + BUILTINS + ")\\b(?=\\s*\\())"
-                    + "|(?<number>\\b\\d[\\d_]*(?:\\.\\d*)?(?:[eE][+-]?\\d+)?j?\\b)");
-    private static final String JS_KEYWORDS = "async|await|break|case|catch|class|const|continue|default|delete|do|"
-            + "else|export|extends|false|finally|for|from|function|if|import|in|instanceof|let|new|null|of|return|"
-            + "switch|this|throw|true|try|typeof|undefined|var|void|while|yield";
-    private static final String JS_BUILTINS = "console|require|Math|JSON|Object|Array|String|Number|Promise|"
-            + "parseInt|parseFloat|final_answer|finalAnswer|display";
-    private static final Pattern JAVASCRIPT = Pattern.compile(
-            "(?<comment>//[^\\n]*|/\\*[\\s\\S]*?(?:\\*/|\\z))"
-                    + "|(?<string>`(?:\\\\.|[^`\\\\])*`?|\"(?:\\\\.|[^\"\\\\\\n])*\"?|'(?:\\\\.|[^'\\\\\\n])*'?)"
-                    + "|(?<keyword>\\b(?:" + JS_KEYWORDS + ")\\b)"
-                    + "|(?<builtin>\\b(?:" + JS_BUILTINS + ")\\b)"
-                    + "|(?<number>\\b\\d[\\d_]*(?:\\.\\d*)?(?:[eE][+-]?\\d+)?n?\\b)");
+    private static final Pattern PYTHON = tokens("#[^\\n]*",
+            "[rRbBuUfF]{0,2}(?:\"\"\"[\\s\\S]*?(?:\"\"\"|\\z)|'''[\\s\\S]*?(?:'''|\\z)"
+                    + "|\"(?:\\\\.|[^\"\\\\\\n])*\"?|'(?:\\\\.|[^'\\\\\\n])*'?)",
+            "False|None|True|and|as|assert|async|await|break|class|continue|def|del|elif|else|except|finally|for|"
+                    + "from|global|if|import|in|is|lambda|nonlocal|not|or|pass|raise|return|try|while|with|yield|"
+                    + "match|case",
+            // a Python built-in only where it is called: list, type and id are also names of variables
+            "(?:print|len|range|enumerate|zip|sorted|sum|min|max|abs|round|int|float|str|list|dict|set|tuple|bool|"
+                    + "isinstance|any|all|map|filter|open|type|super|final_answer|display)\\b(?=\\s*\\()",
+            "j");
+    private static final Pattern JAVASCRIPT = tokens("//[^\\n]*|/\\*[\\s\\S]*?(?:\\*/|\\z)",
+            "`(?:\\\\.|[^`\\\\])*`?|\"(?:\\\\.|[^\"\\\\\\n])*\"?|'(?:\\\\.|[^'\\\\\\n])*'?",
+            "async|await|break|case|catch|class|const|continue|default|delete|do|else|export|extends|false|finally|"
+                    + "for|from|function|if|import|in|instanceof|let|new|null|of|return|switch|this|throw|true|try|"
+                    + "typeof|undefined|var|void|while|yield",
+            "(?:console|require|Math|JSON|Object|Array|String|Number|Promise|parseInt|parseFloat|final_answer|"
+                    + "finalAnswer|display)\\b",
+            "n");
 
     private final Colors colors;
     private final Pattern tokens;
@@ -75,6 +70,15 @@ public final class CodeHighlighter {
             return new Style[] {Style.fg_cyan};
         }
         return new Style[] {Style.fg_yellow};
+    }
+
+    /** A language's tokens as one regular expression; {@code numberSuffix} may end a number (Python's j, BigInt's n). */
+    private static Pattern tokens(String comment, String string, String keywords, String builtin, String numberSuffix) {
+        return Pattern.compile("(?<comment>" + comment + ")"
+                + "|(?<string>" + string + ")"
+                + "|(?<keyword>\\b(?:" + keywords + ")\\b)"
+                + "|(?<builtin>\\b" + builtin + ")"
+                + "|(?<number>\\b\\d[\\d_]*(?:\\.\\d*)?(?:[eE][+-]?\\d+)?" + numberSuffix + "?\\b)");
     }
 
     private void append(List<StringBuilder> lines, String text, Style[] styles) {
