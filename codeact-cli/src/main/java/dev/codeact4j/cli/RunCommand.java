@@ -17,7 +17,6 @@ import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.McpEndpoint;
 import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,7 +24,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -292,25 +290,15 @@ public final class RunCommand implements Callable<Integer> {
         return new ParameterException(spec.commandLine(), message);
     }
 
-    static final class ModeConverter implements ITypeConverter<AgentMode> {
-        @Override
-        public AgentMode convert(String value) {
-            try {
-                return AgentMode.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class ModeConverter extends ParsingConverter<AgentMode> {
+        ModeConverter() {
+            super(AgentMode::parse);
         }
     }
 
-    static final class FormatConverter implements ITypeConverter<AnswerFormat> {
-        @Override
-        public AnswerFormat convert(String value) {
-            try {
-                return AnswerFormat.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class FormatConverter extends ParsingConverter<AnswerFormat> {
+        FormatConverter() {
+            super(AnswerFormat::parse);
         }
     }
 }

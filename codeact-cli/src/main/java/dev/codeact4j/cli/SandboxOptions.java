@@ -4,7 +4,6 @@ import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IDefaultValueProvider;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -12,7 +11,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,14 +102,9 @@ final class SandboxOptions {
     }
 
     /** --lang's value, refused with the accepted names. */
-    static final class LanguageConverter implements ITypeConverter<Language> {
-        @Override
-        public Language convert(String value) {
-            try {
-                return Language.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class LanguageConverter extends ParsingConverter<Language> {
+        LanguageConverter() {
+            super(Language::parse);
         }
     }
 
