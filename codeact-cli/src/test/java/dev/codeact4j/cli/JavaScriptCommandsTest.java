@@ -76,6 +76,17 @@ class JavaScriptCommandsTest {
     }
 
     @Test
+    void withoutNodeJsAJavaScriptExecExitsThreeWithTheInstallHintAndPythonStillRuns() {
+        CodeactRun javascript = codeact("exec", "--node", "/nonexistent/node", "--lang", "js", "-c", "1");
+        CodeactRun python = codeact("exec", "--node", "/nonexistent/node", "-c", "1 + 1");
+
+        assertThat(javascript.exitCode()).isEqualTo(3);
+        assertThat(javascript.err()).contains("JavaScript sessions need Node.js", "/nonexistent/node", "Install it");
+        assertThat(python.exitCode()).as(python.err()).isZero();
+        assertThat(python.out()).isEqualTo("=> 2\n");
+    }
+
+    @Test
     void runWithLangJsHasTheModelWriteJavaScript() {
         try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
             server.reply("First the squares.\n\n```javascript\nconst squares = [1, 2, 3, 4, 5].map(n => n * n);\n"
