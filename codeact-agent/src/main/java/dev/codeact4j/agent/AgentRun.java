@@ -4,6 +4,7 @@ import dev.codeact4j.model.ModelException;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.result.ResultProcessor;
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.trace.AgentTracing;
 import dev.langchain4j.data.message.ChatMessage;
@@ -94,7 +95,7 @@ final class AgentRun {
      */
     private AgentResult fromMemory(StepCycle cycle) {
         RunMemory memory = settings.memory();
-        setup = new RunMemory.RunSetup(task, settings.modelName(), settings.modelParameters(), "python",
+        setup = new RunMemory.RunSetup(task, settings.modelName(), settings.modelParameters(), settings.language().id(),
                 settings.mode().label(), settings.expectedFormat(), settings.answerSchema(), settings.tools(),
                 settings.policy());
         Optional<RunMemory.CachedProgram> program = memory.cachedProgram(setup);
@@ -110,11 +111,15 @@ final class AgentRun {
             cached = false;
             memory.forget(setup);
         }
+        if (settings.language() != Language.PYTHON) {
+            return null; // past solutions are kept for Python runs only: a program in another language would mislead
+        }
         memory.similarSolution(task, pastSolutions -> emit(new AgentEvent.LoadingEmbeddingModel(runId, pastSolutions)))
                 .ifPresent(solution -> {
                     reusedFrom = solution.runId();
                     reuseNote = "\n\n" + PromptTemplates.render(settings.prompts().reuse(), Map.of(
-                            "similar_task", solution.task(), "code", String.join("\n\n", solution.code())));
+                            "similar_task", solution.task(), "code", String.join("\n\n", solution.code()),
+                            "language", settings.language().id()));
                 });
         return null;
     }
@@ -194,7 +199,7 @@ final class AgentRun {
             return;
         }
         session.toolHandler(settings.tracing().traced(settings.tools().handler(settings.toolTimeout())));
-        ExecutionResult defined = session.executeHostCode(settings.tools().pythonDefinitions());
+        ExecutionResult defined = session.executeHostCode(settings.tools().definitions(settings.language()));
         if (!defined.ok()) {
             throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
         }

@@ -8,6 +8,7 @@ import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.result.ResultProcessor;
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.ResultValue;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.Tools;
@@ -54,6 +55,11 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
                 : ResultProcessor.processText(execution.stdout(), expectedFormat);
     }
 
+    /** The language the model writes, the session's. */
+    Language language() {
+        return policy.language();
+    }
+
     /** The first problem the checks find with an answer; empty when it passes them all. */
     Optional<Rejection> rejection(ProcessedAnswer answer) {
         for (AnswerCheck check : checks) {
@@ -76,14 +82,15 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
         if (answerSchema != null) {
             format = "The answer must be JSON that matches this schema: " + answerSchema + ".";
         } else if (expectedFormat == AnswerFormat.JSON) {
-            format = "The task expects JSON: pass a dict or a list to final_answer.";
+            format = language() == Language.PYTHON ? "The task expects JSON: pass a dict or a list to final_answer."
+                    : "The task expects JSON: pass an object or an array to final_answer.";
         } else if (expectedFormat == AnswerFormat.CSV) {
             format = "The task expects CSV: pass CSV text with a header row to final_answer.";
         } else if (expectedFormat == AnswerFormat.TEXT) {
             format = "The task expects text: pass a string to final_answer.";
         }
         return PromptTemplates.render(template, Map.of(
-                "language", "python",
+                "language", language().id(),
                 "authorized_imports", imports(),
                 "answer_format", format,
                 "network", networkRule(),
@@ -92,17 +99,23 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
     }
 
     String cutOffObservation() {
-        return PromptTemplates.render(prompts.cutOff(), Map.of("language", "python"));
+        return PromptTemplates.render(prompts.cutOff(), Map.of("language", language().id()));
     }
 
-    /** No Python in the reply: say what it had instead (only shell commands, or nothing), and how to write code. */
+    /** No code in the reply: say what it had instead (only shell commands, or nothing), and how to write code. */
     String noCodeObservation(CodeExtractor.Extracted extracted) {
         String found = extracted.onlyShell()
-                ? "Your reply had only shell commands, and they were not run: this session runs Python only, and "
-                + "packages cannot be installed. Use the modules that can be imported (" + imports()
-                + "), and do in Python what the commands would do."
+                ? "Your reply had only shell commands, and they were not run: this session runs " + language().displayName()
+                + " only, and packages cannot be installed. Use the modules that can be imported (" + imports()
+                + "), and do in " + language().displayName() + " what the commands would do."
                 : "No code was found in your reply, so nothing was run.";
-        return PromptTemplates.render(prompts.noCode(), Map.of("language", "python", "found", found));
+        return PromptTemplates.render(prompts.noCode(), Map.of("language", language().id(), "found", found));
+    }
+
+    /** A shell block beside the code was not run: the model must not believe that it installed or ran anything. */
+    String shellNotRun() {
+        return "Your shell commands were not run: this session runs " + language().displayName()
+                + " only, and packages cannot be installed.";
     }
 
     String invalidAnswerObservation(String problem) {
@@ -123,7 +136,8 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
             return "The network can be reached.";
         }
         if (!policy.allowHosts().isEmpty()) {
-            return "Only these hosts can be reached, over HTTP and HTTPS (requests, urllib and pandas work as usual): "
+            String clients = language() == Language.PYTHON ? "requests, urllib and pandas" : "fetch, http and https";
+            return "Only these hosts can be reached, over HTTP and HTTPS (" + clients + " work as usual): "
                     + String.join(", ", policy.allowHosts()) + ". Any other host answers 403.";
         }
         return "There is no network access.";
@@ -133,13 +147,15 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
         if (tools.isEmpty()) {
             return "";
         }
-        return """
-
-                Host tools: these functions are already defined in the interpreter. Call them like any Python function, \
-                from loops and conditions as you need: they return Python values, and raise ToolError when they fail. \
-                Filter and combine their results in code rather than printing them whole.
-                ```python
-                %s
-                ```""".formatted(tools.pythonStubs());
+        String how = switch (language()) {
+            case PYTHON -> "Call them like any Python function, from loops and conditions as you need: they return "
+                    + "Python values, and raise ToolError when they fail.";
+            case JAVASCRIPT -> "They are async: call them with await and one object of named arguments "
+                    + "(await name({arg: value})), from loops and conditions as you need; they resolve with plain "
+                    + "values, and reject with a ToolError (err.type, err.message) when they fail.";
+        };
+        return "\nHost tools: these functions are already defined in the interpreter. " + how
+                + " Filter and combine their results in code rather than printing them whole.\n```" + language().id()
+                + "\n" + tools.stubs(language()) + "\n```";
     }
 }

@@ -6,6 +6,7 @@ import dev.codeact4j.model.ModelParameters;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.AnswerSchema;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
@@ -24,8 +25,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A CodeAct agent: the model writes Python, the code runs in a sandboxed session that keeps its state, what it
- * printed comes back as the next observation, until the code calls {@code final_answer(...)}.
+ * A CodeAct agent: the model writes Python (or JavaScript: {@link Builder#language}), the code runs in a sandboxed
+ * session that keeps its state, what it printed comes back as the next observation, until the code calls
+ * {@code final_answer(...)}.
  *
  * <pre>{@code
  * CodeActAgent agent = CodeActAgent.builder()
@@ -52,15 +54,23 @@ public final class CodeActAgent {
             checks.add(new SchemaCheck(builder.answerSchema));
         }
         checks.addAll(builder.checks);
+        SandboxPolicy policy = builder.pool != null ? builder.pool.policy() : builder.policy;
+        Language language = builder.language != null ? builder.language : policy.language();
+        if (policy.language() != language) {
+            if (builder.pool != null) {
+                throw new IllegalStateException("the session pool's sessions run " + policy.language().displayName()
+                        + ", not " + language.displayName() + ": give the pool a policy of that language");
+            }
+            policy = policy.toBuilder().language(language).build();
+        }
         this.settings = new AgentSettings(
                 new ModelCaller(builder.chat, builder.streaming, builder.spec, builder.endpoint, builder.modelTimeout, tracing),
                 builder.modelName,
                 ModelParameters.of(builder.spec, builder.endpoint, builder.chat != null
                         ? builder.chat.defaultRequestParameters() : builder.streaming.defaultRequestParameters()),
-                builder.pool != null ? builder.pool.policy() : builder.policy,
-                builder.maxSteps, builder.mode, builder.expectedFormat, builder.answerSchema, checks,
-                builder.maxObservationChars, builder.prompts, builder.listeners, builder.tools, builder.toolTimeout,
-                tracing, builder.memory);
+                policy, builder.maxSteps, builder.mode, builder.expectedFormat, builder.answerSchema, checks,
+                builder.maxObservationChars, builder.prompts != null ? builder.prompts : PromptTemplates.defaults(language),
+                builder.listeners, builder.tools, builder.toolTimeout, tracing, builder.memory);
         this.pool = builder.pool;
         this.sandbox = builder.pool != null ? null : builder.sandbox != null ? builder.sandbox : Sandbox.create();
     }
@@ -118,7 +128,13 @@ public final class CodeActAgent {
 
     private void keepStepResult(Session session, int index, AgentResult result) {
         String variable = "step_" + index + "_result";
-        if (result.success() && result.reason() == StopReason.FINAL_ANSWER && settings.mode() == AgentMode.MULTI_STEP) {
+        if (settings.language() == Language.JAVASCRIPT) {
+            // the answer as JSON (a JSON value is a JavaScript expression), else its text
+            boolean answered = result.success() && result.answer() != null && result.answer().value() != null;
+            String value = answered ? result.answer().value().toString()
+                    : TextNode.valueOf(result.answerText() == null ? "" : result.answerText()).toString();
+            session.executeHostCode("globalThis." + variable + " = " + value + ";");
+        } else if (result.success() && result.reason() == StopReason.FINAL_ANSWER && settings.mode() == AgentMode.MULTI_STEP) {
             session.executeHostCode(variable + " = _final_answer");
         } else {
             String text = result.answerText() == null ? "" : result.answerText();
@@ -183,7 +199,9 @@ public final class CodeActAgent {
         private AnswerFormat expectedFormat;
         private AnswerSchema answerSchema;
         private int maxObservationChars = 20_000;
-        private PromptTemplates prompts = PromptTemplates.defaults();
+        /** Null: the defaults of the language. */
+        private PromptTemplates prompts;
+        private Language language;
         private final List<AgentListener> listeners = new ArrayList<>();
         private Duration modelTimeout = Duration.ofMinutes(10);
         private Tools tools = Tools.none();
@@ -215,7 +233,20 @@ public final class CodeActAgent {
             return this;
         }
 
-        /** Host tools the code can call as Python functions (Java lambdas, LangChain4j @Tool classes, MCP servers). */
+        /**
+         * The language the model writes and the sessions run (default: the policy's, Python unless it says
+         * otherwise): it sets the session policy's language, and the prompts' defaults unless {@link #prompts}
+         * gives others.
+         */
+        public Builder language(Language language) {
+            this.language = Objects.requireNonNull(language, "language");
+            return this;
+        }
+
+        /**
+         * Host tools the code can call as functions of its language (Java lambdas, LangChain4j @Tool classes, MCP
+         * servers): in Python {@code name(arg=value)}, in JavaScript {@code await name({arg: value})}.
+         */
         public Builder tools(Tools tools) {
             this.tools = Objects.requireNonNull(tools, "tools");
             return this;

@@ -1,5 +1,7 @@
 package dev.codeact4j.agent;
 
+import dev.codeact4j.sandbox.Language;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,7 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Takes the Python out of a model's reply, as real models write replies. In order:
+ * Takes the code out of a model's reply, as real models write replies: Python, or JavaScript in a JavaScript run
+ * (the run's language decides which fences count). In order:
  * <ol>
  * <li>Reasoning is never run: {@code <think>}, {@code <thinking>} and {@code <reasoning>} blocks are set aside,
  *     so is everything before a closing tag whose opening the chat template sent, and everything after an
@@ -19,11 +22,11 @@ import java.util.regex.Pattern;
  * <li>End markers are read as fence closes: {@code ```<end_code>} (smolagents), a leaked template token
  *     ({@code <|im_end|>}), a fence closed at the end of a code line ({@code final_answer(x)```}); a fence
  *     opened at the end of a line of prose starts on its own line.</li>
- * <li>Only Python runs: fenced blocks tagged python (py, python3, ipython) or untagged. Shell blocks (bash, sh,
- *     console, ...) are kept apart so the model can be told; other languages, and an untagged block that is
- *     plainly output (after "it will output:", or with no line of code in it), are not run. Blocks indented
- *     inside a list item are dedented.</li>
- * <li>Several Python blocks are one program, in order; when more than one calls {@code final_answer}, only the
+ * <li>Only the run's language runs: fenced blocks tagged python (py, python3, ipython), or javascript (js, node,
+ *     mjs) in a JavaScript run, or untagged. Shell blocks (bash, sh, console, ...) are kept apart so the model can
+ *     be told; other languages, and an untagged block that is plainly output (after "it will output:", or with
+ *     no line of code in it), are not run. Blocks indented inside a list item are dedented.</li>
+ * <li>Several blocks are one program, in order; when more than one calls {@code final_answer}, only the
  *     last of those is run (with the blocks that do not call it), so a reply that drafts a naive attempt and
  *     then a better one answers with the better one.</li>
  * <li>Without fences: {@code <code>...</code>} (a broken close tolerated), code before a bare
@@ -48,25 +51,45 @@ final class CodeExtractor {
             "(?m)^[ \\t]*(```+|~~~+)[ \\t]*([\\w+#.-]*)[^\\n]*\\n(.*?)(?:^[ \\t]*\\1[ \\t]*$|\\z)", Pattern.DOTALL);
     private static final Pattern CODE_TAG = Pattern.compile("(?s)<code>\\s*(.*?)\\s*(?:</code\\s*>?|\\z)");
     private static final Pattern CODE_LABEL = Pattern.compile("(?im)^[ \\t]*(?:\\*\\*)?code(?:\\*\\*)?[ \\t]*:[ \\t]*$");
-    private static final Pattern FINAL_ANSWER_CALL = Pattern.compile("(?m)^[^#\\n]*\\bfinal_answer\\s*\\(");
     /** The lead-in of an example of output: "it will output:", "This prints:", "Expected result:". */
     private static final Pattern OUTPUT_LEAD_IN = Pattern.compile(
             "(?i)\\b(output|outputs|prints?|printed|result|results|returns?|displays?|shows?|gives?|expected|see)\\b[^\\n]*:\\s*$");
-    /** A line of Python: a call, an assignment, a keyword that starts a statement, a comment. */
-    private static final Pattern CODE_LINE = Pattern.compile(
-            "^\\s*(#|@|(import|from|def|class|for|while|if|elif|else|try|except|finally|with|return|yield|raise|assert"
-                    + "|del|pass|break|continue|global|nonlocal|lambda|async|await|print|final_answer)\\b|[\\w.\\[\\]'\", ]+\\s*"
-                    + "([-+*/%&|^]|//|\\*\\*|<<|>>)?=[^=]|.*\\w\\s*\\(.*\\)\\s*$|[\\])}]+\\s*$)");
     /** A sentence: four words or more of letters, and none of the characters code needs. */
     private static final Pattern PROSE_LINE = Pattern.compile("^\\s*[A-Za-z][\\w'’,-]*(\\s+[\\w'’,;:!?.-]+){3,}\\s*$");
-    private static final Set<String> PYTHON_TAGS = Set.of("", "python", "py", "python3", "py3", "ipython", "ipython3");
+    /**
+     * What tells one language's code apart.
+     *
+     * @param tags            the fence tags of its blocks (untagged included)
+     * @param codeLine        a line of code: a call, an assignment, a keyword that starts a statement, a comment
+     * @param finalAnswerCall a line that calls final_answer (not in a comment)
+     */
+    private record Syntax(Set<String> tags, Pattern codeLine, Pattern finalAnswerCall) {
+        static final Syntax PYTHON = new Syntax(Set.of("", "python", "py", "python3", "py3", "ipython", "ipython3"),
+                Pattern.compile("^\\s*(#|@|(import|from|def|class|for|while|if|elif|else|try|except|finally|with|return"
+                        + "|yield|raise|assert|del|pass|break|continue|global|nonlocal|lambda|async|await|print|final_answer)"
+                        + "\\b|[\\w.\\[\\]'\", ]+\\s*([-+*/%&|^]|//|\\*\\*|<<|>>)?=[^=]|.*\\w\\s*\\(.*\\)\\s*$|[\\])}]+\\s*$)"),
+                Pattern.compile("(?m)^[^#\\n]*\\bfinal_answer\\s*\\("));
+        static final Syntax JAVASCRIPT = new Syntax(Set.of("", "javascript", "js", "node", "nodejs", "mjs", "cjs"),
+                Pattern.compile("^\\s*(//|/\\*|(import|export|const|let|var|function|class|for|while|if|else|try|catch"
+                        + "|finally|return|throw|switch|case|break|continue|await|async|new|console|final_answer|finalAnswer"
+                        + "|display)\\b|[\\w.$\\[\\]'\"]+\\s*([-+*/%&|^]|\\*\\*|<<|>>|\\?\\?|\\|\\||&&)?=[^=>]"
+                        + "|.*[\\w)]\\s*\\(.*\\)\\s*;?\\s*$|[\\])}]+\\s*[;),]*\\s*$)"),
+                Pattern.compile("(?m)^(?![ \\t]*//)[^\\n]*\\b(?:final_answer|finalAnswer)\\s*\\("));
+
+        static Syntax of(Language language) {
+            return switch (language) {
+                case PYTHON -> PYTHON;
+                case JAVASCRIPT -> JAVASCRIPT;
+            };
+        }
+    }
     private static final Set<String> SHELL_TAGS = Set.of("bash", "sh", "shell", "console", "zsh", "shell-session",
             "shellsession", "terminal", "cmd", "powershell", "ps1", "bat");
 
     /**
      * What a reply holds.
      *
-     * @param code          the Python to run, or null
+     * @param code          the code to run, or null
      * @param thought       the prose around it
      * @param shellCommands shell blocks, which are not run
      */
@@ -79,7 +102,7 @@ final class CodeExtractor {
             return code != null && !code.isBlank();
         }
 
-        /** Shell commands but no Python: the model thinks it has a terminal. */
+        /** Shell commands but no code: the model thinks it has a terminal. */
         boolean onlyShell() {
             return !hasCode() && !shellCommands.isEmpty();
         }
@@ -116,19 +139,31 @@ final class CodeExtractor {
         return extract(reply, CodeExtractor::looksLikePython);
     }
 
+    /** The Python of a reply: {@link #extract(String, Language, Predicate)} for Python. */
+    static Extracted extract(String reply, Predicate<String> isPython) {
+        return extract(reply, Language.PYTHON, isPython);
+    }
+
+    /** Like {@link #extract(String, Language, Predicate)}, judging by the look of the lines whether unfenced text is code. */
+    static Extracted extract(String reply, Language language) {
+        return extract(reply, language, text -> looksLikeCode(text, Syntax.of(language)));
+    }
+
     /**
      * The code and the prose of a reply.
      *
-     * @param isPython whether text found without a Python tag is Python (the agent asks the interpreter to
-     *                 compile it): it decides for a reply without fences, and for an untagged block with no line
-     *                 that looks like code, whether they run
+     * @param language the run's language: only its fences (and untagged ones) run
+     * @param isCode   whether text found without a tag of the language is code of it (the agent asks the
+     *                 interpreter to compile it): it decides for a reply without fences, and for an untagged block
+     *                 with no line that looks like code, whether they run
      */
-    static Extracted extract(String reply, Predicate<String> isPython) {
+    static Extracted extract(String reply, Language language, Predicate<String> isCode) {
+        Syntax syntax = Syntax.of(language);
         if (reply == null || reply.isBlank()) {
             return new Extracted(null, "", List.of());
         }
         String text = normaliseEnds(visible(reply));
-        List<String> python = new ArrayList<>();
+        List<String> blocks = new ArrayList<>();
         List<String> shell = new ArrayList<>();
         StringBuilder thought = new StringBuilder();
         Matcher fence = FENCE.matcher(text);
@@ -137,24 +172,24 @@ final class CodeExtractor {
             String before = text.substring(last, fence.start());
             thought.append(before);
             last = fence.end();
-            String language = fence.group(2).toLowerCase(Locale.ROOT);
+            String tag = fence.group(2).toLowerCase(Locale.ROOT);
             String block = dedent(fence.group(3));
             if (block.isBlank()) {
                 continue;
             }
-            if (SHELL_TAGS.contains(language)) {
+            if (SHELL_TAGS.contains(tag)) {
                 shell.add(block);
-            } else if (language.isEmpty() && isOutputExample(before, block, isPython)) {
+            } else if (tag.isEmpty() && isOutputExample(before, block, syntax, isCode)) {
                 thought.append(fence.group());
-            } else if (PYTHON_TAGS.contains(language)) {
-                python.add(block);
-            } // any other language (json, text, output, sql, js, ...) is an example, not something to run
+            } else if (syntax.tags().contains(tag)) {
+                blocks.add(block);
+            } // any other language (json, text, output, sql, another language than the run's) is not run
         }
-        if (!python.isEmpty()) {
+        if (!blocks.isEmpty()) {
             thought.append(text.substring(last));
-            return new Extracted(program(python), thought.toString().strip(), shell);
+            return new Extracted(program(blocks, syntax), thought.toString().strip(), shell);
         }
-        if (last > 0) { // fences, none of them Python
+        if (last > 0) { // fences, none of them of the run's language
             thought.append(text.substring(last));
             return new Extracted(null, thought.toString().strip(), shell);
         }
@@ -164,14 +199,14 @@ final class CodeExtractor {
             tagged.add(dedent(tag.group(1)));
         }
         if (!tagged.isEmpty() && tagged.stream().anyMatch(code -> !code.isBlank())) {
-            return new Extracted(program(tagged), CODE_TAG.matcher(text).replaceAll("").strip(), List.of());
+            return new Extracted(program(tagged, syntax), CODE_TAG.matcher(text).replaceAll("").strip(), List.of());
         }
         int endCode = text.indexOf("<end_code>");
         if (endCode >= 0) {
-            return beforeEndCode(text.substring(0, endCode), isPython);
+            return beforeEndCode(text.substring(0, endCode), syntax, isCode);
         }
         String bare = text.strip();
-        if (startsAsCode(bare) && isPython.test(bare)) {
+        if (startsAsCode(bare, syntax) && isCode.test(bare)) {
             return new Extracted(dedent(bare), "", List.of());
         }
         return new Extracted(null, bare, List.of());
@@ -209,16 +244,16 @@ final class CodeExtractor {
     }
 
     /** The blocks as one program; of several that call final_answer, only the last (see the class comment). */
-    private static String program(List<String> blocks) {
+    private static String program(List<String> blocks, Syntax syntax) {
         int lastAnswering = -1;
         for (int i = 0; i < blocks.size(); i++) {
-            if (FINAL_ANSWER_CALL.matcher(blocks.get(i)).find()) {
+            if (syntax.finalAnswerCall().matcher(blocks.get(i)).find()) {
                 lastAnswering = i;
             }
         }
         List<String> kept = new ArrayList<>();
         for (int i = 0; i < blocks.size(); i++) {
-            if (i == lastAnswering || !FINAL_ANSWER_CALL.matcher(blocks.get(i)).find()) {
+            if (i == lastAnswering || !syntax.finalAnswerCall().matcher(blocks.get(i)).find()) {
                 kept.add(blocks.get(i));
             }
         }
@@ -226,19 +261,20 @@ final class CodeExtractor {
     }
 
     /** An untagged block that shows output rather than code: introduced as output, or with no line of code. */
-    private static boolean isOutputExample(String before, String block, Predicate<String> isPython) {
+    private static boolean isOutputExample(String before, String block, Syntax syntax, Predicate<String> isCode) {
         String leadIn = before.strip();
         int lineStart = leadIn.lastIndexOf('\n');
         if (OUTPUT_LEAD_IN.matcher(leadIn.substring(lineStart + 1)).find()) {
             return true;
         }
         // a block that looks like code runs even if it does not compile: the model learns from the SyntaxError
-        boolean hasCodeLine = block.lines().filter(line -> !line.isBlank()).anyMatch(line -> CODE_LINE.matcher(line).find());
-        return !hasCodeLine && !isPython.test(block);
+        boolean hasCodeLine = block.lines().filter(line -> !line.isBlank())
+                .anyMatch(line -> syntax.codeLine().matcher(line).find());
+        return !hasCodeLine && !isCode.test(block);
     }
 
     /** smolagents' format without a fence: {@code Code:} (optional), the code, {@code <end_code>}. */
-    private static Extracted beforeEndCode(String text, Predicate<String> isPython) {
+    private static Extracted beforeEndCode(String text, Syntax syntax, Predicate<String> isCode) {
         Matcher label = CODE_LABEL.matcher(text);
         int start = -1;
         while (label.find()) {
@@ -255,20 +291,26 @@ final class CodeExtractor {
         }
         String code = String.join("\n", lines.subList(first, lines.size()));
         String thought = String.join("\n", lines.subList(0, first));
-        return startsAsCode(code) && isPython.test(code) ? new Extracted(dedent(code), thought.strip(), List.of())
+        return startsAsCode(code, syntax) && isCode.test(code) ? new Extracted(dedent(code), thought.strip(), List.of())
                 : new Extracted(null, text.strip(), List.of());
     }
 
     /** Whether unfenced text begins with a line of code (a reply that begins with a sentence is prose). */
-    private static boolean startsAsCode(String text) {
-        return text.lines().filter(line -> !line.isBlank()).findFirst().map(line -> CODE_LINE.matcher(line).find()).orElse(false);
+    private static boolean startsAsCode(String text, Syntax syntax) {
+        return text.lines().filter(line -> !line.isBlank()).findFirst()
+                .map(line -> syntax.codeLine().matcher(line).find()).orElse(false);
     }
 
-    /** Without an interpreter to ask: lines of code, and no sentence among them. */
+    /** Without an interpreter to ask: lines of Python, and no sentence among them. */
     static boolean looksLikePython(String text) {
+        return looksLikeCode(text, Syntax.PYTHON);
+    }
+
+    private static boolean looksLikeCode(String text, Syntax syntax) {
+        Pattern code = syntax.codeLine();
         List<String> lines = text.lines().filter(line -> !line.isBlank()).toList();
-        return lines.stream().anyMatch(line -> CODE_LINE.matcher(line).find())
-                && lines.stream().noneMatch(line -> PROSE_LINE.matcher(line).matches() && !CODE_LINE.matcher(line).find());
+        return lines.stream().anyMatch(line -> code.matcher(line).find())
+                && lines.stream().noneMatch(line -> PROSE_LINE.matcher(line).matches() && !code.matcher(line).find());
     }
 
     /** Removes the indentation a block shares (a fence inside a list item keeps the item's indentation). */

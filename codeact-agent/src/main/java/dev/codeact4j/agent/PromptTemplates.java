@@ -1,5 +1,6 @@
 package dev.codeact4j.agent;
 
+import dev.codeact4j.sandbox.Language;
 import dev.langchain4j.model.input.PromptTemplate;
 
 import java.io.IOException;
@@ -11,11 +12,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The texts the agent says to the model, with {@code {{variables}}}. The defaults are resources
- * ({@code dev/codeact4j/agent/prompts/*.txt}); any of them can be replaced, from code or from a directory
- * holding files of the same names.
+ * ({@code dev/codeact4j/agent/prompts/*.txt}, and for JavaScript those of {@code prompts/javascript/} over them);
+ * any of them can be replaced, from code or from a directory holding files of the same names.
  *
  * @param system        the system prompt of the multi-step loop
  * @param simple        the system prompt of simple mode
@@ -38,6 +40,7 @@ public record PromptTemplates(String system, String simple, String noCode, Strin
         patterns = Map.copyOf(patterns);
     }
 
+    /** The templates for Python. */
     public static PromptTemplates defaults() {
         String[] texts = new String[NAMES.length];
         for (int i = 0; i < NAMES.length; i++) {
@@ -50,6 +53,15 @@ public record PromptTemplates(String system, String simple, String noCode, Strin
         return of(texts, patterns);
     }
 
+    /**
+     * The templates for code in this language: Python's, with those a language words otherwise (its rules, its
+     * packages) replaced by its own.
+     */
+    public static PromptTemplates defaults(Language language) {
+        return language == Language.PYTHON ? defaults()
+                : defaults().overridden(name -> optionalResource(language.id() + "/" + name));
+    }
+
     /** The advice for tasks of this kind. */
     public String pattern(TaskPattern pattern) {
         return patterns.getOrDefault(pattern.label(), "");
@@ -57,14 +69,19 @@ public record PromptTemplates(String system, String simple, String noCode, Strin
 
     /** These templates, with each one that has a file {@code NAME.txt} in {@code directory} replaced by it. */
     public PromptTemplates overriddenBy(Path directory) {
+        return overridden(name -> file(directory.resolve(name + ".txt")));
+    }
+
+    /** These templates, with each one {@code replacement} has a text for (by its file's name, without .txt) replaced. */
+    private PromptTemplates overridden(Function<String, String> replacement) {
         String[] texts = {system, simple, noCode, cutOff, maxSteps, invalidAnswer, multiStep, retry, reuse};
         for (int i = 0; i < NAMES.length; i++) {
-            texts[i] = fileOr(directory.resolve(NAMES[i] + ".txt"), texts[i]);
+            texts[i] = Objects.requireNonNullElse(replacement.apply(NAMES[i]), texts[i]);
         }
         Map<String, String> overridden = new LinkedHashMap<>(patterns);
         for (TaskPattern pattern : TaskPattern.values()) {
-            overridden.put(pattern.label(), fileOr(directory.resolve("pattern-" + pattern.label() + ".txt"),
-                    pattern(pattern)));
+            overridden.put(pattern.label(), Objects.requireNonNullElse(
+                    replacement.apply("pattern-" + pattern.label()), pattern(pattern)));
         }
         return of(texts, overridden);
     }
@@ -84,9 +101,10 @@ public record PromptTemplates(String system, String simple, String noCode, Strin
         return new PromptTemplates(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], patterns);
     }
 
-    private static String fileOr(Path file, String otherwise) {
+    /** The file's text, or null when there is no such file. */
+    private static String file(Path file) {
         if (!Files.isRegularFile(file)) {
-            return otherwise;
+            return null;
         }
         try {
             return Files.readString(file);
@@ -100,11 +118,17 @@ public record PromptTemplates(String system, String simple, String noCode, Strin
     }
 
     private static String resource(String name) {
+        String text = optionalResource(name);
+        if (text == null) {
+            throw new IllegalStateException("the prompt template " + name + ".txt is missing from the jar");
+        }
+        return text;
+    }
+
+    /** The resource's text, or null when the jar has none of that name. */
+    private static String optionalResource(String name) {
         try (InputStream in = PromptTemplates.class.getResourceAsStream("prompts/" + name + ".txt")) {
-            if (in == null) {
-                throw new IllegalStateException("the prompt template " + name + ".txt is missing from the jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

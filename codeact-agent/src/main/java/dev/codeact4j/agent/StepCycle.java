@@ -58,7 +58,7 @@ final class StepCycle {
                     settings.cutOffObservation(), reply);
             return Outcome.NOTHING_RAN;
         }
-        CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text(), this::compiles);
+        CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text(), settings.language(), this::compiles);
         if (!extracted.hasCode()) {
             run.emit(new AgentEvent.Error(run.runId(), index,
                     extracted.onlyShell() ? "the reply had only shell commands" : "the reply had no code"));
@@ -71,7 +71,7 @@ final class StepCycle {
     /** A step whose code is given (a cached program's, run again without the model), shown as if the model wrote it. */
     Outcome given(int index, String code, String thought) {
         run.emit(new AgentEvent.StepStarted(run.runId(), index));
-        run.messages().add(AiMessage.from("```python\n" + code + "\n```"));
+        run.messages().add(AiMessage.from("```" + settings.language().id() + "\n" + code + "\n```"));
         return execute(index, new CodeExtractor.Extracted(code, thought, List.of()), NO_REPLY, false);
     }
 
@@ -80,7 +80,7 @@ final class StepCycle {
         run.messages().add(UserMessage.from(settings.maxStepsMessage()));
         run.emit(new AgentEvent.StepStarted(run.runId(), index));
         ModelCaller.Reply reply = ask(index);
-        CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text());
+        CodeExtractor.Extracted extracted = CodeExtractor.extract(reply.text(), settings.language());
         // the reply without its code and its reasoning; a reply that is only code (or only reasoning) as it is
         String visible = CodeExtractor.visible(reply.text());
         String text = extracted.hasCode() && !extracted.thought().isBlank() ? extracted.thought()
@@ -106,7 +106,8 @@ final class StepCycle {
             record(index, extracted, execution, settings.invalidAnswerObservation(rejection.get().problem()), reply);
             return new Outcome(execution, null);
         }
-        String observation = Observations.describe(execution, settings.maxObservationChars()) + shellNotRun(extracted);
+        String observation = Observations.describe(execution, settings.maxObservationChars())
+                + (extracted.shellCommands().isEmpty() ? "" : "\n" + settings.shellNotRun());
         run.emit(new AgentEvent.Observation(run.runId(), index, observation, !execution.ok(),
                 execution.duration().toMillis()));
         record(index, extracted, execution, "Observation:\n" + observation, reply);
@@ -150,16 +151,15 @@ final class StepCycle {
     }
 
     /**
-     * Whether text found outside a Python fence is Python, as the interpreter's own parser says (compile only:
-     * nothing runs, nothing in the session changes). Prose is never run to fail with a SyntaxError.
+     * Whether text found outside a fence of the language is code of it, as the interpreter's own parser says
+     * (compile only: nothing runs, nothing in the session changes). Prose is never run to fail with a SyntaxError.
      */
     private boolean compiles(String text) {
-        return session.executeHostCode("compile(" + TextNode.valueOf(text) + ", '<reply>', 'exec')\nNone").ok();
-    }
-
-    /** A shell block beside the Python was not run: the model must not believe that it installed or ran anything. */
-    private static String shellNotRun(CodeExtractor.Extracted extracted) {
-        return extracted.shellCommands().isEmpty() ? ""
-                : "\nYour shell commands were not run: this session runs Python only, and packages cannot be installed.";
+        String source = TextNode.valueOf(text).toString(); // a JSON string is a Python and a JavaScript literal
+        return session.executeHostCode(switch (settings.language()) {
+            case PYTHON -> "compile(" + source + ", '<reply>', 'exec')\nNone";
+            // an async function's body, as the kernel runs a cell: top-level await compiles
+            case JAVASCRIPT -> "void new (Object.getPrototypeOf(async function () {}).constructor)(" + source + ");";
+        }).ok();
     }
 }

@@ -3,6 +3,7 @@ package dev.codeact4j.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.ToolHandler;
 import io.opentelemetry.context.Context;
 
@@ -21,9 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The host tools a session offers, each as a Python function: {@link #pythonDefinitions()} is the code that
- * defines them in the interpreter, {@link #pythonStubs()} what the model is shown, and {@link #handler}
- * runs them when the code calls.
+ * The host tools a session offers, each as a function of the session's language: {@link #definitions(Language)} is
+ * the code that defines them in the interpreter, {@link #stubs(Language)} what the model is shown, and
+ * {@link #handler} runs them when the code calls.
  */
 public final class Tools {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,18 +47,26 @@ public final class Tools {
         return of(List.of(tools));
     }
 
-    /** Throws when two tools would get the same Python name; rename one (MCP tools are prefixed on a clash). */
+    /**
+     * Throws when two tools would get the same Python or JavaScript name; rename one (MCP tools are prefixed on a
+     * clash).
+     */
     public static Tools of(Collection<Tool> tools) {
         Map<String, Tool> byFunction = new LinkedHashMap<>();
+        Map<String, Tool> byJavaScriptFunction = new LinkedHashMap<>();
         for (Tool tool : tools) {
-            Tool previous = byFunction.putIfAbsent(PythonStubs.identifier(tool.name()), tool);
-            if (previous != null) {
-                throw new IllegalArgumentException("two tools would both be the Python function "
-                        + PythonStubs.identifier(tool.name()) + ": '" + previous.name() + "' and '" + tool.name()
-                        + "'; rename one of them");
-            }
+            unique(byFunction, PythonStubs.identifier(tool.name()), tool, "Python");
+            unique(byJavaScriptFunction, JavaScriptStubs.identifier(tool.name()), tool, "JavaScript");
         }
         return new Tools(byFunction);
+    }
+
+    private static void unique(Map<String, Tool> byFunction, String function, Tool tool, String language) {
+        Tool previous = byFunction.putIfAbsent(function, tool);
+        if (previous != null) {
+            throw new IllegalArgumentException("two tools would both be the " + language + " function " + function
+                    + ": '" + previous.name() + "' and '" + tool.name() + "'; rename one of them");
+        }
     }
 
     /** These tools and those. */
@@ -80,17 +89,41 @@ public final class Tools {
         return byFunction.containsKey(function);
     }
 
-    /** Code that defines every tool as a function in the interpreter (run it once per session, with {@code Session.executeHostCode}). */
+    /** Code that defines every tool as a Python function in the interpreter: {@link #definitions(Language)} for Python. */
     public String pythonDefinitions() {
+        return definitions(Language.PYTHON);
+    }
+
+    /** The tools as Python signatures with docstrings: {@link #stubs(Language)} for Python. */
+    public String pythonStubs() {
+        return stubs(Language.PYTHON);
+    }
+
+    /**
+     * Code that defines every tool as a function in an interpreter of this language (run it once per session, with
+     * {@code Session.executeHostCode}): in Python {@code name(arg=value)}, in JavaScript the async
+     * {@code await name({arg: value})}.
+     */
+    public String definitions(Language language) {
         StringBuilder code = new StringBuilder();
-        byFunction.forEach((function, tool) -> code.append(PythonStubs.definition(function, tool)).append('\n'));
+        for (Tool tool : byFunction.values()) {
+            code.append(switch (language) {
+                case PYTHON -> PythonStubs.definition(PythonStubs.identifier(tool.name()), tool);
+                case JAVASCRIPT -> JavaScriptStubs.definition(JavaScriptStubs.identifier(tool.name()), tool);
+            }).append('\n');
+        }
         return code.toString();
     }
 
-    /** The tools as Python signatures with docstrings, for the model's prompt. */
-    public String pythonStubs() {
+    /** The tools as the model is shown them: Python signatures with docstrings, or JavaScript ones with JSDoc. */
+    public String stubs(Language language) {
         StringBuilder code = new StringBuilder();
-        byFunction.forEach((function, tool) -> code.append(PythonStubs.stub(function, tool)).append('\n'));
+        for (Tool tool : byFunction.values()) {
+            code.append(switch (language) {
+                case PYTHON -> PythonStubs.stub(PythonStubs.identifier(tool.name()), tool);
+                case JAVASCRIPT -> JavaScriptStubs.stub(JavaScriptStubs.identifier(tool.name()), tool);
+            }).append('\n');
+        }
         return code.toString().strip();
     }
 

@@ -1,5 +1,6 @@
 package dev.codeact4j.agent;
 
+import dev.codeact4j.sandbox.Language;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -123,5 +124,52 @@ class CodeExtractorTest {
         // thinking aloud about an observation inside the reasoning is not cut
         String reasoning = "<think>\nObservation: maybe 2\n</think>\n```python\nprint(1)\n```";
         assertThat(CodeExtractor.actedOn(reasoning)).isEqualTo(reasoning);
+    }
+
+    // --- JavaScript runs ---------------------------------------------------------------------------------------------
+
+    private static CodeExtractor.Extracted javascript(String reply) {
+        return CodeExtractor.extract(reply, Language.JAVASCRIPT);
+    }
+
+    @Test
+    void aJavaScriptRunTakesJavaScriptFencesAndUntaggedOnes() {
+        assertThat(javascript("Sum:\n```javascript\nconst x = 1 + 2;\nconsole.log(x);\n```").code())
+                .isEqualTo("const x = 1 + 2;\nconsole.log(x);");
+        assertThat(javascript("```js\nconsole.log(1)\n```").code()).isEqualTo("console.log(1)");
+        assertThat(javascript("```node\nconsole.log(2)\n```").code()).isEqualTo("console.log(2)");
+        assertThat(javascript("```JavaScript\nconsole.log(3)\n```").code()).isEqualTo("console.log(3)");
+        assertThat(javascript("```\nconsole.log(4)\n```").code()).isEqualTo("console.log(4)");
+        assertThat(javascript("Sum:\n```javascript\nconst x = 1;\n```").thought()).isEqualTo("Sum:");
+    }
+
+    @Test
+    void theLanguageOfTheRunDecidesWhichFencesCount() {
+        String python = "```python\nprint(1)\n```";
+        String js = "```javascript\nconsole.log(1)\n```";
+        assertThat(javascript(python).hasCode()).as("a Python block in a JavaScript run").isFalse();
+        assertThat(CodeExtractor.extract(js).hasCode()).as("a JavaScript block in a Python run").isFalse();
+        var both = javascript(python + "\n" + js);
+        assertThat(both.code()).isEqualTo("console.log(1)");
+        assertThat(both.thought()).doesNotContain("console.log");
+        assertThat(javascript("```bash\nnpm install lodash\n```").onlyShell()).isTrue();
+    }
+
+    @Test
+    void ofSeveralJavaScriptBlocksThatAnswerOnlyTheLastRuns() {
+        String reply = "```js\nconst x = 1;\n```\nNaive:\n```js\nfinal_answer(x);\n```\nBetter:\n```js\nfinalAnswer(x + 1);\n```\n"
+                + "```js\n// final_answer(x) later\nconst y = 2;\n```";
+        assertThat(javascript(reply).code()).isEqualTo("const x = 1;\n\nfinalAnswer(x + 1);\n\n// final_answer(x) later\nconst y = 2;");
+    }
+
+    @Test
+    void unfencedJavaScriptIsJudgedByItsLinesOrByTheCompiler() {
+        assertThat(javascript("const total = [1, 2, 3].reduce((a, b) => a + b, 0);\nfinal_answer(total);").code())
+                .startsWith("const total");
+        assertThat(javascript("The total is 6, and I am sure of it now.").hasCode()).isFalse();
+        assertThat(CodeExtractor.extract("let x = 1", Language.JAVASCRIPT, text -> false).hasCode())
+                .as("what the compiler refuses is not run").isFalse();
+        String output = "It will print:\n```\n6\n```";
+        assertThat(javascript(output).hasCode()).as("output after its lead-in").isFalse();
     }
 }

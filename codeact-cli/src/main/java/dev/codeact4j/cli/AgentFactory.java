@@ -10,6 +10,7 @@ import dev.codeact4j.model.ReplayedChatModel;
 import dev.codeact4j.model.RetryListener;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.AnswerSchema;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.Tools;
@@ -21,7 +22,8 @@ import java.util.Objects;
 
 /**
  * Builds the agents of {@code run}, {@code demo} and {@code mcp}'s {@code run_agent} alike, from the options and
- * the config file: the same sandbox, policy, tools, prompts ($CODEACT_HOME/prompts), tracing, and the same
+ * the config file: the same sandbox, policy (and with it the language), tools, prompts ($CODEACT_HOME/prompts, for
+ * JavaScript $CODEACT_HOME/prompts/javascript), tracing, and the same
  * memory: each run recorded in the run store, and answered from its caches or helped by past solutions unless
  * that is switched off. Immutable; {@link #newBuilder()} derives a factory that differs in a setting or two
  * (a call's step limit, an example's working directory) and shares the rest, as OkHttp's clients do.
@@ -33,7 +35,8 @@ final class AgentFactory {
     private final AgentMode mode;
     private final AnswerFormat format;
     private final AnswerSchema schema;
-    private final PromptTemplates prompts;
+    /** Where the user's prompt files are (those of JavaScript in its {@code javascript} directory), or null. */
+    private final Path promptsDirectory;
     private final Sandbox sandbox;
     private final SandboxPolicy policy;
     private final Tools tools;
@@ -49,7 +52,7 @@ final class AgentFactory {
         mode = builder.mode;
         format = builder.format;
         schema = builder.schema;
-        prompts = builder.prompts;
+        promptsDirectory = builder.promptsDirectory;
         sandbox = builder.sandbox;
         policy = builder.policy;
         tools = builder.tools;
@@ -72,7 +75,7 @@ final class AgentFactory {
         Builder builder = builder();
         builder.environment = Map.copyOf(environment);
         builder.mode = config.mode() != null ? config.mode() : AgentMode.MULTI_STEP;
-        builder.prompts = PromptTemplates.defaults().overriddenBy(home.resolve("prompts"));
+        builder.promptsDirectory = home.resolve("prompts");
         return builder;
     }
 
@@ -117,9 +120,16 @@ final class AgentFactory {
 
     private CodeActAgent.Builder common() {
         Objects.requireNonNull(sandbox, "the agents need a sandbox");
+        Language language = policy.language();
+        PromptTemplates prompts = PromptTemplates.defaults(language);
+        if (promptsDirectory != null) {
+            prompts = prompts.overriddenBy(language == Language.PYTHON ? promptsDirectory
+                    : promptsDirectory.resolve(language.id()));
+        }
         return CodeActAgent.builder()
                 .sandbox(sandbox)
                 .policy(policy)
+                .language(language)
                 .maxSteps(maxSteps)
                 .mode(mode)
                 .expectedFormat(format)
@@ -139,7 +149,7 @@ final class AgentFactory {
         private AgentMode mode = AgentMode.MULTI_STEP;
         private AnswerFormat format;
         private AnswerSchema schema;
-        private PromptTemplates prompts = PromptTemplates.defaults();
+        private Path promptsDirectory;
         private Sandbox sandbox;
         private SandboxPolicy policy = SandboxPolicy.defaults();
         private Tools tools = Tools.none();
@@ -158,7 +168,7 @@ final class AgentFactory {
             mode = factory.mode;
             format = factory.format;
             schema = factory.schema;
-            prompts = factory.prompts;
+            promptsDirectory = factory.promptsDirectory;
             sandbox = factory.sandbox;
             policy = factory.policy;
             tools = factory.tools;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.McpEndpoint;
 
@@ -25,7 +26,7 @@ import java.util.function.Function;
  * optional and command-line options override it. Each field is null when the file does not set it.
  *
  * <pre>{@code
- * {"model": "openrouter:google/gemini-2.5-flash", "maxSteps": 8, "mode": "multi-step",
+ * {"model": "openrouter:google/gemini-2.5-flash", "maxSteps": 8, "mode": "multi-step", "language": "python",
  *  "timeoutSeconds": 60, "memoryMb": 2048, "diskMb": 4096, "allowImports": ["requests"],
  *  "allowHosts": ["api.github.com", "*.pypi.org"],
  *  "mcp": ["npx -y @modelcontextprotocol/server-memory"], "mcpUrls": ["http://localhost:3000/mcp"]}
@@ -33,18 +34,18 @@ import java.util.function.Function;
  */
 record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode, Double timeoutSeconds,
                  Integer memoryMb, Integer diskMb, List<String> allowImports, Boolean network, List<String> allowHosts,
-                 List<String> mcp, List<String> mcpUrls) {
+                 List<String> mcp, List<String> mcpUrls, Language language) {
 
     /** The keys the file may hold, in the order the help lists them. */
     static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
-            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls");
+            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "language");
 
     /** No config file: nothing set. */
     /** The step limit when neither an option nor the config file sets one. */
     static final int DEFAULT_MAX_STEPS = 10;
 
     static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, null, List.of(), null, List.of(),
-            List.of(), List.of());
+            List.of(), List.of(), null);
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -101,7 +102,7 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 modelSpec(file, root),
                 baseUrl(file, root),
                 wholeNumber(file, root, "maxSteps", 1),
-                mode(file, root),
+                parsed(file, root, "mode", AgentMode::parse),
                 seconds(file, root),
                 wholeNumber(file, root, "memoryMb", 64),
                 wholeNumber(file, root, "diskMb", 16),
@@ -109,7 +110,8 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 bool(file, root),
                 hosts(file, root),
                 mcpServers(file, root, "mcp", McpEndpoint::commandLine, "command lines such as [\"npx -y @modelcontextprotocol/server-memory\"]"),
-                mcpServers(file, root, "mcpUrls", McpEndpoint::http, "URLs such as [\"http://localhost:3000/mcp\"]"));
+                mcpServers(file, root, "mcpUrls", McpEndpoint::http, "URLs such as [\"http://localhost:3000/mcp\"]"),
+                parsed(file, root, "language", Language::parse));
     }
 
     private static String modelSpec(Path file, JsonNode root) {
@@ -156,12 +158,13 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
         return value.asInt();
     }
 
-    private static AgentMode mode(Path file, JsonNode root) {
-        String mode = text(file, root, "mode");
+    /** The string under {@code key} as {@code parse} reads it (which throws with what is wrong), or null. */
+    private static <T> T parsed(Path file, JsonNode root, String key, Function<String, T> parse) {
+        String value = text(file, root, key);
         try {
-            return mode == null ? null : AgentMode.parse(mode);
+            return value == null ? null : parse.apply(value);
         } catch (IllegalArgumentException e) {
-            throw invalid(file, "\"mode\": " + e.getMessage());
+            throw invalid(file, "\"" + key + "\": " + e.getMessage());
         }
     }
 

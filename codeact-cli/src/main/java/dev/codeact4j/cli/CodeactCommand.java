@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         version = "codeact " + CodeactCommand.VERSION,
         description = {
-                "Runs model-written (or your own) Python code in sandboxed, stateful sessions.",
+                "Runs model-written (or your own) Python or JavaScript code in sandboxed, stateful sessions.",
                 "New here? 'codeact demo' shows an agent at work without a model or an API key."},
         subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, McpCommand.class, ToolsCommand.class,
                 HistoryCommand.class, ShowCommand.class, ReportCommand.class, HelpCommand.class},
@@ -74,6 +74,11 @@ public final class CodeactCommand implements Callable<Integer> {
     @Option(names = "--bwrap", paramLabel = "PATH", hidden = true, scope = ScopeType.INHERIT,
             description = "The bubblewrap binary to use instead of the one on PATH.")
     Path bubblewrap;
+
+    // Hidden, likewise: another Node.js binary for JavaScript sessions (one that is missing, to see what happens).
+    @Option(names = "--node", paramLabel = "PATH", hidden = true, scope = ScopeType.INHERIT,
+            description = "The Node.js binary of JavaScript sessions instead of /usr/bin/node.")
+    Path node;
 
     /** Where the agents' spans go: set up for the first agent, closed (flushed) when the command ends. */
     private TraceExport traceExport;
@@ -161,6 +166,13 @@ public final class CodeactCommand implements Callable<Integer> {
                 .isolation(unsafeNoSandbox ? Isolation.UNSAFE_NONE : Isolation.BUBBLEWRAP);
         if (bubblewrap != null) {
             builder.bubblewrap(bubblewrap);
+        }
+        if (node != null) {
+            builder.node(node);
+        }
+        if (System.getProperty("codeact.jsPackages") == null) {
+            // the JavaScript data stack under this command's $CODEACT_HOME, where the launcher installs it
+            builder.javascriptPackages(CliConfig.home(environment).resolve("javascript"));
         }
         Sandbox sandbox = builder.build();
         if (debug) {

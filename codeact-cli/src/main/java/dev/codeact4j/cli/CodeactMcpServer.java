@@ -12,6 +12,7 @@ import dev.codeact4j.model.ModelException;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Display;
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.OutputListener;
 import dev.codeact4j.sandbox.SandboxException;
 import dev.codeact4j.sandbox.Session;
@@ -52,37 +53,49 @@ final class CodeactMcpServer implements AutoCloseable {
                     Path configFile) {
     }
 
-    /** One client connection's session, and how many snippets it has run (the JSON's index). */
+    /** One client connection's session of one language, and how many snippets it has run (the JSON's index). */
     private record Connection(Session session, AtomicInteger executions) {
     }
 
+    /** A connection's session of a language: a client may use both languages, each in a session of its own. */
+    private record ConnectionKey(String sessionId, Language language) {
+    }
+
     private final Settings settings;
-    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+    private final Map<ConnectionKey, Connection> connections = new ConcurrentHashMap<>();
 
     CodeactMcpServer(Settings settings) {
         this.settings = settings;
     }
 
     List<SyncToolSpecification> tools() {
-        String hostTools = settings.tools().tools().isEmpty() ? "" : "\n\nThese host tools are defined as Python "
-                + "functions in the interpreter:\n" + settings.tools().tools().pythonStubs();
+        Language language = settings.agents().policy().language();
+        String hostTools = settings.tools().tools().isEmpty() ? "" : "\n\nThese host tools are defined as "
+                + language.displayName() + " functions in the interpreter (in JavaScript as async functions of one "
+                + "object of arguments, await name({arg: value})):\n" + settings.tools().tools().stubs(language);
+        Map<String, Object> languageArgument = Map.of("type", "string", "enum", List.of("python", "javascript"),
+                "description", "The language of the code: python or javascript (Node.js). Default: "
+                        + language.id() + ".");
         McpSchema.Tool executeCode = McpSchema.Tool.builder()
                 .name(EXECUTE_CODE)
-                .description("Runs Python code in a sandboxed, persistent interpreter: one per connection, so "
+                .description("Runs Python or JavaScript code in a sandboxed, persistent interpreter: one per "
+                        + "connection and language, so "
                         + "variables, imports and files stay for the next call. Returns JSON: {index, source, ok, "
                         + "stdout, stderr, result: {repr, type, json} or null, final: the value given to "
                         + "final_answer(...) as {repr, type, json}, or null, error: {type, message, traceback} or "
                         + "null, displays, network, durationMs, timedOut, truncated, restarted}; figures also come back as "
                         + "PNG images." + hostTools)
                 .inputSchema(Map.of("type", "object", "required", List.of("code"), "properties", Map.of(
-                        "code", Map.of("type", "string", "description", "The Python code to run."),
+                        "code", Map.of("type", "string", "description", "The code to run."),
+                        "language", languageArgument,
                         "timeout", Map.of("type", "number", "exclusiveMinimum", 0, "description",
                                 "Time limit in seconds; the code is then interrupted, its state kept. Default: "
                                         + seconds(settings.agents().policy().timeout()) + "."))))
                 .build();
         McpSchema.Tool runAgent = McpSchema.Tool.builder()
                 .name("run_agent")
-                .description("A CodeAct agent solves a task: a model writes Python that runs in a fresh sandboxed "
+                .description("A CodeAct agent solves a task: a model writes Python (or JavaScript) that runs in a "
+                        + "fresh sandboxed "
                         + "session until the code calls final_answer(...). Returns JSON: {runId, model, task, success, "
                         + "reason, answer, answerText, format, parseError, steps: [{index, thought, code, observation, "
                         + "error, figures, ...}], durationMs, inputTokens, outputTokens, cached, reusedFrom}.")
@@ -91,6 +104,7 @@ final class CodeactMcpServer implements AutoCloseable {
                         "model", Map.of("type", "string", "description", "The model as PROVIDER:MODEL, e.g. "
                                 + "openrouter:google/gemini-2.5-flash. Default: "
                                 + (settings.defaultModel() == null ? "the server's." : settings.defaultModel() + ".")),
+                        "language", languageArgument,
                         "max_steps", Map.of("type", "integer", "minimum", 1, "description",
                                 "The most code-writing steps. Default: " + settings.agents().maxSteps() + "."))))
                 .build();
@@ -101,7 +115,13 @@ final class CodeactMcpServer implements AutoCloseable {
     private CallToolResult executeCode(McpSyncServerExchange exchange, CallToolRequest request) {
         Map<String, Object> arguments = request.arguments() == null ? Map.of() : request.arguments();
         if (!(arguments.get("code") instanceof String code)) {
-            return error("execute_code needs the argument code: the Python code to run, as a string.");
+            return error("execute_code needs the argument code: the code to run, as a string.");
+        }
+        Language language;
+        try {
+            language = language(arguments);
+        } catch (IllegalArgumentException e) {
+            return error("language: " + e.getMessage() + ".");
         }
         Duration timeout = settings.agents().policy().timeout();
         if (arguments.get("timeout") != null) {
@@ -111,7 +131,8 @@ final class CodeactMcpServer implements AutoCloseable {
             timeout = Duration.ofMillis(Math.max(1, Math.round(seconds.doubleValue() * 1000)));
         }
         try {
-            Connection connection = connections.computeIfAbsent(exchange.sessionId(), id -> open());
+            Connection connection = connections.computeIfAbsent(new ConnectionKey(exchange.sessionId(), language),
+                    key -> open(key.language()));
             ExecutionResult result = settings.tools().execute(connection.session(), code, timeout, OutputListener.NONE);
             List<SavedDisplay> saved;
             synchronized (settings.displayFiles()) {
@@ -132,8 +153,15 @@ final class CodeactMcpServer implements AutoCloseable {
         }
     }
 
-    private Connection open() {
-        Session session = settings.agents().sandbox().open(settings.agents().policy());
+    /** The argument language, else the server's (--lang, the config file's). */
+    private Language language(Map<String, Object> arguments) {
+        Object language = arguments.get("language");
+        return language == null ? settings.agents().policy().language() : Language.parse(language.toString());
+    }
+
+    private Connection open(Language language) {
+        Session session = settings.agents().sandbox().open(
+                settings.agents().policy().toBuilder().language(language).build());
         try {
             settings.tools().offerTo(session);
         } catch (RuntimeException e) {
@@ -164,8 +192,15 @@ final class CodeactMcpServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return error("model: " + e.getMessage() + ".");
         }
+        Language language;
         try {
-            AgentFactory agents = settings.agents().newBuilder().maxSteps(maxSteps).build();
+            language = language(arguments);
+        } catch (IllegalArgumentException e) {
+            return error("language: " + e.getMessage() + ".");
+        }
+        try {
+            AgentFactory agents = settings.agents().newBuilder().maxSteps(maxSteps)
+                    .policy(settings.agents().policy().toBuilder().language(language).build()).build();
             AgentResult result = agents.agent(agents.models(spec)).run(task.strip());
             var figures = AgentReport.saveFigures(result, settings.displayFiles());
             return CallToolResult.builder().addTextContent(JsonText.line(RunJson.of(result, figures), "result")).build();

@@ -6,8 +6,10 @@ import dev.codeact4j.cli.render.AgentReport;
 import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.cli.render.DisplayFiles;
 import dev.codeact4j.model.ReplayedChatModel;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.sandbox.SandboxUnavailableException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,9 +34,9 @@ import java.util.stream.Stream;
  * real, in the sandbox, through the same agent loop and the same display as {@code codeact run}.
  */
 @Command(name = "demo",
-        customSynopsis = "codeact demo [--json] [--output-dir DIR] [--no-store] [stock|physics|news]",
+        customSynopsis = "codeact demo [--json] [--output-dir DIR] [--no-store] [stock|physics|news|stock-js]",
         description = {
-                "Shows an agent at work on three real-world tasks, offline, with recorded model replies.",
+                "Shows an agent at work on real-world tasks, offline, with recorded model replies.",
                 "No model is called and no API key is needed, but the code in the replies runs for real, in the "
                         + "sandbox, through the same agent loop and the same display as 'codeact run'. The examples:",
                 "",
@@ -44,6 +46,8 @@ import java.util.stream.Stream;
                 "           with confidence intervals, measurement uncertainties, statistics",
                 "  news     30 headlines shipped with codeact: sentiment, topics, trends and a",
                 "           summary report with confidence scores",
+                "  stock-js the stock analysis again, written in JavaScript for plain Node.js:",
+                "           skipped, when all run, if Node.js is missing",
                 ""},
         exitCodeList = {
                 "0:every example reached its answer",
@@ -64,7 +68,7 @@ public final class DemoCommand implements Callable<Integer> {
     CodeactCommand codeact;
 
     @Parameters(paramLabel = "EXAMPLE", arity = "0..1",
-            description = "stock, physics or news; all three when left out.")
+            description = "stock, physics, news or stock-js; all of them when left out.")
     String example;
 
     @Mixin
@@ -87,6 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
         Sandbox sandbox = codeact.sandbox(err, colors);
 
         int succeeded = 0;
+        int skipped = 0;
         try (RunRecording recording = RunRecording.open(codeact.runStoreFile(), store.recording(), err, colors)) {
             // Recorded like any run, but never answered from the memory: the demo is there to show the agent at work.
             AgentFactory agents = AgentFactory.builder()
@@ -99,13 +104,23 @@ public final class DemoCommand implements Callable<Integer> {
                 DemoExample demo = examples.get(i);
                 report.exampleStarted("Example " + (i + 1) + " of " + examples.size() + ": " + demo.title()
                         + " (" + demo.name() + ")");
-                if (run(demo, agents, report).success()) {
-                    succeeded++;
+                try {
+                    if (run(demo, agents, report).success()) {
+                        succeeded++;
+                    }
+                } catch (SandboxUnavailableException e) {
+                    if (example != null || demo.language() == Language.PYTHON) {
+                        throw e;
+                    }
+                    // Python-only users need no Node.js: the JavaScript example is left out, saying why
+                    err.println(colors.yellow("[skipped: " + e.getMessage() + "]"));
+                    err.flush();
+                    skipped++;
                 }
             }
         }
-        report.demoFinished(succeeded, examples.size());
-        return succeeded == examples.size() ? CodeactCommand.OK : CodeactCommand.FAILED;
+        report.demoFinished(succeeded, examples.size() - skipped);
+        return succeeded == examples.size() - skipped ? CodeactCommand.OK : CodeactCommand.FAILED;
     }
 
     private List<DemoExample> examples() {
@@ -128,11 +143,11 @@ public final class DemoCommand implements Callable<Integer> {
             ReplayedChatModel model = new ReplayedChatModel(demo.name(), demo.replies());
             int maxSteps = Math.max(10, demo.replies().size());
             CodeActAgent agent = agents.newBuilder()
-                    .policy(SandboxPolicy.builder().workdir(workdir).build())
+                    .policy(SandboxPolicy.builder().language(demo.language()).workdir(workdir).build())
                     .maxSteps(maxSteps)
                     .build()
                     .agent(model);
-            AgentResult result = agent.run(demo.task(), report.progress(model.name(), maxSteps));
+            AgentResult result = agent.run(demo.task(), report.progress(model.name(), maxSteps, demo.language()));
             report.finished(result, demo.name());
             return result;
         } finally {

@@ -2,6 +2,7 @@ package dev.codeact4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codeact4j.sandbox.Language;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,18 +21,21 @@ import java.util.Map;
  * @param name    what {@code codeact demo NAME} calls it
  * @param title   what it shows, for the heading
  * @param task    the task as the model was given it
+ * @param language the language the replies' code is in ({@code "language"} in the resource; Python when absent)
  * @param files   files to put in the session's working directory: their name there, and the resource they come from
  * @param replies the model's replies, in order
  */
-record DemoExample(String name, String title, String task, Map<String, String> files, List<String> replies) {
+record DemoExample(String name, String title, String task, Language language, Map<String, String> files,
+                   List<String> replies) {
 
     /** The examples, in the order {@code codeact demo} runs them. */
-    static final List<String> NAMES = List.of("stock", "physics", "news");
+    static final List<String> NAMES = List.of("stock", "physics", "news", "stock-js");
 
     private static final Map<String, String> RESOURCES = Map.of(
             "stock", "stock-analysis.json",
             "physics", "physics-experiment.json",
-            "news", "news-headlines.json");
+            "news", "news-headlines.json",
+            "stock-js", "stock-analysis-js.json");
 
     static List<DemoExample> all() {
         return NAMES.stream().map(DemoExample::named).toList();
@@ -54,7 +58,7 @@ record DemoExample(String name, String title, String task, Map<String, String> f
         List<String> replies = new ArrayList<>();
         json.path("replies").forEach(reply -> replies.add(reply.asText()));
         return new DemoExample(json.path("name").asText(), json.path("title").asText(), json.path("task").asText(),
-                files, replies);
+                Language.parse(json.path("language").asText(Language.PYTHON.id())), files, replies);
     }
 
     /** Writes the example's data files into the session's working directory. */

@@ -36,17 +36,18 @@ import java.util.List;
 import java.util.Stack;
 import java.util.concurrent.Callable;
 
-/** {@code codeact exec}: runs snippets of Python, in order, in one sandboxed session. */
+/** {@code codeact exec}: runs snippets of Python (or JavaScript), in order, in one sandboxed session. */
 @Command(name = "exec",
         customSynopsis = {
-                "codeact exec [--json] [--timeout SECONDS] [--memory MB] [--disk MB]",
-                "             [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
+                "codeact exec [--json] [--lang python|js] [--timeout SECONDS] [--memory MB]",
+                "             [--disk MB] [--allow-import M,...]",
+                "             [--network | --allow-host HOST[:PORT]...]",
                 "             [--workdir DIR] [--output-dir DIR] [--fail-fast]",
                 "             [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]...",
                 "             (-c CODE | FILE)..."},
         description = {
-                "Runs Python snippets, in order, in ONE sandboxed session: variables, imports and files carry over "
-                        + "from one snippet to the next.",
+                "Runs Python snippets (JavaScript ones with --lang js), in order, in ONE sandboxed session: "
+                        + "variables, imports and files carry over from one snippet to the next.",
                 "Snippets are -c CODE and FILE arguments, run in the order given; a FILE of - reads standard input. "
                         + "Every snippet runs, even after one has failed (or its figures could not be saved), "
                         + "unless --fail-fast.",
@@ -106,13 +107,14 @@ import java.util.concurrent.Callable;
                 "",
                 "Config file: exec uses these keys of $CODEACT_HOME/config.json (see codeact",
                 "run --help): timeoutSeconds, memoryMb, diskMb, allowImports, network,",
-                "allowHosts, mcp and mcpUrls; the options override them. A config file that is",
-                "not valid stops exec with exit status 2.",
+                "allowHosts, mcp, mcpUrls and language; the options override them. A config",
+                "file that is not valid stops exec with exit status 2.",
                 "",
                 "Examples:",
                 "  codeact exec -c 'x = 21' -c 'x * 2'",
                 "  codeact exec --json --output-dir plots analysis.py",
-                "  echo 'import math; math.pi' | codeact exec -"})
+                "  echo 'import math; math.pi' | codeact exec -",
+                "  codeact exec --lang js -c 'const xs = [3, 1, 2]' -c 'xs.sort()'"})
 public final class ExecCommand implements Callable<Integer> {
 
     @Spec
@@ -144,11 +146,11 @@ public final class ExecCommand implements Callable<Integer> {
     // Both are collected by SnippetArguments into one list: two separate lists would lose the order in which
     // -c and FILE were given. The fields only declare the arguments.
     @Option(names = "-c", paramLabel = "CODE", parameterConsumer = SnippetArguments.class,
-            description = "Python code to run; may be given many times.")
+            description = "Code to run; may be given many times.")
     List<String> code;
 
     @Parameters(paramLabel = "FILE", parameterConsumer = SnippetArguments.class,
-            description = "A file of Python code to run; - reads standard input.")
+            description = "A file of code to run; - reads standard input.")
     List<String> files;
 
     private final List<SnippetArgument> snippetArguments = new ArrayList<>();
@@ -223,11 +225,11 @@ public final class ExecCommand implements Callable<Integer> {
             throw usageError("'" + name + "' is not a valid file name: " + e.getReason());
         }
         if (!Files.exists(path)) {
-            throw usageError("No such file: " + name + ". Name a file of Python code, give code inline with "
+            throw usageError("No such file: " + name + ". Name a file of code, give code inline with "
                     + "-c CODE, or use - to read it from standard input.");
         }
         if (Files.isDirectory(path)) {
-            throw usageError(name + " is a directory; name a file of Python code.");
+            throw usageError(name + " is a directory; name a file of code.");
         }
         try {
             return Files.readString(path);

@@ -71,7 +71,7 @@ record HostTools(Tools tools, McpServers servers) implements AutoCloseable {
 
     private ExecutionResult define(Session session) {
         session.toolHandler(tools.handler(CALL_LIMIT));
-        ExecutionResult defined = session.executeHostCode(tools.pythonDefinitions());
+        ExecutionResult defined = session.executeHostCode(tools.definitions(session.language()));
         if (!defined.ok()) {
             throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
         }

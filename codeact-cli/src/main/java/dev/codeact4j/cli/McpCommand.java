@@ -35,7 +35,8 @@ import java.util.concurrent.Callable;
 @Command(name = "mcp",
         customSynopsis = {
                 "codeact mcp [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
-                "            [--timeout SECONDS] [--memory MB] [--disk MB] [--allow-import M,...]",
+                "            [--lang python|js] [--timeout SECONDS] [--memory MB] [--disk MB]",
+                "            [--allow-import M,...]",
                 "            [--network | --allow-host HOST[:PORT]...] [--output-dir DIR]",
                 "            [--mcp COMMAND]... [--mcp-url URL]...",
                 "            [--tools-class CLASS]... [--no-store] [--no-cache]"},
@@ -55,15 +56,18 @@ import java.util.concurrent.Callable;
         footerHeading = "%nTools served:%n",
         // Written line by line: picocli wraps long footer lines without indenting them.
         footer = {
-                "execute_code(code, timeout=None)",
-                "  Runs Python in the connection's sandboxed session, which keeps variables,",
-                "  imports and files from one call to the next (one session per connection).",
+                "execute_code(code, language=None, timeout=None)",
+                "  Runs Python or JavaScript (language: python or javascript; default --lang)",
+                "  in the connection's sandboxed session of that language, which keeps",
+                "  variables, imports and files from one call to the next (one session per",
+                "  connection and language).",
                 "  timeout is in seconds (default: --timeout). Returns as text the JSON object",
                 "  that 'codeact exec --json' prints for a snippet (see codeact exec --help; its",
                 "  source is execute_code, its final the value given to final_answer(...)), and",
                 "  each PNG figure also as an image; figures are saved under --output-dir too.",
-                "run_agent(task, model=None, max_steps=None)",
-                "  An agent solves the task in a fresh session. model is PROVIDER:MODEL (default:",
+                "run_agent(task, model=None, language=None, max_steps=None)",
+                "  An agent solves the task in a fresh session, writing code in language",
+                "  (default --lang). model is PROVIDER:MODEL (default:",
                 "  --model, else \"model\" in the config file); its API key comes from the",
                 "  provider's variable in this server's environment, or --api-key; --base-url",
                 "  (or \"baseUrl\" in the config file) applies to every model. Returns as text the",
@@ -151,8 +155,8 @@ public final class McpCommand implements Callable<Integer> {
         McpSyncServer mcp = McpServer.sync(transport)
                 .jsonMapper(json)
                 .serverInfo("codeact", CodeactCommand.VERSION)
-                .instructions("execute_code runs Python in a persistent sandboxed session; run_agent has a model "
-                        + "solve a whole task by writing and running Python.")
+                .instructions("execute_code runs Python or JavaScript in a persistent sandboxed session; run_agent "
+                        + "has a model solve a whole task by writing and running code.")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .jsonSchemaValidator(new McpSchemaValidator())
                 .tools(tools)

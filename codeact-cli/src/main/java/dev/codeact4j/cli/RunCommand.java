@@ -17,7 +17,6 @@ import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.McpEndpoint;
 import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,7 +24,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -36,17 +34,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code codeact run}: a model works on a task by writing Python that runs in a sandboxed session. */
+/** {@code codeact run}: a model works on a task by writing Python (or JavaScript) that runs in a sandboxed session. */
 @Command(name = "run",
         customSynopsis = {
                 "codeact run [--model SPEC] [--base-url URL] [--api-key KEY] [--max-steps N]",
                 "            [--mode simple|multi-step] [--format json|csv|text] [--schema FILE]",
-                "            [--json] [--timeout SECONDS] [--memory MB] [--disk MB]",
+                "            [--json] [--lang python|js] [--timeout SECONDS] [--memory MB]",
+                "            [--disk MB]",
                 "            [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
                 "            [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
                 "            [--tools-class CLASS]... [--no-store] [--no-cache] TASK"},
         description = {
-                "A model solves TASK by writing Python that runs in a sandboxed, stateful session.",
+                "A model solves TASK by writing Python (or JavaScript, with --lang js) that runs in a sandboxed, "
+                        + "stateful session.",
                 "The CodeAct loop: what the code prints goes back to the model, which writes more code, and so on "
                         + "until the code calls final_answer(...). Progress is shown on standard error as it "
                         + "happens (each step's code, its output, time and tokens); the answer goes to standard "
@@ -80,6 +80,7 @@ import java.util.concurrent.Callable;
                 "  baseUrl         like --base-url",
                 "  maxSteps        like --max-steps",
                 "  mode            \"simple\" or \"multi-step\", like --mode",
+                "  language        \"python\" or \"javascript\", like --lang",
                 "  timeoutSeconds  like --timeout",
                 "  memoryMb        like --memory",
                 "  diskMb          like --disk",
@@ -90,7 +91,8 @@ import java.util.concurrent.Callable;
                 "  mcpUrls         a list of MCP server URLs, reached besides --mcp-url's",
                 "For example: {\"model\": \"openrouter:google/gemini-2.5-flash\", \"maxSteps\": 8}",
                 "run and mcp use every key; exec the sandbox and tool keys (timeoutSeconds to",
-                "mcpUrls); tools serve mcp and mcpUrls; demo, history, show and report none.",
+                "mcpUrls, language); tools serve mcp and mcpUrls; demo, history, show and report",
+                "none.",
                 "A config file that is not valid stops each of the four with exit status 2.",
                 "",
                 "Tools:",
@@ -99,7 +101,9 @@ import java.util.concurrent.Callable;
                 "identifier; when two servers (or a server and a class) offer the same name,",
                 "the server's tool is prefixed with its server's name (memory_server_read_graph).",
                 "The input schema is the function's signature; the model is shown the functions",
-                "with their docstrings. --mcp takes one command line, split as a shell would,",
+                "with their docstrings. In JavaScript each is an async function taking one",
+                "object of arguments, await name({arg: value}), shown with its JSDoc; a failed",
+                "call rejects with a ToolError. --mcp takes one command line, split as a shell would,",
                 "NAME=VALUE words before the program setting its environment:",
                 "  --mcp \"MEMORY_FILE_PATH=/tmp/m.jsonl npx -y",
                 "         @modelcontextprotocol/server-memory\"",
@@ -113,6 +117,8 @@ import java.util.concurrent.Callable;
                 "reuse, pattern-data_analysis, pattern-web_scraping, pattern-machine_learning,",
                 "pattern-general);",
                 "{{variables}} such as {{authorized_imports}} are filled in as in the built-in ones.",
+                "For --lang js, the files of $CODEACT_HOME/prompts/javascript/ replace those of",
+                "the built-in JavaScript prompts.",
                 "",
                 "Output:",
                 "Without --json: the answer on standard output, JSON pretty-printed; everything",
@@ -138,11 +144,12 @@ import java.util.concurrent.Callable;
                 "Memory:",
                 "Unless --no-store, runs use what earlier ones left in $CODEACT_HOME/runs.db:",
                 "- The cache: a task solved before (same text up to white space, model, mode,",
-                "  format, tools and sandbox policy) in the last 7 days gets the earlier answer",
+                "  language, format, tools and sandbox policy) in the last 7 days gets the earlier answer",
                 "  at once, without calling the model; with --network or tools, the earlier",
                 "  program is run again instead, still without the model. --no-cache skips it.",
                 "- Past solutions: a task similar to one solved before (by an embedding",
-                "  computed on this machine) gets the earlier program in its prompt to adapt.",
+                "  computed on this machine) gets the earlier program in its prompt to adapt",
+                "  (Python runs only).",
                 "  The progress says when the embedding model is loaded (about a second).",
                 "- Task patterns: a data analysis, web scraping or machine learning task gets",
                 "  advice for its kind in the system prompt (prompts/pattern-KIND.txt).",
@@ -151,7 +158,8 @@ import java.util.concurrent.Callable;
                 "  codeact run --model openrouter:google/gemini-2.5-flash 'What is 2**100 - 1?'",
                 "  codeact run --model openai:gpt-4o-mini --format csv --json \\",
                 "      'The first 10 primes and their squares' | jq -r .answerText",
-                "  cat task.txt | codeact run --model anthropic:claude-sonnet-4-5 --max-steps 5 -"})
+                "  cat task.txt | codeact run --model anthropic:claude-sonnet-4-5 --max-steps 5 -",
+                "  codeact run --lang js --model openai:gpt-4o-mini 'The median of 3, 9, 4 and 7'"})
 public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -215,7 +223,7 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
         AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, output.json, displayFiles);
-        AgentProgress progress = report.progress(modelSpec.toString(), base.maxSteps());
+        AgentProgress progress = report.progress(modelSpec.toString(), base.maxSteps(), policy.language());
         AgentFactory withRetries = base.newBuilder().retryListener(progress::retrying).build();
         ChatModels models = withRetries.models(modelSpec);
 
@@ -282,25 +290,15 @@ public final class RunCommand implements Callable<Integer> {
         return new ParameterException(spec.commandLine(), message);
     }
 
-    static final class ModeConverter implements ITypeConverter<AgentMode> {
-        @Override
-        public AgentMode convert(String value) {
-            try {
-                return AgentMode.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class ModeConverter extends ParsingConverter<AgentMode> {
+        ModeConverter() {
+            super(AgentMode::parse);
         }
     }
 
-    static final class FormatConverter implements ITypeConverter<AnswerFormat> {
-        @Override
-        public AnswerFormat convert(String value) {
-            try {
-                return AnswerFormat.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class FormatConverter extends ParsingConverter<AnswerFormat> {
+        FormatConverter() {
+            super(AnswerFormat::parse);
         }
     }
 }

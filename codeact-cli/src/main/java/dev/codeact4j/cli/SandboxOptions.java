@@ -1,5 +1,6 @@
 package dev.codeact4j.cli;
 
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IDefaultValueProvider;
@@ -30,6 +31,10 @@ final class SandboxOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
+    @Option(names = "--lang", paramLabel = "python|js", converter = LanguageConverter.class,
+            description = "The language of the code: python (default) or javascript (js, node), run by Node.js.")
+    Language language;
+
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "Time limit of each execution; it is then interrupted (default: ${DEFAULT-VALUE}).")
     double timeoutSeconds;
@@ -39,7 +44,8 @@ final class SandboxOptions {
 
     @Option(names = "--allow-import", paramLabel = "M", split = ",",
             description = "Also let the code import these modules. Allowed by default: the safe part of the "
-                    + "standard library, numpy, pandas, scipy, matplotlib and sklearn. * allows every module.")
+                    + "standard library, numpy, pandas, scipy, matplotlib and sklearn; in JavaScript, Node's harmless "
+                    + "built-ins, papaparse, simple-statistics, date-fns, vega and vega-lite. * allows every module.")
     List<String> allowedImports = new ArrayList<>();
 
     @Option(names = "--disk", paramLabel = "MB",
@@ -75,7 +81,9 @@ final class SandboxOptions {
             throw usageError("--timeout must be a number of seconds above 0, got " + timeout + ".");
         }
         try {
+            Language code = language != null ? language : config.language() != null ? config.language() : Language.PYTHON;
             return SandboxPolicy.builder()
+                    .language(code)
                     .timeout(Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))))
                     .memoryMb(memory)
                     .diskMb(disk)
@@ -91,6 +99,13 @@ final class SandboxOptions {
 
     private ParameterException usageError(String message) {
         return new ParameterException(command.commandLine(), message);
+    }
+
+    /** --lang's value, refused with the accepted names. */
+    static final class LanguageConverter extends ParsingConverter<Language> {
+        LanguageConverter() {
+            super(Language::parse);
+        }
     }
 
     /** The sandbox's own defaults, so that they are written in one place and the help shows them. */

@@ -25,7 +25,7 @@ final class ToolOptions {
 
     @Option(names = "--mcp", paramLabel = "COMMAND",
             description = "An MCP server to start, as one quoted command line, e.g. --mcp \"npx -y "
-                    + "@modelcontextprotocol/server-memory\": its tools become Python functions. May be repeated.")
+                    + "@modelcontextprotocol/server-memory\": its tools become functions of the session's language. May be repeated.")
     List<String> mcpCommands = new ArrayList<>();
 
     @Option(names = "--mcp-url", paramLabel = "URL",
@@ -33,7 +33,7 @@ final class ToolOptions {
     List<String> mcpUrls = new ArrayList<>();
 
     @Option(names = "--tools-class", paramLabel = "CLASS",
-            description = "A class on the classpath whose LangChain4j @Tool methods become Python functions (or a "
+            description = "A class on the classpath whose LangChain4j @Tool methods become functions (or a "
                     + "Supplier<Tools> of codeact4j tools). Put its jar on the classpath: java -cp "
                     + "codeact.jar:tools.jar dev.codeact4j.cli.CodeactCommand run ... May be repeated.")
     List<String> toolsClasses = new ArrayList<>();

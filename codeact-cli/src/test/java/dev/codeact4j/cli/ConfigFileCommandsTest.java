@@ -70,7 +70,7 @@ class ConfigFileCommandsTest {
     @Test
     void theHelpSaysWhichKeysApplyWhere() {
         assertThat(codeact("exec", "--help").out()).contains("timeoutSeconds, memoryMb, diskMb, allowImports, network,",
-                "allowHosts, mcp and mcpUrls; the options override them", "bad config file");
+                "allowHosts, mcp, mcpUrls and language; the options override them", "bad config file");
         assertThat(codeact("run", "--help").out()).contains("run and mcp use every key; exec the sandbox and tool keys");
         assertThat(codeact("mcp", "--help").out()).contains("every key of $CODEACT_HOME/config.json applies");
     }

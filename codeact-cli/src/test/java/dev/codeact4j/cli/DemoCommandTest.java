@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,7 +50,7 @@ class DemoCommandTest {
     @TempDir
     static Path temp;
 
-    /** The three examples, run once with --json, by name. */
+    /** The examples, run once with --json, by name. */
     private static Map<String, JsonNode> results;
     private static CodeactRun jsonRun;
 
@@ -74,8 +76,8 @@ class DemoCommandTest {
     @Test
     void everyExampleReachesItsAnswerThroughTheRealLoop() throws IOException {
         assertThat(jsonRun.exitCode()).as(jsonRun.err()).isZero();
-        assertThat(jsonRun.out().lines()).as("one JSON object per example, one per line").hasSize(3);
-        assertThat(results).containsOnlyKeys("stock", "physics", "news");
+        assertThat(jsonRun.out().lines()).as("one JSON object per example, one per line").hasSize(4);
+        assertThat(results).containsOnlyKeys("stock", "physics", "news", "stock-js");
         assertThat(jsonRun.err()).contains("replaying recorded model replies", "no model is called");
         for (JsonNode result : results.values()) {
             assertThat(result.fieldNames()).toIterable().startsWith("example").contains("runId", "model", "task",
@@ -104,9 +106,11 @@ class DemoCommandTest {
         }
     }
 
-    @Test
-    void stockAnswerMatchesTheStatisticsComputedHere() {
-        JsonNode answer = results.get("stock").get("answer");
+    /** The same analysis, in Python and in JavaScript, gives the same numbers. */
+    @ParameterizedTest
+    @ValueSource(strings = {"stock", "stock-js"})
+    void stockAnswerMatchesTheStatisticsComputedHere(String example) {
+        JsonNode answer = results.get(example).get("answer");
         JsonNode stocks = answer.get("stocks");
         assertThat(stocks.properties().stream().map(Map.Entry::getKey).toList())
                 .containsExactlyInAnyOrderElementsOf(PRICES.keySet());
@@ -290,6 +294,31 @@ class DemoCommandTest {
         JsonNode answer = JSON.readTree(run.out());
         assertThat(answer.at("/linear_regression/slope").asDouble()).isCloseTo(0.042438, within(1e-6));
         assertThat(run.out()).startsWith("{\n  \"linear_regression\": {\n");
+    }
+
+    @Test
+    void theJavaScriptExampleRunsAloneInNodeJs() throws IOException {
+        CodeactRun run = codeact("demo", "stock-js");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("Example 1 of 1: Financial analysis in JavaScript (stock-js)",
+                "▶ replayed:stock-js · multi-step", "function leastSquares(xs, ys) {", "const trend = leastSquares(days, p);",
+                "1. GOOGL BUY: Best risk-adjusted return", "✓ Answer after 4 steps");
+        assertThat(JSON.readTree(run.out()).at("/stocks/GOOGL/recommendation/action").asText()).isEqualTo("BUY");
+        assertThat(results.get("stock-js").get("steps")).allSatisfy(step -> assertThat(step.get("error").isNull()).isTrue());
+    }
+
+    @Test
+    void withoutNodeJsTheJavaScriptExampleIsSkippedWhenAllRunAndExitsThreeAlone() {
+        CodeactRun all = codeact("demo", "--json", "--node", "/nonexistent/node");
+        CodeactRun alone = codeact("demo", "--node", "/nonexistent/node", "stock-js");
+
+        assertThat(all.exitCode()).as(all.err()).isZero();
+        assertThat(all.jsonLines()).extracting(result -> result.get("example").asText())
+                .containsExactly("stock", "physics", "news");
+        assertThat(all.err()).contains("[skipped: JavaScript sessions need Node.js 18 or newer", "/nonexistent/node");
+        assertThat(alone.exitCode()).isEqualTo(3);
+        assertThat(alone.err()).contains("JavaScript sessions need Node.js", "Install it");
     }
 
     @Test

@@ -153,6 +153,38 @@ class McpCommandTest {
         }
     }
 
+    @Test
+    void executeCodeAndRunAgentTakeTheLanguageJavaScriptInASessionBesideThePythonOne() throws Exception {
+        try (ScriptedModelServer model = ScriptedModelServer.openAi(); McpSyncClient client = start(model)) {
+            McpSchema.Tool executeCode = client.listTools().tools().get(0);
+            assertThat(executeCode.inputSchema().get("properties").toString()).contains("language=");
+
+            JsonNode python = json(call(client, "execute_code", Map.of("code", "x = 1")));
+            JsonNode first = json(call(client, "execute_code", Map.of("code", "const x = 20 + 1;\nconsole.log('x is', x);",
+                    "language", "javascript")));
+            JsonNode second = json(call(client, "execute_code", Map.of("code", "x * 2", "language", "javascript")));
+            JsonNode stillPython = json(call(client, "execute_code", Map.of("code", "x")));
+            CallToolResult unknown = call(client, "execute_code", Map.of("code", "1", "language", "ruby"));
+
+            assertThat(python.get("ok").asBoolean()).isTrue();
+            assertThat(first.get("ok").asBoolean()).as(first.toString()).isTrue();
+            assertThat(first.get("index").asInt()).as("a session of its own").isZero();
+            assertThat(first.get("stdout").asText()).isEqualTo("x is 21\n");
+            assertThat(second.get("result").get("json").asInt()).as(serverStderr.toString()).isEqualTo(42);
+            assertThat(stillPython.get("result").get("json").asInt()).isEqualTo(1);
+            assertThat(unknown.isError()).isTrue();
+            assertThat(((McpSchema.TextContent) unknown.content().get(0)).text()).contains("language", "javascript");
+
+            model.reply("Sum them in code.\n```javascript\nfinal_answer([...Array(10).keys()].reduce((a, b) => a + b, 0));\n```",
+                    150, 12);
+            JsonNode run = json(call(client, "run_agent", Map.of("task", "Add the numbers below 10.",
+                    "model", "openai:scripted-model", "language", "javascript")));
+            assertThat(run.get("success").asBoolean()).as(run.toString()).isTrue();
+            assertThat(run.get("answer").asInt()).isEqualTo(45);
+            assertThat(model.lastRequest().rawBody()).contains("expert javascript programmer");
+        }
+    }
+
     /** run_agent's agents are made as codeact run's are: with the memory in the run store, so the same task is cached. */
     @Test
     void runAgentUsesTheMemoryAsRunDoesAndASecondIdenticalCallIsAnsweredFromTheCache() throws Exception {

@@ -127,6 +127,21 @@ class McpToolsCommandTest {
     }
 
     @Test
+    void execWithLangJsDefinesTheToolsAsAsyncFunctions() throws Exception {
+        String server = McpTestServers.javaServer("alpha", "echo").toString();
+
+        CodeactRun run = codeact("exec", "--json", "--lang", "js", "--mcp", server, "--tools-class",
+                FailingTools.class.getName(), "-c", "await echo({text: 'hi'})",
+                "-c", "await double_it({x: 21})", "-c", "try { await explode(); } catch (e) { console.log(e instanceof ToolError); }");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String[] lines = run.out().split("\n");
+        assertThat(JSON.readTree(lines[0]).get("result").get("json").asText()).isEqualTo("alpha/echo: hi");
+        assertThat(JSON.readTree(lines[1]).get("result").get("json").asInt()).isEqualTo(42);
+        assertThat(JSON.readTree(lines[2]).get("stdout").asText()).isEqualTo("true\n");
+    }
+
+    @Test
     void aServerThatCannotStartExitsFourNamingIt() {
         CodeactRun run = codeact("run", "--model", "openai:scripted", "--api-key", "k", "--base-url", "http://127.0.0.1:9/v1",
                 "--mcp", "codeact-no-such-mcp-server --stdio", "task");

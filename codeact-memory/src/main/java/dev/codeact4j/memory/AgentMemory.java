@@ -5,6 +5,7 @@ import dev.codeact4j.agent.RunMemory;
 import dev.codeact4j.agent.Step;
 import dev.codeact4j.agent.StopReason;
 import dev.codeact4j.result.ProcessedAnswer;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.store.StoreException;
 import dev.codeact4j.store.internal.MemoryTables;
@@ -261,7 +262,7 @@ public final class AgentMemory implements RunMemory {
                             maxCacheEntries);
                 }
             }
-            if (reuse) {
+            if (reuse && setup.language().equals(Language.PYTHON.id())) { // only Python runs look for past solutions
                 tables().putSolution(result.runId(), result.task(), code, now, maxSolutions);
             }
             return null;

@@ -5,6 +5,7 @@ import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.CodeActAgent;
 import dev.codeact4j.agent.PromptTemplates;
+import dev.codeact4j.agent.RunMemory.RunSetup;
 import dev.codeact4j.agent.TaskPattern;
 import dev.codeact4j.model.ChatModels;
 import dev.codeact4j.model.ModelParameters;
@@ -225,6 +226,20 @@ class AgentMemoryTest {
                 assertThat(created.toInstant()).as("ONNX Runtime's " + dir + ", made by this JVM").isBefore(jvmStart);
             }
         }
+    }
+
+    @Test
+    void theLanguageIsPartOfTheCacheKey() {
+        var tools = dev.codeact4j.tools.Tools.none();
+        SandboxPolicy python = SandboxPolicy.defaults();
+        SandboxPolicy javascript = python.toBuilder().language(dev.codeact4j.sandbox.Language.JAVASCRIPT).build();
+        RunSetup pythonRun = new RunSetup("Sum 1 to 10", "m", ModelParameters.DEFAULTS, "python", "multi-step", null,
+                null, tools, python);
+        RunSetup javascriptRun = new RunSetup("Sum 1 to 10", "m", ModelParameters.DEFAULTS, "javascript", "multi-step",
+                null, null, tools, javascript);
+        assertThat(CacheKey.of(javascriptRun)).isNotEqualTo(CacheKey.of(pythonRun));
+        assertThat(CacheKey.of("Sum 1 to 10", "m", "javascript", "multi-step", null, null, tools, python))
+                .as("the language alone").isNotEqualTo(CacheKey.of(pythonRun));
     }
 
     @Test

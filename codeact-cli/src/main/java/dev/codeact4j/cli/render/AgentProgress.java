@@ -2,6 +2,7 @@ package dev.codeact4j.cli.render;
 
 import dev.codeact4j.agent.AgentEvent;
 import dev.codeact4j.agent.AgentListener;
+import dev.codeact4j.sandbox.Language;
 import picocli.CommandLine.Help.Ansi.Style;
 
 import java.io.PrintWriter;
@@ -22,7 +23,7 @@ public final class AgentProgress implements AgentListener {
 
     private final PrintWriter err;
     private final Colors colors;
-    private final PythonHighlighter highlighter;
+    private final CodeHighlighter highlighter;
     private final String model;
     private final int maxSteps;
 
@@ -40,10 +41,10 @@ public final class AgentProgress implements AgentListener {
     private boolean outputShown;
     private boolean outputAtLineStart = true;
 
-    AgentProgress(PrintWriter err, Colors colors, String model, int maxSteps) {
+    AgentProgress(PrintWriter err, Colors colors, String model, int maxSteps, Language language) {
         this.err = err;
         this.colors = colors;
-        this.highlighter = new PythonHighlighter(colors);
+        this.highlighter = new CodeHighlighter(colors, language);
         this.model = model;
         this.maxSteps = maxSteps;
     }

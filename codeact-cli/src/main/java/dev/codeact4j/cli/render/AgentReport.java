@@ -8,6 +8,7 @@ import dev.codeact4j.agent.StopReason;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.Display;
+import dev.codeact4j.sandbox.Language;
 import picocli.CommandLine.Help.Ansi.Style;
 
 import java.io.IOException;
@@ -71,9 +72,9 @@ public final class AgentReport {
         err.flush();
     }
 
-    /** Shows a run of this model as it goes. */
-    public AgentProgress progress(String model, int maxSteps) {
-        return new AgentProgress(err, colors, model, maxSteps);
+    /** Shows a run of this model, writing code in this language, as it goes. */
+    public AgentProgress progress(String model, int maxSteps, Language language) {
+        return new AgentProgress(err, colors, model, maxSteps, language);
     }
 
     /** Reports a finished run; {@code example} names the demo example it was, or is null. */

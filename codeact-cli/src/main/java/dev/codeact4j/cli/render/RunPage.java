@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.agent.StopReason;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.sandbox.ExecutionError;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.network.NetworkRequest;
 import dev.codeact4j.store.RunStatus;
 import dev.codeact4j.store.StoredRun;
@@ -72,7 +73,7 @@ public record RunPage(PrintWriter out, Colors colors) {
         if (step.thought() != null && !step.thought().isBlank()) {
             out.println();
         }
-        List<String> lines = new PythonHighlighter(colors).lines(step.code().stripTrailing());
+        List<String> lines = new CodeHighlighter(colors, Language.PYTHON).lines(step.code().stripTrailing());
         int width = Math.max(3, Integer.toString(lines.size()).length());
         for (int i = 0; i < lines.size(); i++) {
             out.println(colors.faint(String.format(Locale.ROOT, " %" + width + "d │ ", i + 1)) + lines.get(i));
