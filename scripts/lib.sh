@@ -190,10 +190,15 @@ ensure_javascript() {
     || { rm -f "$dir/package.json"; say "npm install of the JavaScript data stack failed; see the messages above."; exit 3; }
 }
 
-# Whether the codeact command line asks for JavaScript (--language js|javascript|node, or --js), so that a
-# Python-only user never needs Node.
+# Whether the codeact command asks for JavaScript sessions, so that a Python-only user never needs Node: --lang js
+# (or --language, -l, --js), `codeact mcp` (its execute_code takes either language), or "language" set to JavaScript
+# in $CODEACT_HOME/config.json.
 wants_javascript() {
-  local previous="" arg
+  local previous="" arg config="${CODEACT_HOME:-$HOME/.codeact}/config.json"
+  [ "${1:-}" = "mcp" ] && return 0
+  if [ -f "$config" ] && grep -Eiq '"language"[[:space:]]*:[[:space:]]*"(js|javascript|node)"' "$config"; then
+    return 0
+  fi
   for arg in "$@"; do
     case "$arg" in
       --language=js|--language=javascript|--language=node|--lang=js|--lang=javascript|--js) return 0 ;;

@@ -90,4 +90,25 @@ class LauncherScriptTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).contains("sources changed since the last build", "build: ", "went on");
     }
+
+    @Test
+    void nodeIsWantedForJavaScriptOnTheCommandLineForMcpAndForAConfigThatSaysSoOnly() throws Exception {
+        Path home = Files.createDirectories(root.resolve("home"));
+        Bash run = bash("""
+                export CODEACT_HOME='%s'
+                want() { if wants_javascript "$@"; then echo "yes: $*" >&2; else echo "no: $*" >&2; fi; }
+                want exec --lang js -c 1
+                want run --lang=javascript task
+                want exec -l node -c 1
+                want mcp
+                want exec -c 1
+                want run --model openai:x task
+                echo '{"model": "openai:x", "language" : "JavaScript"}' > "$CODEACT_HOME/config.json"
+                want run task
+                """.formatted(home));
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err().lines().toList()).containsExactly("yes: exec --lang js -c 1", "yes: run --lang=javascript task",
+                "yes: exec -l node -c 1", "yes: mcp", "no: exec -c 1", "no: run --model openai:x task", "yes: run task");
+    }
 }
