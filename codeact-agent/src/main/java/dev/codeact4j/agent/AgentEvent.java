@@ -1,6 +1,7 @@
 package dev.codeact4j.agent;
 
 import dev.codeact4j.result.ProcessedAnswer;
+import dev.codeact4j.sandbox.Language;
 
 import java.util.List;
 
@@ -10,8 +11,8 @@ public sealed interface AgentEvent {
     /** The run this event belongs to. */
     String runId();
 
-    /** {@code model} is the model's name as in {@link AgentResult#model()}. */
-    record RunStarted(String runId, String task, String mode, String model) implements AgentEvent { }
+    /** {@code model} is the model's name as in {@link AgentResult#model()}; {@code language} the one its code is in. */
+    record RunStarted(String runId, String task, String mode, String model, Language language) implements AgentEvent { }
 
     /**
      * The embedding model is about to be loaded (once per process, about a second), to compare the task with the

@@ -3,6 +3,7 @@ package dev.codeact4j.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.ProcessedAnswer;
+import dev.codeact4j.sandbox.Language;
 
 import java.util.List;
 
@@ -20,6 +21,7 @@ import java.util.List;
  * @param attempts    how many attempts it took ({@link CodeActAgent#executeWithRetry}); 1 otherwise
  * @param cached      the answer came from the agent's cache, without a model call (see {@code AgentMemory})
  * @param reusedFrom  the earlier run whose solution the model was shown to adapt, or null
+ * @param language    the language of its code
  */
 public record AgentResult(
         String runId,
@@ -34,18 +36,19 @@ public record AgentResult(
         int outputTokens,
         int attempts,
         boolean cached,
-        String reusedFrom) {
+        String reusedFrom,
+        Language language) {
 
     public AgentResult {
         steps = List.copyOf(steps);
     }
 
-    /** A result that owes nothing to the agent's memory. */
+    /** A Python run's result that owes nothing to the agent's memory. */
     public AgentResult(String runId, String task, String model, boolean success, StopReason reason,
                        ProcessedAnswer answer, List<Step> steps, long durationMs, int inputTokens, int outputTokens,
                        int attempts) {
         this(runId, task, model, success, reason, answer, steps, durationMs, inputTokens, outputTokens, attempts,
-                false, null);
+                false, null, Language.PYTHON);
     }
 
     /** The answer's JSON value, or null. */
@@ -64,6 +67,6 @@ public record AgentResult(
 
     AgentResult withAttempts(int attempts) {
         return new AgentResult(runId, task, model, success, reason, answer, steps, durationMs, inputTokens,
-                outputTokens, attempts, cached, reusedFrom);
+                outputTokens, attempts, cached, reusedFrom, language);
     }
 }

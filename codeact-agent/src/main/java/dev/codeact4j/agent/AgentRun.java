@@ -4,7 +4,6 @@ import dev.codeact4j.model.ModelException;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.result.ResultProcessor;
 import dev.codeact4j.sandbox.ExecutionResult;
-import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.trace.AgentTracing;
 import dev.langchain4j.data.message.ChatMessage;
@@ -62,7 +61,7 @@ final class AgentRun {
     }
 
     AgentResult execute(Session session) {
-        emit(new AgentEvent.RunStarted(runId, task, settings.mode().label(), settings.modelName()));
+        emit(new AgentEvent.RunStarted(runId, task, settings.mode().label(), settings.modelName(), settings.language()));
         Span span = settings.tracing().startRun(runId, settings.mode().label());
         AgentResult result;
         try (Scope ignored = span.makeCurrent()) {
@@ -111,10 +110,7 @@ final class AgentRun {
             cached = false;
             memory.forget(setup);
         }
-        if (settings.language() != Language.PYTHON) {
-            return null; // past solutions are kept for Python runs only: a program in another language would mislead
-        }
-        memory.similarSolution(task, pastSolutions -> emit(new AgentEvent.LoadingEmbeddingModel(runId, pastSolutions)))
+        memory.similarSolution(task, settings.language(), pastSolutions -> emit(new AgentEvent.LoadingEmbeddingModel(runId, pastSolutions)))
                 .ifPresent(solution -> {
                     reusedFrom = solution.runId();
                     reuseNote = "\n\n" + PromptTemplates.render(settings.prompts().reuse(), Map.of(
@@ -218,7 +214,7 @@ final class AgentRun {
         int out = steps.stream().mapToInt(Step::outputTokens).sum();
         long millis = (System.nanoTime() - started) / 1_000_000;
         return new AgentResult(runId, task, settings.modelName(), success, reason, answer, steps, millis, in, out, 1,
-                cached, reusedFrom);
+                cached, reusedFrom, settings.language());
     }
 
     void emit(AgentEvent event) {

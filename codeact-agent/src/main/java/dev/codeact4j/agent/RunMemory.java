@@ -4,6 +4,7 @@ import dev.codeact4j.model.ModelParameters;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.result.ProcessedAnswer;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.Tools;
 
@@ -61,10 +62,11 @@ public interface RunMemory {
     void forget(RunSetup setup);
 
     /**
-     * The past solution most similar to this task, when one is similar enough; {@code loadingModel} hears, with
-     * the number of past solutions, when a model to compare them with is about to be loaded.
+     * The past solution in this language most similar to this task, when one is similar enough (a program in
+     * another language would mislead); {@code loadingModel} hears, with the number of past solutions, when a model
+     * to compare them with is about to be loaded.
      */
-    Optional<PastSolution> similarSolution(String task, IntConsumer loadingModel);
+    Optional<PastSolution> similarSolution(String task, Language language, IntConsumer loadingModel);
 
     /** How a run ended: one that reached its answer may be kept for later runs. */
     void remember(RunSetup setup, AgentResult result);

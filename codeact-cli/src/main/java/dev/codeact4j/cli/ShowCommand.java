@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
                 "With --json: one JSON object with the fields of 'codeact run --json', in its",
                 "order and with the same values (runId, model, task, success, reason, answer,",
                 "answerText, format, parseError, steps, durationMs, inputTokens, outputTokens,",
-                "cached, reusedFrom), then mode, status (running, succeeded, failed or",
+                "cached, reusedFrom, language), then mode, status (running, succeeded, failed or",
                 "incomplete), error (when the model, its provider or something else failed:",
                 "what went wrong, with the provider's message; else null), startedAt,",
                 "finishedAt (ISO-8601, UTC) and attempts.",

@@ -36,7 +36,8 @@ import java.util.function.IntConsumer;
  *     each cache keeps the latest {@link #maxCacheEntries()} (1000).</li>
  * <li><b>Reuse of past solutions</b> (the seed's SelfImprovingCodeActAgent). Each successful run's task and
  *     program is kept; a new task whose embedding (all-MiniLM-L6-v2, computed in-process) is similar to a kept
- *     one's by cosine {@link #reuseThreshold()} or more gets that program in its prompt to adapt. The vectors
+ *     one's by cosine {@link #reuseThreshold()} or more gets that program in its prompt to adapt; solutions are
+ *     kept under their run's language, and a run is shown only those in its own. The vectors
  *     are compared in Java, one by one: well under a millisecond per thousand, fine for the
  *     {@link #maxSolutions()} (5000) kept. The embedding model is loaded only when there is something to
  *     compare with.</li>
@@ -189,22 +190,24 @@ public final class AgentMemory implements RunMemory {
         }, null);
     }
 
-    /** The most similar past solution at the threshold or above, when reuse is on and there is one. */
-    public Optional<PastSolution> similarSolution(String task) {
-        return similarSolution(task, pastSolutions -> { });
+    /**
+     * The most similar past solution in this language at the threshold or above, when reuse is on and there is one.
+     */
+    public Optional<PastSolution> similarSolution(String task, Language language) {
+        return similarSolution(task, language, pastSolutions -> { });
     }
 
     /**
-     * Like {@link #similarSolution(String)}; {@code loadingModel} hears, with the number of past solutions, when
-     * the embedding model is about to be loaded for them (about a second, once per process).
+     * Like {@link #similarSolution(String, Language)}; {@code loadingModel} hears, with the number of past
+     * solutions, when the embedding model is about to be loaded for them (about a second, once per process).
      */
     @Override
-    public Optional<PastSolution> similarSolution(String task, IntConsumer loadingModel) {
+    public Optional<PastSolution> similarSolution(String task, Language language, IntConsumer loadingModel) {
         if (!reuse) {
             return Optional.empty();
         }
         return guarded(() -> {
-            List<SolutionVector> solutions = tables().solutionVectors();
+            List<SolutionVector> solutions = tables().solutionVectors(language.id());
             if (solutions.isEmpty()) {
                 return Optional.empty(); // nothing to compare with: the model is not loaded
             }
@@ -262,8 +265,8 @@ public final class AgentMemory implements RunMemory {
                             maxCacheEntries);
                 }
             }
-            if (reuse && setup.language().equals(Language.PYTHON.id())) { // only Python runs look for past solutions
-                tables().putSolution(result.runId(), result.task(), code, now, maxSolutions);
+            if (reuse) {
+                tables().putSolution(result.runId(), result.task(), setup.language(), code, now, maxSolutions);
             }
             return null;
         }, null);

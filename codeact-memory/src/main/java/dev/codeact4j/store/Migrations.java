@@ -104,7 +104,11 @@ final class Migrations {
                     "ALTER TABLE steps ADD COLUMN network_json TEXT")),
             new Migration(4, "why a run failed when the model, its provider or something else failed", List.of(
                     // The exception's message, with the provider's own words; the kind is in reason (model_error).
-                    "ALTER TABLE runs ADD COLUMN error TEXT")));
+                    "ALTER TABLE runs ADD COLUMN error TEXT")),
+            new Migration(5, "the language of each run's code, and of each past solution's", List.of(
+                    // Every run and solution before this migration was Python.
+                    "ALTER TABLE runs ADD COLUMN language TEXT NOT NULL DEFAULT 'python'",
+                    "ALTER TABLE solutions ADD COLUMN language TEXT NOT NULL DEFAULT 'python'")));
 
     private Migrations() {
     }

@@ -32,7 +32,8 @@ public final class RunRecorder implements AgentListener {
         try {
             switch (event) {
                 case AgentEvent.RunStarted started ->
-                        store.runStarted(started.runId(), started.task(), started.mode(), started.model(), Instant.now());
+                        store.runStarted(started.runId(), started.task(), started.mode(), started.model(),
+                                started.language(), Instant.now());
                 case AgentEvent.StepFinished finished -> store.stepFinished(finished.runId(), finished.step());
                 case AgentEvent.RunFinished finished -> store.runFinished(finished.result(), Instant.now());
                 case AgentEvent.RunFailed failed -> store.runFailed(failed, Instant.now());

@@ -8,6 +8,7 @@ import dev.codeact4j.agent.Step;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.ExecutionError;
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.ToolCall;
 import dev.codeact4j.store.Migrations.Migration;
 import dev.codeact4j.store.internal.MemoryTables;
@@ -292,12 +293,16 @@ public final class RunStore implements AutoCloseable {
 
     // --- writing ----------------------------------------------------------------------------------------------------
 
-    /** Records that a run has started in this process; it is {@link RunStatus#RUNNING} until it finishes. */
-    public synchronized void runStarted(String runId, String task, String mode, String model, Instant startedAt) {
+    /**
+     * Records that a run has started in this process, its code in {@code language}; it is
+     * {@link RunStatus#RUNNING} until it finishes.
+     */
+    public synchronized void runStarted(String runId, String task, String mode, String model, Language language,
+                                        Instant startedAt) {
         write(() -> {
             try (PreparedStatement insert = connection.prepareStatement("""
-                    INSERT INTO runs (id, task, model, mode, status, started_at, pid, process_started_at, host)
-                    VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)""")) {
+                    INSERT INTO runs (id, task, model, mode, status, started_at, pid, process_started_at, host, language)
+                    VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)""")) {
                 insert.setString(1, runId);
                 insert.setString(2, task);
                 insert.setString(3, model);
@@ -306,6 +311,7 @@ public final class RunStore implements AutoCloseable {
                 insert.setLong(6, ThisProcess.CURRENT.pid());
                 setLong(insert, 7, ThisProcess.CURRENT.startedAt());
                 insert.setString(8, ThisProcess.CURRENT.host());
+                insert.setString(9, language.id());
                 insert.executeUpdate();
             }
         });
@@ -489,7 +495,7 @@ public final class RunStore implements AutoCloseable {
         try (PreparedStatement select = connection.prepareStatement("""
                 SELECT r.id, r.task, r.model, r.mode, r.status, r.reason, r.started_at, r.duration_ms,
                        r.finished_at, r.input_tokens, r.output_tokens,
-                       COUNT(s.code), COALESCE(SUM(s.input_tokens), 0), COALESCE(SUM(s.output_tokens), 0)
+                       COUNT(s.code), COALESCE(SUM(s.input_tokens), 0), COALESCE(SUM(s.output_tokens), 0), r.language
                 FROM runs r LEFT JOIN steps s ON s.run_id = r.id
                 GROUP BY r.id
                 ORDER BY r.started_at DESC, r.rowid DESC
@@ -501,7 +507,8 @@ public final class RunStore implements AutoCloseable {
                     runs.add(new RunSummary(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
                             RunStatus.parse(row.getString(5)), row.getString(6), Instant.ofEpochMilli(row.getLong(7)),
                             nullableLong(row, 8), row.getInt(12),
-                            finished ? row.getInt(10) : row.getInt(13), finished ? row.getInt(11) : row.getInt(14)));
+                            finished ? row.getInt(10) : row.getInt(13), finished ? row.getInt(11) : row.getInt(14),
+                            Language.parse(row.getString(15))));
                 }
             }
         } catch (SQLException e) {
@@ -573,7 +580,7 @@ public final class RunStore implements AutoCloseable {
         try (PreparedStatement select = connection.prepareStatement("""
                 SELECT id, task, model, mode, status, reason, answer_json, answer_text, format, parse_error,
                        started_at, finished_at, duration_ms, input_tokens, output_tokens, attempts, pid, host, error,
-                       cached, reused_from
+                       cached, reused_from, language
                 FROM runs WHERE id = ?""")) {
             select.setString(1, id);
             try (ResultSet row = select.executeQuery()) {
@@ -588,7 +595,7 @@ public final class RunStore implements AutoCloseable {
                         finished ? row.getInt(14) : steps.stream().mapToInt(StoredStep::inputTokens).sum(),
                         finished ? row.getInt(15) : steps.stream().mapToInt(StoredStep::outputTokens).sum(),
                         row.getInt(16), nullableLong(row, 17), row.getString(18), steps, row.getInt(20) != 0,
-                        row.getString(21));
+                        row.getString(21), Language.parse(row.getString(22)));
             }
         }
     }

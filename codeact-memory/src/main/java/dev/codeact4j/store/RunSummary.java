@@ -1,5 +1,7 @@
 package dev.codeact4j.store;
 
+import dev.codeact4j.sandbox.Language;
+
 import java.time.Instant;
 
 /**
@@ -8,6 +10,7 @@ import java.time.Instant;
  * @param durationMs   wall-clock time of the whole run; null while it runs, or when it never finished
  * @param steps        how many steps ran code ({@link dev.codeact4j.agent.Step#ranCode()}), at most the step limit
  * @param inputTokens  for the whole run (so far, for a run that has not finished)
+ * @param language     the language of its code
  */
 public record RunSummary(
         String id,
@@ -20,5 +23,6 @@ public record RunSummary(
         Long durationMs,
         int steps,
         int inputTokens,
-        int outputTokens) {
+        int outputTokens,
+        Language language) {
 }

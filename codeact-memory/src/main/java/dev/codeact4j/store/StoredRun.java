@@ -1,6 +1,7 @@
 package dev.codeact4j.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codeact4j.sandbox.Language;
 
 import java.time.Instant;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.List;
  * @param pid         the process that ran it, on {@code host}
  * @param cached      its answer came from the cache, without a model call
  * @param reusedFrom  the earlier run whose solution the model was shown to adapt, or null
+ * @param language    the language of its code (runs stored before languages were recorded are Python)
  */
 public record StoredRun(
         String id,
@@ -43,7 +45,8 @@ public record StoredRun(
         String host,
         List<StoredStep> steps,
         boolean cached,
-        String reusedFrom) {
+        String reusedFrom,
+        Language language) {
 
     public StoredRun {
         steps = List.copyOf(steps);

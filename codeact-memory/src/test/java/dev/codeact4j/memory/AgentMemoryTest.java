@@ -11,6 +11,7 @@ import dev.codeact4j.model.ChatModels;
 import dev.codeact4j.model.ModelParameters;
 import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.store.RunStore;
@@ -63,6 +64,10 @@ class AgentMemoryTest {
     }
 
     private CodeActAgent agent(AgentMemory memory, AgentMode mode) {
+        return agent(memory, mode, Language.PYTHON);
+    }
+
+    private CodeActAgent agent(AgentMemory memory, AgentMode mode, Language language) {
         ChatModels models = ChatModels.create(ModelSpec.parse("openai:scripted-model"),
                 ModelSettings.defaults().withBaseUrl(server.baseUrl()).withApiKey("test-key").withMaxRetries(1)
                         .withTimeout(Duration.ofSeconds(20)), Map.of());
@@ -71,6 +76,7 @@ class AgentMemoryTest {
                 .listener(store.recorder())
                 .memory(memory)
                 .mode(mode)
+                .language(language)
                 .build();
     }
 
@@ -214,6 +220,31 @@ class AgentMemoryTest {
 
         assertThat(dissimilar.reusedFrom()).isNull();
         assertThat(firstMessageOfRequest(beforeDissimilar, "user")).isEqualTo("Reverse the string 'hello'");
+    }
+
+    @Test
+    void aJavaScriptRunIsShownAnEarlierJavaScriptProgramAndAPythonRunIsNot() {
+        CodeActAgent javascript = agent(AgentMemory.in(store), AgentMode.MULTI_STEP, Language.JAVASCRIPT);
+        String mean = "const prices = [3, 5, 8];\nfinal_answer(prices.reduce((a, b) => a + b) / prices.length);";
+        server.reply("```javascript\n" + mean + "\n```");
+        AgentResult first = javascript.run(MEAN_TASK);
+        assertThat(first.success()).isTrue();
+        assertThat(first.language()).isEqualTo(Language.JAVASCRIPT);
+        assertThat(store.find(first.runId()).orElseThrow().language()).isEqualTo(Language.JAVASCRIPT);
+
+        int before = server.requests().size();
+        server.reply("```javascript\nfinal_answer((4 + 6 + 9) / 3);\n```");
+        AgentResult similar = javascript.run("Calculate the average of prices 4, 6, 9");
+        assertThat(similar.reusedFrom()).isEqualTo(first.runId());
+        assertThat(firstMessageOfRequest(before, "user")).contains(MEAN_TASK, mean);
+
+        int beforePython = server.requests().size();
+        server.reply(python("final_answer((4 + 6 + 9) / 3)"));
+        AgentResult python = agent(AgentMemory.in(store)).run("Calculate the average of prices 4, 6, 9");
+        assertThat(python.success()).isTrue();
+        assertThat(python.reusedFrom()).as("a JavaScript solution is not shown to a Python run").isNull();
+        assertThat(firstMessageOfRequest(beforePython, "user")).isEqualTo("Calculate the average of prices 4, 6, 9");
+        assertThat(store.find(python.runId()).orElseThrow().language()).isEqualTo(Language.PYTHON);
     }
 
     @Test

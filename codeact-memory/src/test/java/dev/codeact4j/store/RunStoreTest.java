@@ -1,6 +1,7 @@
 package dev.codeact4j.store;
 
 import dev.codeact4j.agent.AgentResult;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.store.Migrations.Migration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,6 +130,28 @@ class RunStoreTest {
         assertThat(columns(file(), "code_cache")).contains("cache_key", "run_id", "code_json", "created_at");
         assertThat(columns(file(), "result_cache")).contains("cache_key", "answer_json", "created_at");
         assertThat(columns(file(), "solutions")).contains("run_id", "task", "code_json", "embedding", "created_at");
+    }
+
+    @Test
+    void aStoreMadeBeforeLanguagesWereRecordedReadsItsRunsAndSolutionsAsPython() throws Exception {
+        RunStore.open(file(), RunStore.BUSY_TIMEOUT, Migrations.ALL.subList(0, 4)).close();
+        try (Connection connection = sqlite(file()); Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO runs (id, task, status, started_at, finished_at, duration_ms) "
+                    + "VALUES ('old', 'kept', 'succeeded', 1, 2, 1)");
+            statement.execute("INSERT INTO solutions (run_id, task, code_json, created_at) "
+                    + "VALUES ('old', 'kept', '[\"final_answer(1)\"]', 1)");
+        }
+        assertThat(pragma(file(), "user_version")).isEqualTo("4");
+
+        try (RunStore store = RunStore.open(file())) {
+            assertThat(store.history(5)).extracting(RunSummary::language).containsExactly(Language.PYTHON);
+            assertThat(store.find("old").orElseThrow().language()).isEqualTo(Language.PYTHON);
+            assertThat(store.memoryTables().solutionVectors("python")).extracting(v -> v.runId()).containsExactly("old");
+            assertThat(store.memoryTables().solutionVectors("javascript")).isEmpty();
+            store.runStarted("new", "in Node", "multi-step", "test:model", Language.JAVASCRIPT, Instant.now());
+            assertThat(store.find("new").orElseThrow().language()).isEqualTo(Language.JAVASCRIPT);
+        }
+        assertThat(pragma(file(), "user_version")).isEqualTo(LATEST);
     }
 
     @Test
@@ -355,7 +378,7 @@ class RunStoreTest {
     @Test
     void aRunOfALiveProcessStaysRunningAndOneThisStoreStartedIsIncompleteWhenItCloses() {
         try (RunStore store = RunStore.open(file())) {
-            store.runStarted("live", "still going", "multi-step", "test:model", Instant.now());
+            store.runStarted("live", "still going", "multi-step", "test:model", Language.PYTHON, Instant.now());
             try (RunStore other = RunStore.open(file())) {
                 assertThat(other.find("live").orElseThrow().status()).as("this process is alive").isEqualTo(RunStatus.RUNNING);
                 assertThat(other.report(null, null).runs()).as("runs under way are left out").isZero();

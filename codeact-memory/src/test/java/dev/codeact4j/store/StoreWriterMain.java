@@ -1,5 +1,7 @@
 package dev.codeact4j.store;
 
+import dev.codeact4j.sandbox.Language;
+
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.UUID;
@@ -19,7 +21,8 @@ public final class StoreWriterMain {
         if (args[0].equals("crash")) {
             RunStore store = RunStore.open(file);
             String runId = "crashed-" + UUID.randomUUID();
-            store.runStarted(runId, "a task the process never finishes", "multi-step", "test:crash", Instant.now());
+            store.runStarted(runId, "a task the process never finishes", "multi-step", "test:crash", Language.PYTHON,
+                    Instant.now());
             store.stepFinished(runId, SyntheticRuns.step(0, null, 5));
             System.out.println(runId);
             System.out.flush();

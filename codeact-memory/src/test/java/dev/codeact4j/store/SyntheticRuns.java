@@ -10,6 +10,7 @@ import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.ExecutionError;
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.network.NetworkRequest;
 
 import java.time.Duration;
@@ -44,7 +45,7 @@ final class SyntheticRuns {
     static AgentResult emit(AgentListener listener, String model, String task, boolean success, long durationMs,
                             String... errorTypes) {
         String runId = UUID.randomUUID().toString();
-        listener.onEvent(new AgentEvent.RunStarted(runId, task, "multi-step", model));
+        listener.onEvent(new AgentEvent.RunStarted(runId, task, "multi-step", model, Language.PYTHON));
         List<Step> steps = new ArrayList<>();
         for (int i = 0; i < errorTypes.length; i++) {
             Step step = step(i, errorTypes[i], 5);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.ExecutionError;
+import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.store.RunStatus;
 import dev.codeact4j.store.StoredRun;
 import dev.codeact4j.store.StoredStep;
@@ -27,7 +28,8 @@ public final class RunJson {
     /** The fields every run has, whatever it is read from; {@code recorded} holds the stored run's own. */
     private record Run(String runId, String model, String task, boolean success, String reason, JsonNode answer,
                        String answerText, String format, String parseError, List<RunStep> steps, Long durationMs,
-                       int inputTokens, int outputTokens, boolean cached, String reusedFrom, ObjectNode recorded) {
+                       int inputTokens, int outputTokens, boolean cached, String reusedFrom, Language language,
+                       ObjectNode recorded) {
     }
 
     /** A step's fields; {@code figures} is null when they were not kept. */
@@ -49,7 +51,7 @@ public final class RunJson {
                 answer == null ? null : answer.value(), answer == null ? null : answer.text(),
                 answer == null ? null : answer.format().label(), answer == null ? null : answer.parseError(), steps,
                 result.durationMs(), result.inputTokens(), result.outputTokens(), result.cached(), result.reusedFrom(),
-                null));
+                result.language(), null));
     }
 
     /** A run read back from the run store. */
@@ -66,7 +68,7 @@ public final class RunJson {
                 .put("attempts", run.attempts());
         return write(new Run(run.id(), run.model(), run.task(), run.status() == RunStatus.SUCCEEDED, run.reason(),
                 run.answer(), run.answerText(), run.format(), run.parseError(), steps, run.durationMs(),
-                run.inputTokens(), run.outputTokens(), run.cached(), run.reusedFrom(), recorded));
+                run.inputTokens(), run.outputTokens(), run.cached(), run.reusedFrom(), run.language(), recorded));
     }
 
     private static ObjectNode recorded(StoredStep step) {
@@ -117,7 +119,8 @@ public final class RunJson {
                 .put("inputTokens", run.inputTokens())
                 .put("outputTokens", run.outputTokens())
                 .put("cached", run.cached())
-                .put("reusedFrom", run.reusedFrom());
+                .put("reusedFrom", run.reusedFrom())
+                .put("language", run.language().id());
         if (run.recorded() != null) {
             node.setAll(run.recorded());
         }

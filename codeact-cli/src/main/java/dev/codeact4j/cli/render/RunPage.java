@@ -41,7 +41,7 @@ public record RunPage(PrintWriter out, Colors colors) {
         StoredStep lastWord = StopReason.MAX_STEPS.label().equals(run.reason()) && !run.steps().isEmpty()
                 ? run.steps().get(run.steps().size() - 1) : null;
         for (StoredStep step : run.steps()) {
-            step(step, step == lastWord ? "Step limit reached: the model's best answer" : "Step " + (step.index() + 1));
+            step(step, run.language(), step == lastWord ? "Step limit reached: the model's best answer" : "Step " + (step.index() + 1));
         }
         answer(run);
     }
@@ -58,7 +58,7 @@ public record RunPage(PrintWriter out, Colors colors) {
         };
     }
 
-    private void step(StoredStep step, String title) {
+    private void step(StoredStep step, Language language, String title) {
         out.println();
         out.println(colors.styled("── " + title + " " + "─".repeat(RULE_WIDTH - title.length() - 4), Style.bold, Style.fg_cyan));
         if (step.thought() != null && !step.thought().isBlank()) {
@@ -73,7 +73,7 @@ public record RunPage(PrintWriter out, Colors colors) {
         if (step.thought() != null && !step.thought().isBlank()) {
             out.println();
         }
-        List<String> lines = new CodeHighlighter(colors, Language.PYTHON).lines(step.code().stripTrailing());
+        List<String> lines = new CodeHighlighter(colors, language).lines(step.code().stripTrailing());
         int width = Math.max(3, Integer.toString(lines.size()).length());
         for (int i = 0; i < lines.size(); i++) {
             out.println(colors.faint(String.format(Locale.ROOT, " %" + width + "d │ ", i + 1)) + lines.get(i));

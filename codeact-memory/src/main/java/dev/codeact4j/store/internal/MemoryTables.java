@@ -175,20 +175,22 @@ public final class MemoryTables {
     }
 
     /**
-     * Keeps a successful run's program as a past solution of its task, without an embedding yet (it is computed
+     * Keeps a successful run's program, in {@code language} (an id such as python), as a past solution of its task, without an embedding yet (it is computed
      * when one is first needed, so that a process that never looks for a solution never loads the model); the
      * oldest ones beyond {@code maxSolutions} are dropped.
      */
-    public void putSolution(String runId, String task, List<String> code, Instant now, int maxSolutions) {
+    public void putSolution(String runId, String task, String language, List<String> code, Instant now,
+                            int maxSolutions) {
         synchronized (store.lock()) {
             store.write(() -> {
                 try (PreparedStatement insert = store.connection().prepareStatement("""
-                        INSERT OR REPLACE INTO solutions (run_id, task, code_json, embedding, created_at)
-                        VALUES (?, ?, ?, NULL, ?)""")) {
+                        INSERT OR REPLACE INTO solutions (run_id, task, code_json, embedding, created_at, language)
+                        VALUES (?, ?, ?, NULL, ?, ?)""")) {
                     insert.setString(1, runId);
                     insert.setString(2, task);
                     insert.setString(3, codeJson(code));
                     insert.setLong(4, now.toEpochMilli());
+                    insert.setString(5, language);
                     insert.executeUpdate();
                 }
                 try (PreparedStatement oldest = store.connection().prepareStatement("""
@@ -201,16 +203,19 @@ public final class MemoryTables {
         }
     }
 
-    /** Every past solution's task and embedding, latest first. */
-    public List<SolutionVector> solutionVectors() {
+    /** The task and embedding of every past solution in {@code language} (an id such as python), latest first. */
+    public List<SolutionVector> solutionVectors(String language) {
         synchronized (store.lock()) {
             List<SolutionVector> vectors = new ArrayList<>();
             try (PreparedStatement select = store.connection().prepareStatement(
-                    "SELECT run_id, task, embedding FROM solutions ORDER BY created_at DESC, rowid DESC");
-                 ResultSet row = select.executeQuery()) {
-                while (row.next()) {
-                    byte[] bytes = row.getBytes(3);
-                    vectors.add(new SolutionVector(row.getString(1), row.getString(2), bytes == null ? null : floats(bytes)));
+                    "SELECT run_id, task, embedding FROM solutions WHERE language = ? ORDER BY created_at DESC, rowid DESC")) {
+                select.setString(1, language);
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        byte[] bytes = row.getBytes(3);
+                        vectors.add(new SolutionVector(row.getString(1), row.getString(2),
+                                bytes == null ? null : floats(bytes)));
+                    }
                 }
             } catch (SQLException e) {
                 throw store.failure("read", e);
