@@ -114,6 +114,7 @@ class RunStoreCommandsTest {
         assertThat(whole.get("steps").get(0).get("stdout").asText()).isEqualTo("x is 42\n");
         assertThat(whole.get("steps").get(0).get("inputTokens").asInt()).isEqualTo(300);
         assertThat(whole.get("inputTokens").asInt()).isEqualTo(1050);
+        assertThat(whole.get("language").asText()).isEqualTo("python");
 
         CodeactRun lastWord = codeact("show", gaveUp);
         assertThat(lastWord.out()).contains("status   failed (max_steps)", " · 1 step · ", "── Step 1 ", "✗ KeyError: 'b'",
@@ -154,6 +155,22 @@ class RunStoreCommandsTest {
         CodeactRun other = codeact("report", "--model", "openai:other");
         assertThat(other.exitCode()).isZero();
         assertThat(other.err()).contains("No runs of openai:other.");
+    }
+
+    @Test
+    void aJavaScriptRunIsRecordedWithItsLanguage() throws Exception {
+        String runId;
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply("```javascript\nconst x = 6 * 7; // the answer\nfinal_answer({x});\n```");
+            CodeactRun run = run(server, "--lang", "js", "--json", "Find x in Node.");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.json().get("language").asText()).isEqualTo("javascript");
+            runId = run.json().get("runId").asText();
+        }
+        JsonNode shown = codeact("show", "--json", runId).json();
+        assertThat(shown.get("language").asText()).isEqualTo("javascript");
+        assertThat(shown.get("answer")).isEqualTo(JSON.readTree("{\"x\": 42}"));
+        assertThat(codeact("show", runId).out()).contains("1 │ const x = 6 * 7; // the answer");
     }
 
     @Test
