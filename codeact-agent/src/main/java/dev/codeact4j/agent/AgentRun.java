@@ -110,7 +110,8 @@ final class AgentRun {
             cached = false;
             memory.forget(setup);
         }
-        memory.similarSolution(task, settings.language(), pastSolutions -> emit(new AgentEvent.LoadingEmbeddingModel(runId, pastSolutions)))
+        memory.similarSolution(task, settings.language(),
+                        pastSolutions -> emit(new AgentEvent.LoadingEmbeddingModel(runId, pastSolutions)))
                 .ifPresent(solution -> {
                     reusedFrom = solution.runId();
                     reuseNote = "\n\n" + PromptTemplates.render(settings.prompts().reuse(), Map.of(

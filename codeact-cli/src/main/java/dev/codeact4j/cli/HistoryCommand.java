@@ -43,8 +43,9 @@ import java.util.concurrent.Callable;
                 "limit, is not one (so --max-steps 3 lists at most 3).",
                 "",
                 "With --json: one JSON object per run, one per line, latest first, with the",
-                "fields id, startedAt (ISO-8601, UTC), model, mode, status (running, succeeded,",
-                "failed or incomplete), reason, steps, durationMs (null unless finished),",
+                "fields id, startedAt (ISO-8601, UTC), model, mode, language (python or",
+                "javascript), status (running, succeeded, failed or incomplete), reason, steps,",
+                "durationMs (null unless finished),",
                 "inputTokens, outputTokens and task."})
 public final class HistoryCommand implements Callable<Integer> {
 

@@ -86,6 +86,7 @@ class RunStoreCommandsTest {
         assertThat(latest.get("status").asText()).isEqualTo("failed");
         assertThat(latest.get("reason").asText()).isEqualTo("max_steps");
         assertThat(latest.get("mode").asText()).isEqualTo("multi-step");
+        assertThat(latest.get("language").asText()).isEqualTo("python");
         assertThat(latest.get("steps").asInt()).as("--max-steps 1: the last word is not a step").isEqualTo(1);
         assertThat(latest.get("inputTokens").asInt()).isEqualTo(220);
         assertThat(latest.get("durationMs").asLong()).isPositive();
@@ -167,6 +168,7 @@ class RunStoreCommandsTest {
             assertThat(run.json().get("language").asText()).isEqualTo("javascript");
             runId = run.json().get("runId").asText();
         }
+        assertThat(codeact("history", "--json", "-n", "1").json().get("language").asText()).isEqualTo("javascript");
         JsonNode shown = codeact("show", "--json", runId).json();
         assertThat(shown.get("language").asText()).isEqualTo("javascript");
         assertThat(shown.get("answer")).isEqualTo(JSON.readTree("{\"x\": 42}"));

@@ -62,6 +62,7 @@ public final class HistoryTable {
                 .put("startedAt", run.startedAt().toString())
                 .put("model", run.model())
                 .put("mode", run.mode())
+                .put("language", run.language().id())
                 .put("status", run.status().label())
                 .put("reason", run.reason())
                 .put("steps", run.steps())

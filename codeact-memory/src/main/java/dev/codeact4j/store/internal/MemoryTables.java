@@ -175,9 +175,9 @@ public final class MemoryTables {
     }
 
     /**
-     * Keeps a successful run's program, in {@code language} (an id such as python), as a past solution of its task, without an embedding yet (it is computed
-     * when one is first needed, so that a process that never looks for a solution never loads the model); the
-     * oldest ones beyond {@code maxSolutions} are dropped.
+     * Keeps a successful run's program, in {@code language} (an id such as python), as a past solution of its
+     * task, without an embedding yet (it is computed when one is first needed, so that a process that never looks
+     * for a solution never loads the model); the oldest ones beyond {@code maxSolutions} are dropped.
      */
     public void putSolution(String runId, String task, String language, List<String> code, Instant now,
                             int maxSolutions) {
