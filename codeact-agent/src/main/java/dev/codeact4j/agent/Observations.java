@@ -22,7 +22,7 @@ final class Observations {
         if (result.result() != null) {
             text.append("Last expression: ").append(result.result().repr()).append('\n');
         }
-        long figures = result.displays().stream().filter(Display::isBinary).count();
+        long figures = result.displays().stream().filter(Display::isImage).count();
         if (figures > 0) {
             text.append(figures == 1 ? "1 figure was drawn and shown to the user.\n" : figures + " figures were drawn and shown to the user.\n");
         }

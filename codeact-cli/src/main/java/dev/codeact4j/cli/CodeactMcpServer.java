@@ -25,6 +25,7 @@ import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,7 +85,7 @@ final class CodeactMcpServer implements AutoCloseable {
                         + "stdout, stderr, result: {repr, type, json} or null, final: the value given to "
                         + "final_answer(...) as {repr, type, json}, or null, error: {type, message, traceback} or "
                         + "null, displays, network, durationMs, timedOut, truncated, restarted}; figures also come back as "
-                        + "PNG images." + hostTools)
+                        + "images (PNG, or SVG from JavaScript)." + hostTools)
                 .inputSchema(Map.of("type", "object", "required", List.of("code"), "properties", Map.of(
                         "code", Map.of("type", "string", "description", "The code to run."),
                         "language", languageArgument,
@@ -141,8 +142,12 @@ final class CodeactMcpServer implements AutoCloseable {
             CallToolResult.Builder answer = CallToolResult.builder().addTextContent(JsonReport.line(
                     connection.executions().getAndIncrement(), new Snippet(EXECUTE_CODE, code), result, saved));
             for (Display display : result.displays()) {
+                // MCP images are base64: a PNG display already is, an SVG one is the drawing's text
                 if (display.mime().equals("image/png")) {
                     answer.addContent(McpSchema.ImageContent.builder(display.data(), display.mime()).build());
+                } else if (display.isImage()) {
+                    String base64 = Base64.getEncoder().encodeToString(display.bytes());
+                    answer.addContent(McpSchema.ImageContent.builder(base64, display.mime()).build());
                 }
             }
             return answer.build();

@@ -164,6 +164,9 @@ class McpCommandTest {
                     "language", "javascript")));
             JsonNode second = json(call(client, "execute_code", Map.of("code", "x * 2", "language", "javascript")));
             JsonNode stillPython = json(call(client, "execute_code", Map.of("code", "x")));
+            CallToolResult drawn = call(client, "execute_code", Map.of("code",
+                    "display('<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"></svg>')",
+                    "language", "javascript"));
             CallToolResult unknown = call(client, "execute_code", Map.of("code", "1", "language", "ruby"));
 
             assertThat(python.get("ok").asBoolean()).isTrue();
@@ -172,6 +175,13 @@ class McpCommandTest {
             assertThat(first.get("stdout").asText()).isEqualTo("x is 21\n");
             assertThat(second.get("result").get("json").asInt()).as(serverStderr.toString()).isEqualTo(42);
             assertThat(stillPython.get("result").get("json").asInt()).isEqualTo(1);
+            assertThat(drawn.content()).as(json(drawn).toString()).hasSize(2);
+            McpSchema.ImageContent svg = (McpSchema.ImageContent) drawn.content().get(1);
+            assertThat(svg.mimeType()).isEqualTo("image/svg+xml");
+            assertThat(new String(Base64.getDecoder().decode(svg.data()), java.nio.charset.StandardCharsets.UTF_8))
+                    .startsWith("<svg");
+            assertThat(Path.of(json(drawn).get("displays").get(0).get("path").asText())).as("saved as a file, like a PNG")
+                    .hasExtension("svg").content().startsWith("<svg");
             assertThat(unknown.isError()).isTrue();
             assertThat(((McpSchema.TextContent) unknown.content().get(0)).text()).contains("language", "javascript");
 

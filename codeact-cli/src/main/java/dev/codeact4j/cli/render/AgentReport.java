@@ -126,7 +126,7 @@ public final class AgentReport {
             }
             List<Path> paths = new ArrayList<>();
             for (SavedDisplay saved : displayFiles.save(step.execution().displays().stream()
-                    .filter(Display::isBinary).toList())) {
+                    .filter(Display::isImage).toList())) {
                 if (saved.isUnsaved()) {
                     throw new IOException(saved.error());
                 }

@@ -32,7 +32,7 @@ public final class DisplayFiles {
     public List<SavedDisplay> save(List<Display> displays) {
         List<SavedDisplay> saved = new ArrayList<>(displays.size());
         for (Display display : displays) {
-            if (!display.isBinary()) {
+            if (!display.isImage()) {
                 saved.add(SavedDisplay.inline(display.mime(), display.data()));
                 continue;
             }
