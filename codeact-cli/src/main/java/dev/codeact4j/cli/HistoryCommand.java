@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
         footerHeading = "%nOutput:%n",
         footer = {
                 "Without --json: a table with the start of each run's id (enough for",
-                "'codeact show'), when it started, its model, status, steps, duration, tokens",
+                "'codeact show'), when it started, its model, language, status, steps, duration, tokens",
                 "(in/out) and task. STEPS counts the steps that ran code, as 'show' and",
                 "'report' do: a reply without code, or the model's last word at the step",
                 "limit, is not one (so --max-steps 3 lists at most 3).",

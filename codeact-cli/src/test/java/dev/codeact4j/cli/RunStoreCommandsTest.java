@@ -75,8 +75,8 @@ class RunStoreCommandsTest {
         assertThat(history.exitCode()).as(history.err()).isZero();
         List<String> table = history.out().lines().toList();
         assertThat(table).hasSize(3);
-        assertThat(table.get(0)).startsWith("ID").contains("STARTED", "MODEL", "STATUS", "STEPS", "DURATION", "TOKENS IN/OUT", "TASK");
-        assertThat(table.get(1)).startsWith(gaveUp).contains("openai:test", "failed", "Guess.", "220/22");
+        assertThat(table.get(0)).startsWith("ID").contains("STARTED", "MODEL", "LANG", "STATUS", "STEPS", "DURATION", "TOKENS IN/OUT", "TASK");
+        assertThat(table.get(1)).startsWith(gaveUp).contains("openai:test", "python", "failed", "Guess.", "220/22");
         assertThat(table.get(2)).startsWith(solved.substring(0, 8)).contains("succeeded", " 3 ", "1,050/90", "Find x.");
 
         CodeactRun historyJson = codeact("history", "--json", "-n", "1");
@@ -169,6 +169,7 @@ class RunStoreCommandsTest {
             runId = run.json().get("runId").asText();
         }
         assertThat(codeact("history", "--json", "-n", "1").json().get("language").asText()).isEqualTo("javascript");
+        assertThat(codeact("history").out().lines().skip(1).findFirst().orElseThrow()).contains(" javascript ");
         JsonNode shown = codeact("show", "--json", runId).json();
         assertThat(shown.get("language").asText()).isEqualTo("javascript");
         assertThat(shown.get("answer")).isEqualTo(JSON.readTree("{\"x\": 42}"));

@@ -21,12 +21,13 @@ public final class HistoryTable {
     /** The runs as a table, a header line first. */
     public static void print(List<RunSummary> runs, PrintWriter out, Colors colors) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"ID", "STARTED", "MODEL", "STATUS", "STEPS", "DURATION", "TOKENS IN/OUT", "TASK"});
+        rows.add(new String[] {"ID", "STARTED", "MODEL", "LANG", "STATUS", "STEPS", "DURATION", "TOKENS IN/OUT", "TASK"});
         for (RunSummary run : runs) {
             rows.add(new String[] {
                     RunStoreViews.shortId(run.id()),
                     RunStoreViews.minute(run.startedAt()),
                     RunStoreViews.abbreviated(run.model() == null ? "?" : run.model(), MODEL_WIDTH),
+                    run.language().id(),
                     run.status().label(),
                     String.valueOf(run.steps()),
                     run.durationMs() == null ? "-" : AgentProgress.seconds(run.durationMs()),
@@ -39,13 +40,13 @@ public final class HistoryTable {
                 widths[i] = Math.max(widths[i], row[i].length());
             }
         }
-        boolean[] numeric = {false, false, false, false, true, true, true, false};
+        boolean[] numeric = {false, false, false, false, false, true, true, true, false};
         for (int r = 0; r < rows.size(); r++) {
             String[] row = rows.get(r);
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
                 String shown = r == 0 ? colors.bold(row[i])
-                        : i == 3 ? RunStoreViews.status(runs.get(r - 1).status(), colors) : row[i];
+                        : i == 4 ? RunStoreViews.status(runs.get(r - 1).status(), colors) : row[i];
                 line.append(i == row.length - 1 ? shown : RunStoreViews.padded(row[i], shown, widths[i], numeric[i]));
                 if (i < row.length - 1) {
                     line.append("  ");
