@@ -1,5 +1,7 @@
 package dev.codeact4j.cli;
 
+import dev.codeact4j.testing.TestClassPath;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,8 +53,7 @@ final class ChildCodeact {
     private static Result start(List<String> prefix, Path home, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // Surefire runs the tests from a jar whose manifest holds the class path; this is the real one.
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "-cp", TestClassPath.all(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", CodeactCommand.class.getName()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("codeact-child-out", ".txt");

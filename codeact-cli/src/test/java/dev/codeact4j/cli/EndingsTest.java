@@ -1,5 +1,6 @@
 package dev.codeact4j.cli;
 
+import dev.codeact4j.testing.TestClassPath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,7 +90,7 @@ class EndingsTest {
         Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + temp, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "-Djava.io.tmpdir=" + temp, "--enable-native-access=ALL-UNNAMED", "-cp", TestClassPath.all(),
                 CodeactCommand.class.getName()));
         command.add(args[0]);
         command.addAll(List.of("--allow-import", "*")); // the boundary holds with every module allowed
