@@ -68,6 +68,12 @@ class SessionLifecycleTest {
 
         session.close();
 
+        // Killed before close returns; one whose parent died first is reaped by the host's init a moment later, and
+        // is a zombie (alive to ProcessHandle) until then.
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (started.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+        }
         assertThat(started).noneMatch(ProcessHandle::isAlive);
         assertThat(workdir).doesNotExist();
         assertThat(session.isAlive()).isFalse();
