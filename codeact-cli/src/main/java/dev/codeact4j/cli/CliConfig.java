@@ -29,23 +29,27 @@ import java.util.function.Function;
  * {"model": "openrouter:google/gemini-2.5-flash", "maxSteps": 8, "mode": "multi-step", "language": "python",
  *  "timeoutSeconds": 60, "memoryMb": 2048, "diskMb": 4096, "allowImports": ["requests"],
  *  "allowHosts": ["api.github.com", "*.pypi.org"],
- *  "mcp": ["npx -y @modelcontextprotocol/server-memory"], "mcpUrls": ["http://localhost:3000/mcp"]}
+ *  "mcp": ["npx -y @modelcontextprotocol/server-memory"], "mcpUrls": ["http://localhost:3000/mcp"],
+ *  "models": ["openai:gpt-4o-mini", "anthropic:claude-sonnet-4-5"], "maxRuns": 4, "maxSessions": 32,
+ *  "sessionTtlSeconds": 900}
  * }</pre>
  */
 record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode, Double timeoutSeconds,
                  Integer memoryMb, Integer diskMb, List<String> allowImports, Boolean network, List<String> allowHosts,
-                 List<String> mcp, List<String> mcpUrls, Language language) {
+                 List<String> mcp, List<String> mcpUrls, Language language, List<String> models, Integer maxRuns,
+                 Integer maxSessions, Integer sessionTtlSeconds) {
 
     /** The keys the file may hold, in the order the help lists them. */
     static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
-            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "language");
+            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "language", "models", "maxRuns", "maxSessions",
+            "sessionTtlSeconds");
 
     /** No config file: nothing set. */
     /** The step limit when neither an option nor the config file sets one. */
     static final int DEFAULT_MAX_STEPS = 10;
 
     static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, null, List.of(), null, List.of(),
-            List.of(), List.of(), null);
+            List.of(), List.of(), null, List.of(), null, null, null);
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -111,7 +115,11 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 hosts(file, root),
                 mcpServers(file, root, "mcp", McpEndpoint::commandLine, "command lines such as [\"npx -y @modelcontextprotocol/server-memory\"]"),
                 mcpServers(file, root, "mcpUrls", McpEndpoint::http, "URLs such as [\"http://localhost:3000/mcp\"]"),
-                parsed(file, root, "language", Language::parse));
+                parsed(file, root, "language", Language::parse),
+                models(file, root),
+                wholeNumber(file, root, "maxRuns", 1),
+                wholeNumber(file, root, "maxSessions", 1),
+                wholeNumber(file, root, "sessionTtlSeconds", 1));
     }
 
     private static String modelSpec(Path file, JsonNode root) {
@@ -197,6 +205,19 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
             items.add(item.asText().strip());
         }
         return List.copyOf(items);
+    }
+
+    /** The models {@code codeact serve}'s page offers, each checked as "model" is. */
+    private static List<String> models(Path file, JsonNode root) {
+        List<String> models = strings(file, root, "models", "model SPECs such as [\"openai:gpt-4o-mini\"]");
+        for (String model : models) {
+            try {
+                ModelSpec.parse(model);
+            } catch (IllegalArgumentException e) {
+                throw invalid(file, "\"models\": " + e.getMessage());
+            }
+        }
+        return models;
     }
 
     private static List<String> modules(Path file, JsonNode root) {

@@ -33,7 +33,8 @@ import java.util.concurrent.Callable;
         description = {
                 "Runs model-written (or your own) Python or JavaScript code in sandboxed, stateful sessions.",
                 "New here? 'codeact demo' shows an agent at work without a model or an API key."},
-        subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, McpCommand.class, ToolsCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, ExecCommand.class, McpCommand.class, ServeCommand.class,
+                ToolsCommand.class,
                 HistoryCommand.class, ShowCommand.class, ReportCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

@@ -4,10 +4,6 @@ import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.cli.render.AgentReport;
 import dev.codeact4j.cli.render.DisplayFiles;
 import dev.codeact4j.cli.render.JsonReport;
-import dev.codeact4j.cli.render.JsonText;
-import dev.codeact4j.cli.render.RunJson;
-import dev.codeact4j.cli.render.SavedDisplay;
-import dev.codeact4j.cli.render.Snippet;
 import dev.codeact4j.model.ModelException;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Display;
@@ -16,6 +12,9 @@ import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.OutputListener;
 import dev.codeact4j.sandbox.SandboxException;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.server.json.JsonText;
+import dev.codeact4j.server.json.RunJson;
+import dev.codeact4j.server.json.SavedDisplay;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -140,7 +139,7 @@ final class CodeactMcpServer implements AutoCloseable {
                 saved = settings.displayFiles().save(result.displays());
             }
             CallToolResult.Builder answer = CallToolResult.builder().addTextContent(JsonReport.line(
-                    connection.executions().getAndIncrement(), new Snippet(EXECUTE_CODE, code), result, saved));
+                    connection.executions().getAndIncrement(), EXECUTE_CODE, result, saved));
             for (Display display : result.displays()) {
                 // MCP images are base64: a PNG display already is, an SVG one is the drawing's text
                 if (display.mime().equals("image/png")) {

@@ -3,6 +3,8 @@ package dev.codeact4j.cli;
 import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.cli.render.HistoryTable;
 import dev.codeact4j.cli.render.RunStoreViews;
+import dev.codeact4j.server.json.JsonText;
+import dev.codeact4j.server.json.RunSummaryJson;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.store.RunSummary;
 import picocli.CommandLine.Command;
@@ -78,7 +80,7 @@ public final class HistoryCommand implements Callable<Integer> {
             }
         }
         if (output.json) {
-            runs.forEach(run -> out.println(HistoryTable.json(run)));
+            runs.forEach(run -> out.println(JsonText.line(RunSummaryJson.of(run), "run")));
         } else if (runs.isEmpty()) {
             err.println(RunStoreViews.noRunsYet(codeact.runStoreFile()));
         } else {

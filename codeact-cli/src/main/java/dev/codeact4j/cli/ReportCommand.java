@@ -1,7 +1,8 @@
 package dev.codeact4j.cli;
 
 import dev.codeact4j.cli.render.Colors;
-import dev.codeact4j.cli.render.JsonText;
+import dev.codeact4j.server.json.JsonText;
+import dev.codeact4j.server.json.ReportJson;
 import dev.codeact4j.cli.render.ReportView;
 import dev.codeact4j.cli.render.RunStoreViews;
 import dev.codeact4j.store.ExecutionReport;
@@ -89,7 +90,7 @@ public final class ReportCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (output.json) {
-            out.println(JsonText.line(ReportView.json(report), "report"));
+            out.println(JsonText.line(ReportJson.of(report), "report"));
         } else if (opened.isEmpty()) {
             err.println(RunStoreViews.noRunsYet(codeact.runStoreFile()));
         } else if (report.runs() == 0) {

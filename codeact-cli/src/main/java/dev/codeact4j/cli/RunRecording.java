@@ -55,6 +55,11 @@ final class RunRecording implements AutoCloseable {
         return store == null ? null : AgentMemory.in(store).withCache(cache);
     }
 
+    /** The store the runs are recorded in, or null when they are not. */
+    RunStore store() {
+        return store;
+    }
+
     /** Whether the runs are being recorded (and {@code codeact show} will find them). */
     boolean recording() {
         return recorder != null && recorder.failure().isEmpty();

@@ -1,10 +1,10 @@
 package dev.codeact4j.cli;
 
 import dev.codeact4j.cli.render.Colors;
-import dev.codeact4j.cli.render.JsonText;
-import dev.codeact4j.cli.render.RunJson;
 import dev.codeact4j.cli.render.RunPage;
 import dev.codeact4j.cli.render.RunStoreViews;
+import dev.codeact4j.server.json.JsonText;
+import dev.codeact4j.server.json.RunJson;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.store.StoredRun;
 import picocli.CommandLine.Command;

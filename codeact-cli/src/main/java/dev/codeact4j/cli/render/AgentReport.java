@@ -9,6 +9,9 @@ import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.Display;
 import dev.codeact4j.sandbox.Language;
+import dev.codeact4j.server.json.JsonText;
+import dev.codeact4j.server.json.RunJson;
+import dev.codeact4j.server.json.SavedDisplay;
 import picocli.CommandLine.Help.Ansi.Style;
 
 import java.io.IOException;

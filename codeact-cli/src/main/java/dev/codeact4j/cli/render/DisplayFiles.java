@@ -2,6 +2,7 @@ package dev.codeact4j.cli.render;
 
 import dev.codeact4j.sandbox.Display;
 
+import dev.codeact4j.server.json.SavedDisplay;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;

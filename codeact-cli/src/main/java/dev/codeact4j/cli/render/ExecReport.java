@@ -3,6 +3,7 @@ package dev.codeact4j.cli.render;
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.OutputListener;
 
+import dev.codeact4j.server.json.SavedDisplay;
 import java.util.List;
 
 /**

@@ -1,7 +1,6 @@
 package dev.codeact4j.cli.render;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.server.json.RunSummaryJson;
 import dev.codeact4j.store.RunSummary;
 
 import java.io.PrintWriter;
@@ -9,9 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code codeact history}'s runs, one line each: a table for people, or JSON lines. */
+/** {@code codeact history}'s runs for people, one line each (JSON lines: RunSummaryJson). */
 public final class HistoryTable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int TASK_WIDTH = 60;
     private static final int MODEL_WIDTH = 32;
 
@@ -56,21 +54,4 @@ public final class HistoryTable {
         }
     }
 
-    /** One run as {@code history --json} prints it: one JSON object on one line. */
-    public static String json(RunSummary run) {
-        ObjectNode node = JSON.createObjectNode()
-                .put("id", run.id())
-                .put("startedAt", run.startedAt().toString())
-                .put("model", run.model())
-                .put("mode", run.mode())
-                .put("language", run.language().id())
-                .put("status", run.status().label())
-                .put("reason", run.reason())
-                .put("steps", run.steps())
-                .put("durationMs", run.durationMs())
-                .put("inputTokens", run.inputTokens())
-                .put("outputTokens", run.outputTokens())
-                .put("task", run.task());
-        return JsonText.line(node, "run");
-    }
 }

@@ -5,6 +5,7 @@ import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.network.NetworkRequest;
 import dev.codeact4j.sandbox.ResultValue;
 
+import dev.codeact4j.server.json.SavedDisplay;
 import java.io.PrintWriter;
 import java.util.List;
 

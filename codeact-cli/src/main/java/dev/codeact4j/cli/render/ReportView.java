@@ -1,8 +1,6 @@
 package dev.codeact4j.cli.render;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.server.json.ReportJson;
 import dev.codeact4j.store.ExecutionReport;
 
 import java.io.PrintWriter;
@@ -10,10 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code codeact report}'s figures: for people, or as one JSON object (the fields of {@code codeact report --help}). */
+/** {@code codeact report}'s figures for people (as JSON: ReportJson). */
 public final class ReportView {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private ReportView() {
     }
 
@@ -78,31 +74,4 @@ public final class ReportView {
         return String.format(Locale.ROOT, "%.1f%%", rate * 100);
     }
 
-    /** The report as {@code report --json} prints it; {@code byModel} only at the top. */
-    public static ObjectNode json(ExecutionReport report) {
-        return json(report, true);
-    }
-
-    private static ObjectNode json(ExecutionReport report, boolean withModels) {
-        ObjectNode node = JSON.createObjectNode()
-                .put("runs", report.runs())
-                .put("succeeded", report.succeeded())
-                .put("successRate", report.successRate())
-                .put("averageDurationMs", report.averageDurationMs())
-                .put("p50DurationMs", report.p50DurationMs())
-                .put("p95DurationMs", report.p95DurationMs())
-                .put("averageSteps", report.averageSteps())
-                .put("executionTimeMs", report.executionTimeMs());
-        ArrayNode errors = node.putArray("commonErrors");
-        for (ExecutionReport.CommonError error : report.commonErrors()) {
-            errors.addObject().put("type", error.type()).put("count", error.count()).put("example", error.example());
-        }
-        node.put("inputTokens", report.inputTokens()).put("outputTokens", report.outputTokens())
-                .put("cacheHits", report.cacheHits());
-        if (withModels) {
-            ObjectNode byModel = node.putObject("byModel");
-            report.byModel().forEach((name, figures) -> byModel.set(name, json(figures, false)));
-        }
-        return node;
-    }
 }

@@ -1,4 +1,4 @@
-package dev.codeact4j.cli.render;
+package dev.codeact4j.server.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package dev.codeact4j.cli.render;
+package dev.codeact4j.server.json;
 
 import java.nio.file.Path;
 
@@ -17,11 +17,11 @@ public record SavedDisplay(String mime, Path path, String data, String error) {
         return new SavedDisplay(mime, null, data, null);
     }
 
-    static SavedDisplay unsaved(String mime, String error) {
+    public static SavedDisplay unsaved(String mime, String error) {
         return new SavedDisplay(mime, null, null, error);
     }
 
-    boolean isFile() {
+    public boolean isFile() {
         return path != null;
     }
 

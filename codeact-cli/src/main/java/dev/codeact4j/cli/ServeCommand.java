@@ -1,0 +1,229 @@
+package dev.codeact4j.cli;
+
+import dev.codeact4j.agent.AgentMode;
+import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.model.ModelException;
+import dev.codeact4j.model.ModelSpec;
+import dev.codeact4j.result.AnswerFormat;
+import dev.codeact4j.result.AnswerSchema;
+import dev.codeact4j.sandbox.Language;
+import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.server.CodeactServer;
+import dev.codeact4j.server.InvalidRequestException;
+import dev.codeact4j.server.RunAgents;
+import dev.codeact4j.server.RunRequest;
+import dev.codeact4j.server.ServerLimits;
+import dev.codeact4j.tools.McpEndpoint;
+import dev.codeact4j.tools.Tools;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/** {@code codeact serve}: the HTTP API, MCP over HTTP and the web page, until SIGTERM or Ctrl-C. */
+@Command(name = "serve",
+        customSynopsis = {
+                "codeact serve [--host ADDRESS] [--port N] [--token TOKEN] [--max-runs N] [--max-sessions N]",
+                "              [--session-ttl SECONDS] [--model SPEC] [--base-url URL] [--api-key KEY]",
+                "              [--max-steps N] [--lang python|js] [--timeout SECONDS] [--memory MB] [--disk MB]",
+                "              [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
+                "              [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]... [--no-store] [--no-cache]"},
+        description = {
+                "Serves codeact over HTTP: agent runs with their events as they happen (server-sent events), "
+                        + "sandbox sessions (execute code, files), the history and the report, MCP at /mcp (the "
+                        + "tools of codeact mcp over streamable HTTP), and the web page at /. It prints the page's "
+                        + "address with its token, as Jupyter does; every route but the page's assets needs the "
+                        + "token (Authorization: Bearer TOKEN). The API is described at /api/openapi.json.",
+                "On SIGTERM or Ctrl-C it takes nothing new, lets running steps end (30 s), records the runs "
+                        + "still going as incomplete, closes the sessions and exits.",
+                ""},
+        exitCodeList = {
+                "0:stopped by SIGTERM or Ctrl-C",
+                "2:usage error: unknown option or value, bad config file, a network address without --token",
+                "3:no sandbox can be made here (the message says why and what to do)",
+                "4:an MCP server of --mcp or --mcp-url could not be started or reached"},
+        footer = {
+                "",
+                "Config file: every key of $CODEACT_HOME/config.json applies (see codeact run --help), and these:",
+                "  models             the models the page offers, e.g. [\"openai:gpt-4o-mini\"] (\"model\" first)",
+                "  maxRuns            runs at once (default 4); more are answered 429 with Retry-After",
+                "  maxSessions        sessions open at once (default 32); likewise",
+                "  sessionTtlSeconds  a session unused this long is closed (default 900)",
+                "The options override them. CODEACT_SERVE_TOKEN sets the token as --token does.",
+                "",
+                "Examples:",
+                "  codeact serve --model openrouter:google/gemini-2.5-flash",
+                "  codeact serve --host 0.0.0.0 --port 9000 --token \"$(openssl rand -hex 24)\""})
+public final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    CodeactCommand codeact;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "The address to listen on (default: ${DEFAULT-VALUE}); any other than loopback needs --token.")
+    String host;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
+            description = "The port (default: ${DEFAULT-VALUE}; 0 takes a free one).")
+    int port;
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "The token clients must send (16 characters or more); without it one is generated and printed.")
+    String token;
+
+    @Option(names = "--max-runs", paramLabel = "N", description = "Runs at once (default: config maxRuns, else 4).")
+    Integer maxRuns;
+
+    @Option(names = "--max-sessions", paramLabel = "N",
+            description = "Sessions open at once (default: config maxSessions, else 32).")
+    Integer maxSessions;
+
+    @Option(names = "--session-ttl", paramLabel = "SECONDS",
+            description = "Close a session unused this long (default: config sessionTtlSeconds, else 900).")
+    Integer sessionTtl;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    SandboxOptions sandboxOptions;
+
+    @Mixin
+    ToolOptions toolOptions;
+
+    @Mixin
+    StoreOptions.WithCache store;
+
+    @Override
+    public Integer call() throws Exception {
+        Path home = CliConfig.home(codeact.environment());
+        CliConfig config = CliConfig.load(home);
+        SandboxPolicy policy = sandboxOptions.policy(config, null);
+        ModelSpec defaultModel = modelOptions.spec(config);
+        AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config).build();
+        ServerLimits limits = limits(config);
+        String chosenToken = token != null ? token : codeact.environment().get("CODEACT_SERVE_TOKEN");
+        List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
+        Tools classTools = toolOptions.classTools();
+
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        Colors colors = Colors.of(spec.commandLine());
+        Sandbox sandbox = codeact.sandbox(err, colors);
+        try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
+             RunRecording recording = RunRecording.open(codeact.runStoreFile(), store.recording(), err, colors)) {
+            AgentFactory agents = base.newBuilder()
+                    .sandbox(sandbox, policy)
+                    .tools(tools.tools())
+                    .openTelemetry(codeact.openTelemetry(err, colors))
+                    .recording(recording)
+                    .cache(store.cache())
+                    .build();
+            CodeactServer server;
+            try {
+                server = CodeactServer.builder()
+                        .host(host)
+                        .port(port)
+                        .token(chosenToken)
+                        .sandbox(sandbox)
+                        .policy(policy)
+                        .agents(runAgents(agents, defaultModel, home.resolve("config.json")))
+                        .store(recording.store())
+                        .tools(tools.tools())
+                        .models(defaultModel == null ? null : defaultModel.toString(), config.models())
+                        .limits(limits)
+                        .log(err)
+                        .start();
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            Thread stopper = new Thread(server::close, "codeact-serve-stop");
+            Runtime.getRuntime().addShutdownHook(stopper);
+            out.println("codeact serve: listening on " + server.url());
+            out.println("Open the page (the token is in the address):");
+            out.println("    " + colors.bold(server.readyUrl().toString()));
+            out.println("API: " + server.url().resolve("/api/openapi.json") + " (Authorization: Bearer "
+                    + (chosenToken != null ? "<your token>" : server.token()) + "); MCP: " + server.url().resolve("/mcp"));
+            out.println("Ctrl-C stops it.");
+            out.flush();
+            server.awaitStop();
+            return CodeactCommand.OK;
+        }
+    }
+
+    private ServerLimits limits(CliConfig config) {
+        ServerLimits limits = ServerLimits.defaults();
+        int runs = first(maxRuns, config.maxRuns(), limits.maxRuns());
+        int sessions = first(maxSessions, config.maxSessions(), limits.maxSessions());
+        int ttl = first(sessionTtl, config.sessionTtlSeconds(), (int) limits.sessionTtl().toSeconds());
+        if (runs < 1 || sessions < 1 || ttl < 1) {
+            throw new ParameterException(spec.commandLine(),
+                    "--max-runs, --max-sessions and --session-ttl must be at least 1.");
+        }
+        return limits.withMaxRuns(runs).withMaxSessions(sessions).withSessionTtl(Duration.ofSeconds(ttl));
+    }
+
+    private static int first(Integer option, Integer configured, int fallback) {
+        return option != null ? option : configured != null ? configured : fallback;
+    }
+
+    /**
+     * The agent of each run, made as {@code codeact run} makes it (memory, recording, tools, prompts), from what the
+     * request asks; what it asks wrong is an {@link InvalidRequestException} naming the field.
+     */
+    private static RunAgents runAgents(AgentFactory agents, ModelSpec defaultModel, Path configFile) {
+        return request -> {
+            ModelSpec model = request.model() == null ? defaultModel
+                    : parsed("model", request.model(), ModelSpec::parse);
+            if (model == null) {
+                throw new InvalidRequestException("model", "No model named, and the server has none by default: "
+                        + "send \"model\": \"PROVIDER:MODEL\" (e.g. openrouter:google/gemini-2.5-flash), or start "
+                        + "codeact serve with --model, or set \"model\" in " + configFile + ".");
+            }
+            AgentFactory.Builder run = agents.newBuilder();
+            if (request.mode() != null) {
+                run.mode(parsed("mode", request.mode(), AgentMode::parse));
+            }
+            if (request.maxSteps() != null) {
+                run.maxSteps(request.maxSteps());
+            }
+            if (request.format() != null) {
+                run.format(parsed("format", request.format(), AnswerFormat::parse));
+            }
+            if (request.schema() != null) {
+                run.schema(parsed("schema", request.schema(), AnswerSchema::of));
+            }
+            if (request.language() != null) {
+                Language language = parsed("language", request.language(), Language::parse);
+                run.policy(agents.policy().toBuilder().language(language).build());
+            }
+            AgentFactory factory = run.build();
+            try {
+                return factory.agent(factory.models(model));
+            } catch (ModelException e) {
+                throw new InvalidRequestException("model", e.getMessage());
+            }
+        };
+    }
+
+    private static <T, R> R parsed(String field, T value, Function<T, R> parse) {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(field, field + ": " + e.getMessage());
+        }
+    }
+}
