@@ -35,12 +35,14 @@ class ArchitectureTest {
                 .layer("agent").definedBy("dev.codeact4j.agent..", "dev.codeact4j.model..", "dev.codeact4j.result..",
                         "dev.codeact4j.tools..", "dev.codeact4j.trace..")
                 .layer("memory").definedBy("dev.codeact4j.memory..", "dev.codeact4j.store..")
+                .layer("server").definedBy("dev.codeact4j.server..")
                 .layer("cli").definedBy("dev.codeact4j.cli..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("egress").mayNotBeAccessedByAnyLayer()
-                .whereLayer("memory").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("agent").mayOnlyBeAccessedByLayers("memory", "cli")
-                .whereLayer("sandbox").mayOnlyBeAccessedByLayers("egress", "agent", "memory", "cli")
+                .whereLayer("server").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("memory").mayOnlyBeAccessedByLayers("server", "cli")
+                .whereLayer("agent").mayOnlyBeAccessedByLayers("memory", "server", "cli")
+                .whereLayer("sandbox").mayOnlyBeAccessedByLayers("egress", "agent", "memory", "server", "cli")
                 .check(CODEACT);
     }
 

@@ -3,7 +3,10 @@ package dev.codeact4j.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Language;
+import dev.codeact4j.sandbox.OutputListener;
+import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.sandbox.ToolHandler;
 import io.opentelemetry.context.Context;
 
@@ -125,6 +128,44 @@ public final class Tools {
             }).append('\n');
         }
         return code.toString().strip();
+    }
+
+    /**
+     * Defines the tools as functions in {@code session} (of its language) and routes their calls here, each
+     * allowed {@code callLimit}. Nothing happens without tools.
+     */
+    public void offerTo(Session session, Duration callLimit) {
+        if (!isEmpty()) {
+            define(session, callLimit);
+        }
+    }
+
+    /**
+     * Runs code in a session the tools were offered to. An interpreter that was replaced (it ran out of memory,
+     * say) has lost their functions with everything else: they are defined again first, and the result still
+     * says that the interpreter was replaced. {@code filename} names the code in tracebacks (null: a cell).
+     */
+    public ExecutionResult execute(Session session, String code, String filename, Duration timeout,
+                                   OutputListener listener, Duration callLimit) {
+        if (isEmpty() || session.isAlive()) {
+            return session.execute(code, filename, timeout, listener);
+        }
+        ExecutionResult definitions = define(session, callLimit);
+        listener.onOutput("stderr", definitions.stderr());
+        ExecutionResult result = session.execute(code, filename, timeout, listener);
+        return new ExecutionResult(result.stdout(), definitions.stderr() + result.stderr(), result.result(),
+                result.finalAnswer(), result.error(), result.displays(), result.toolCalls(), result.networkRequests(),
+                result.duration(), result.timedOut(), result.truncated(),
+                result.restarted() || definitions.restarted());
+    }
+
+    private ExecutionResult define(Session session, Duration callLimit) {
+        session.toolHandler(handler(callLimit));
+        ExecutionResult defined = session.executeHostCode(definitions(session.language()));
+        if (!defined.ok()) {
+            throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
+        }
+        return defined;
     }
 
     /** Runs the tools when the code calls them; a call that takes longer than {@code timeout} fails with a clear message. */

@@ -41,41 +41,17 @@ record HostTools(Tools tools, McpServers servers) implements AutoCloseable {
 
     /** Defines the tools as functions in the session and routes their calls here. */
     void offerTo(Session session) {
-        if (!tools.isEmpty()) {
-            define(session);
-        }
+        tools.offerTo(session, CALL_LIMIT);
     }
 
-    /**
-     * Runs code in a session the tools were offered to. An interpreter that was replaced (it ran out of memory,
-     * say) has lost their functions with everything else: they are defined again first, and the result still
-     * says that the interpreter was replaced.
-     */
+    /** Runs code in a session the tools were offered to, defining them again in a replaced interpreter. */
     ExecutionResult execute(Session session, String code, Duration timeout, OutputListener listener) {
         return execute(session, code, null, timeout, listener);
     }
 
     /** As above, for code read from a file: tracebacks name it {@code filename} (null: {@code <cell-N>}). */
     ExecutionResult execute(Session session, String code, String filename, Duration timeout, OutputListener listener) {
-        if (tools.isEmpty() || session.isAlive()) {
-            return session.execute(code, filename, timeout, listener);
-        }
-        ExecutionResult definitions = define(session);
-        listener.onOutput("stderr", definitions.stderr());
-        ExecutionResult result = session.execute(code, filename, timeout, listener);
-        return new ExecutionResult(result.stdout(), definitions.stderr() + result.stderr(), result.result(),
-                result.finalAnswer(), result.error(), result.displays(), result.toolCalls(), result.networkRequests(),
-                result.duration(),
-                result.timedOut(), result.truncated(), result.restarted() || definitions.restarted());
-    }
-
-    private ExecutionResult define(Session session) {
-        session.toolHandler(tools.handler(CALL_LIMIT));
-        ExecutionResult defined = session.executeHostCode(tools.definitions(session.language()));
-        if (!defined.ok()) {
-            throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
-        }
-        return defined;
+        return tools.execute(session, code, filename, timeout, listener, CALL_LIMIT);
     }
 
     @Override
