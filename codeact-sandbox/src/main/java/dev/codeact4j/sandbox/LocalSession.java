@@ -5,6 +5,7 @@ import dev.codeact4j.sandbox.network.EgressRoute;
 import dev.codeact4j.sandbox.network.HostAllowlist;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.codeact4j.sandbox.protocol.HostFrame;
 import dev.codeact4j.sandbox.protocol.KernelFrame;
 import dev.codeact4j.sandbox.protocol.KernelProtocol;
@@ -39,6 +40,8 @@ final class LocalSession implements Session {
     private volatile boolean closed;
     /** Set by the first close(), which alone does the work: the shutdown hook may close a session the owner is closing. */
     private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile List<PythonTool> pythonTools = List.of();
+    private ExecutionResult setupResult;
 
     private LocalSession(LocalSandbox sandbox, SandboxPolicy policy, SessionDirectory files, KernelProcess.Launch launch,
                          EgressRoute egress) {
@@ -58,6 +61,7 @@ final class LocalSession implements Session {
         HostUser user = bubblewrap ? HostUser.forSession(sandbox.jvmUser(), named) : sandbox.jvmUser();
         SessionDirectory files = SessionDirectory.take(user, policy.diskMb(), bubblewrap && sandbox.diskImages());
         EgressRoute egress = null;
+        LocalSession session;
         try {
             if (!policy.allowHosts().isEmpty()) {
                 egress = sandbox.egressGateway().open(files.control().resolve(KernelProcess.EGRESS_SOCKET_NAME),
@@ -65,7 +69,7 @@ final class LocalSession implements Session {
             }
             KernelProcess.Launch launch = new KernelProcess.Launch(files, named != null ? named : files.work(), user,
                     egress != null);
-            LocalSession session = new LocalSession(sandbox, policy, files, launch, egress);
+            session = new LocalSession(sandbox, policy, files, launch, egress);
             LocalSandbox.track(session);
             try {
                 session.kernel = KernelProcess.start(sandbox, policy, launch);
@@ -73,7 +77,6 @@ final class LocalSession implements Session {
                 LocalSandbox.untrack(session);
                 throw e;
             }
-            return session;
         } catch (RuntimeException e) {
             if (egress != null) {
                 egress.close();
@@ -81,6 +84,76 @@ final class LocalSession implements Session {
             files.close();
             throw e;
         }
+        try {
+            synchronized (session) {
+                session.setupResult = session.runStartFiles();
+            }
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+        return session;
+    }
+
+    /**
+     * Runs what the policy gives every interpreter at its start: the Python tool files (their functions defined as
+     * tools), then the setup files, as the user's code but without a cell number. Returns what the setup files did
+     * (null without any); throws a {@link SessionFileException} at the first file that fails.
+     */
+    private ExecutionResult runStartFiles() {
+        List<PythonTool> tools = new ArrayList<>();
+        for (SessionFile file : policy.pythonTools()) {
+            tools.addAll(loadToolFile(file));
+        }
+        pythonTools = List.copyOf(tools);
+        ExecutionResult setup = null;
+        for (SessionFile file : policy.setup()) {
+            ExecutionResult ran = run(file.code(), file.name(), false, policy.timeout(), OutputListener.NONE);
+            setup = setup == null ? ran : followedBy(setup, ran);
+            if (!ran.ok()) {
+                throw SessionFileException.setup(file.name(), ran.error());
+            }
+        }
+        return setup;
+    }
+
+    /** Runs a Python tool file through the kernel's loader, which reads its functions' signatures ({@code inspect}). */
+    private List<PythonTool> loadToolFile(SessionFile file) {
+        String call = "_codeact_load_tool_file(" + TextNode.valueOf(file.code()) + ", " + TextNode.valueOf(file.name())
+                + ")"; // a JSON string is a Python string literal
+        ExecutionResult loaded = run(call, "<codeact-host-" + (++hostExecutions) + ">", true, policy.timeout(),
+                OutputListener.NONE);
+        if (!loaded.ok()) { // out of time or memory: the loader reports everything else itself
+            throw SessionFileException.toolFile(file.name(), 0, loaded.error());
+        }
+        JsonNode answer = loaded.result() == null ? null : loaded.result().json();
+        if (answer == null || !(answer.has("functions") || answer.has("error"))) {
+            throw new SandboxException("the kernel did not say what the Python tool file " + file.name() + " defines");
+        }
+        JsonNode error = answer.path("error");
+        if (error.isObject()) {
+            throw SessionFileException.toolFile(file.name(), error.path("line").asInt(0), new ExecutionError(
+                    error.path("type").asText(null), error.path("message").asText(null), error.path("traceback").asText(null)));
+        }
+        List<PythonTool> tools = new ArrayList<>();
+        for (JsonNode function : answer.path("functions")) {
+            tools.add(new PythonTool(function.path("name").asText(), function.path("signature").asText(),
+                    function.path("doc").asText(""), file.name()));
+        }
+        return tools;
+    }
+
+    /** Two executions' results as one: the first's output, figures and time, then the second's; its error, if any. */
+    private static ExecutionResult followedBy(ExecutionResult first, ExecutionResult second) {
+        List<Display> displays = new ArrayList<>(first.displays());
+        displays.addAll(second.displays());
+        List<NetworkRequest> requests = new ArrayList<>(first.networkRequests());
+        requests.addAll(second.networkRequests());
+        List<ToolCall> calls = new ArrayList<>(first.toolCalls());
+        calls.addAll(second.toolCalls());
+        return new ExecutionResult(first.stdout() + second.stdout(), first.stderr() + second.stderr(), second.result(),
+                second.finalAnswer(), second.error(), displays, calls, requests, first.duration().plus(second.duration()),
+                second.timedOut(), first.truncated() || second.truncated(), first.restarted() || second.restarted());
     }
 
     @Override
@@ -113,6 +186,7 @@ final class LocalSession implements Session {
                 output.onOutput("stderr", "[codeact] " + unreported + "; this code runs in a fresh interpreter: earlier "
                         + "variables and imports are gone, files in the working directory are kept.\n");
             }
+            startAgain(output);
         }
         long started = System.nanoTime();
         String id = "e" + (++executions);
@@ -265,6 +339,25 @@ final class LocalSession implements Session {
                 networkRequests(), elapsed(started), timedOut, output.truncated(), true);
     }
 
+    /**
+     * Runs the policy's tool and setup files in a fresh interpreter, so that the tools (and what the setup defined)
+     * are there again. What they print is not shown twice; a file that fails now is said on the code's stderr, and
+     * the code runs without it (in yet another interpreter, if that one died).
+     */
+    private void startAgain(OutputCollector output) {
+        if (policy.pythonTools().isEmpty() && policy.setup().isEmpty()) {
+            return;
+        }
+        try {
+            runStartFiles();
+        } catch (RuntimeException e) {
+            output.onOutput("stderr", "[codeact] in the fresh interpreter, " + e.getMessage() + "\n");
+            if (kernel == null || !kernel.isAlive()) {
+                restart();
+            }
+        }
+    }
+
     private void restart() {
         if (kernel != null) {
             kernel.close();
@@ -290,6 +383,16 @@ final class LocalSession implements Session {
     @Override
     public void toolHandler(ToolHandler handler) {
         this.toolHandler = handler;
+    }
+
+    @Override
+    public List<PythonTool> pythonTools() {
+        return pythonTools;
+    }
+
+    @Override
+    public synchronized ExecutionResult setupResult() {
+        return setupResult;
     }
 
     @Override

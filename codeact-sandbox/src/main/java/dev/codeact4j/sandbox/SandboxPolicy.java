@@ -38,6 +38,10 @@ import java.util.stream.Stream;
  * @param environment      the only environment variables the session sees besides the sandbox's own
  * @param preload          modules imported when the interpreter starts, before any snippet
  * @param language         the language of the session's code, which picks its kernel (Python by default)
+ * @param pythonTools      Python files whose public functions every session defines as tools, running inside the
+ *                         sandbox (Python sessions only); see {@link Session#pythonTools()}
+ * @param setup            files of the session's language that every session runs at its start, after the tool files,
+ *                         in the code's namespace (loading data, defining helpers); see {@link Session#setupResult()}
  */
 public record SandboxPolicy(
         Duration timeout,
@@ -56,7 +60,9 @@ public record SandboxPolicy(
         Path workdir,
         Map<String, String> environment,
         List<String> preload,
-        Language language) {
+        Language language,
+        List<SessionFile> pythonTools,
+        List<SessionFile> setup) {
 
     /** The safe part of the standard library plus the usual data-science stack. */
     public static final Set<String> DEFAULT_ALLOWED_IMPORTS = Set.of(
@@ -118,6 +124,12 @@ public record SandboxPolicy(
         environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
         preload = List.copyOf(Objects.requireNonNull(preload, "preload"));
         Objects.requireNonNull(language, "language");
+        pythonTools = List.copyOf(Objects.requireNonNull(pythonTools, "pythonTools"));
+        setup = List.copyOf(Objects.requireNonNull(setup, "setup"));
+        if (!pythonTools.isEmpty() && language != Language.PYTHON) {
+            throw new IllegalArgumentException("Python tool files run in Python sessions, and this policy's language is "
+                    + language.displayName() + ": leave the tool files out, or make the language Python");
+        }
         workdir = workdir == null ? null : workdir.toAbsolutePath().normalize();
     }
 
@@ -169,6 +181,8 @@ public record SandboxPolicy(
         private Map<String, String> environment = new LinkedHashMap<>();
         private List<String> preload = List.of();
         private Language language = Language.PYTHON;
+        private List<SessionFile> pythonTools = new ArrayList<>();
+        private List<SessionFile> setup = new ArrayList<>();
 
         private Builder() {
         }
@@ -193,6 +207,8 @@ public record SandboxPolicy(
             environment = new LinkedHashMap<>(policy.environment);
             preload = policy.preload;
             language = policy.language;
+            pythonTools = new ArrayList<>(policy.pythonTools);
+            setup = new ArrayList<>(policy.setup);
         }
 
         public Builder timeout(Duration timeout) {
@@ -298,12 +314,49 @@ public record SandboxPolicy(
             return this;
         }
 
+        /**
+         * Adds Python tool files, read now: every session runs each and defines its public functions (not starting
+         * with _, defined in the file) as tools under their own names, a builtin's name too ({@code max}). A file that
+         * cannot be read is an IllegalArgumentException; one that does not compile or imports what the policy refuses
+         * stops the session's start with a {@link SessionFileException} naming its line.
+         */
+        public Builder pythonTools(Path... files) {
+            for (Path file : files) {
+                pythonTools.add(SessionFile.read(file));
+            }
+            return this;
+        }
+
+        /** Replaces the Python tool files. */
+        public Builder pythonTools(Collection<SessionFile> files) {
+            this.pythonTools = new ArrayList<>(files);
+            return this;
+        }
+
+        /**
+         * Adds setup files of the session's language, read now: every session runs them at its start, in order, in
+         * the code's namespace (what they define is the code's), under the policy's limits; a restarted interpreter
+         * runs them again. One that fails stops the session's start with a {@link SessionFileException}.
+         */
+        public Builder setup(Path... files) {
+            for (Path file : files) {
+                setup.add(SessionFile.read(file));
+            }
+            return this;
+        }
+
+        /** Replaces the setup files. */
+        public Builder setup(Collection<SessionFile> files) {
+            this.setup = new ArrayList<>(files);
+            return this;
+        }
+
         public SandboxPolicy build() {
             Set<String> imports = new TreeSet<>(allowedImports != null ? allowedImports : defaultAllowedImports(language));
             imports.addAll(addedImports);
             return new SandboxPolicy(timeout, interruptGrace, startupTimeout, memoryMb, cpuTime, maxProcesses,
                     maxFileSizeMb, maxOpenFiles, maxOutputChars, imports, diskMb, network, allowHosts, workdir, environment,
-                    preload, language);
+                    preload, language, pythonTools, setup);
         }
     }
 }

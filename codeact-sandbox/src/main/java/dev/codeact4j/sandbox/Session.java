@@ -2,6 +2,7 @@ package dev.codeact4j.sandbox;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * One persistent interpreter: variables, functions, imports and files in the working directory survive from one
@@ -48,6 +49,19 @@ public interface Session extends AutoCloseable {
      * that call them are defined in the interpreter by running the code the tools package generates.
      */
     void toolHandler(ToolHandler handler);
+
+    /**
+     * The functions of the policy's Python tool files, as the session defined them when it started (and defines
+     * again after a restart), in the files' order and each file's: what the model is shown of them. Empty without
+     * tool files.
+     */
+    List<PythonTool> pythonTools();
+
+    /**
+     * What the policy's setup files did when the session started: their output, figures and time, one after the
+     * other; null when the policy has none. A restarted interpreter runs them again without a result here.
+     */
+    ExecutionResult setupResult();
 
     /** The working directory on the host: files the code writes to its current directory appear here. */
     Path workdir();

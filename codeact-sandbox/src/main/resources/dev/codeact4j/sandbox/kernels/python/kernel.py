@@ -375,21 +375,31 @@ class StreamWriter(io.TextIOBase):
 
 
 class ModulePolicy:
-    """Refuses imports made directly by user code unless their top-level package is allowed."""
+    """Refuses imports made directly by user code unless their top-level package is allowed.
+
+    User code is the code's namespace and the modules of the policy's Python tool files (see Kernel.load_tool_file).
+    """
 
     def __init__(self, allowed, user_namespace):
         self.allow_all = "*" in allowed
         self.allowed = frozenset(allowed)
-        self.user_namespace = user_namespace
+        self.user_namespaces = [user_namespace]
         self.real_import = builtins.__import__
 
     def install(self):
         builtins.__import__ = self.guarded_import
 
+    def guard(self, namespace):
+        """Holds the code running in namespace (a tool file's module) to the policy, as the user's own."""
+        self.user_namespaces.append(namespace)
+
+    def is_user_code(self, namespace):
+        return any(namespace is user for user in self.user_namespaces)
+
     def guarded_import(self, name, globals=None, locals=None, fromlist=(), level=0):
-        if not self.allow_all and level == 0 and sys._getframe(1).f_globals is self.user_namespace:
+        if not self.allow_all and level == 0 and self.is_user_code(sys._getframe(1).f_globals):
             top = name.partition(".")[0]
-            if top not in self.allowed:
+            if top not in self.allowed and top != "__future__":  # a compiler directive, no library
                 raise ImportError(
                     f"import of '{top}' is not allowed by this session's module policy; "
                     f"allowed: {', '.join(sorted(self.allowed))}. To allow it: "
@@ -454,6 +464,80 @@ def to_json_value(value):
     return json.loads(text, parse_constant=finite)
 
 
+RESERVED_NAMES = frozenset({"display", "final_answer", "ToolError"})  # the kernel's names, which tools must leave alone
+
+
+class ToolFileBuiltins(dict):
+    """The builtins of a Python tool file's module: Python's own, then the names of the code's namespace.
+
+    So a tool can call another tool wherever it was defined (another file, the host's tools, setup code), and use
+    ToolError, display and final_answer, while what the file itself defines stays its own. A name found nowhere is
+    still a NameError.
+    """
+
+    def __init__(self, session_namespace):
+        super().__init__(vars(builtins))
+        self.session_namespace = session_namespace
+
+    def __missing__(self, name):
+        return self.session_namespace[name]
+
+
+class ShownAnnotation:
+    """An annotation as the signature shows it: text, not the repr of a string."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+
+def module_name(filename):
+    """A tool file's module name, free in sys.modules: the file's name without its directory and suffix, made an
+    identifier; prefixed when a module of that name exists, so that the file never stands in for a real module."""
+    import importlib.util
+
+    stem = os.path.splitext(os.path.basename(filename))[0]
+    stem = "".join(c if c.isalnum() or c == "_" else "_" for c in stem) or "tools"
+    stem = "_" + stem if stem[0].isdigit() else stem
+    name, number = stem, 1
+    while name in sys.modules or importlib.util.find_spec(name) is not None:
+        name, number = f"codeact_tools_{stem}" + (f"_{number}" if number > 1 else ""), number + 1
+    return name
+
+
+def tool_signature(function, module):
+    """A function's parameters and return type as Python writes them, (a: int, b: str = 'x') -> list[str], with the
+    tool file's own classes by their names alone and string annotations (from __future__ import annotations) as written
+    when they can be evaluated."""
+    import inspect
+    import re
+
+    try:
+        signature = inspect.signature(function, eval_str=True)
+    except Exception:  # a name an annotation uses is not defined: show it as written
+        signature = inspect.signature(function)
+    own = re.compile(r"\b" + re.escape(module) + r"\.")
+
+    def shown(annotation):
+        if annotation is inspect.Parameter.empty:
+            return annotation
+        text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+        return ShownAnnotation(own.sub("", text))
+
+    parameters = [p.replace(annotation=shown(p.annotation)) for p in signature.parameters.values()]
+    return str(signature.replace(parameters=parameters, return_annotation=shown(signature.return_annotation)))
+
+
+def error_line(exc, filename):
+    """The line of the file where exc was raised (the last of its frames in the file), or 0."""
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        return exc.lineno or 0
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == filename]
+    return lines[-1] if lines else 0
+
+
 class Kernel:
     def __init__(self, channel, config):
         self.channel = channel
@@ -465,7 +549,9 @@ class Kernel:
         self.budget = OutputBudget(int(config.get("maxOutputChars", 100_000)))
         self.namespace = {"__name__": "__main__", "__builtins__": builtins, "display": self.display,
                           "final_answer": self.final_answer, "ToolError": ToolError,
-                          "_codeact_call_tool": self.call_tool}
+                          "_codeact_call_tool": self.call_tool, "_codeact_load_tool_file": self.load_tool_file}
+        self.module_policy = None
+        self.tool_files = {}  # the name of each function of a Python tool file -> that file
         self.tool_calls = 0
         self.stdout = StreamWriter(self, "stdout")
         self.stderr = StreamWriter(self, "stderr")
@@ -516,6 +602,54 @@ class Kernel:
         if error:
             raise ToolError(error.get("message") or f"the tool {name} failed")
         return frame.get("value")
+
+    def load_tool_file(self, source, filename):
+        """Runs a Python tool file and defines its public functions in the code's namespace, as tools.
+
+        The file runs as a module of its own, so that its imports and helpers stay its own, with the session's names
+        behind Python's builtins (ToolFileBuiltins) and its imports held to the module policy. Its public functions
+        (not starting with _, defined in the file rather than imported) are defined under their own names, even
+        where a name hides a builtin (max, sum). Returns {"functions": [{name, signature, doc}]}, or {"error":
+        {type, message, traceback, line}} naming the line of the file that failed; the host turns it into a message.
+        """
+        import inspect
+        import types
+
+        module = types.ModuleType(module_name(filename))
+        module.__file__ = filename
+        sys.modules[module.__name__] = module  # what dataclasses and typing look a class's module up in
+        module.__dict__["__builtins__"] = ToolFileBuiltins(self.namespace)
+        self.module_policy.guard(module.__dict__)
+        self.code_files.add(filename)  # a SyntaxError's traceback then shows the file's line, not the compiler's frames
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        try:
+            exec(compile(source, filename, "exec"), module.__dict__)
+        except KeyboardInterrupt:
+            raise  # the time limit: the host says so
+        except BaseException as exc:  # SystemExit and final_answer() at the top of a tool file are errors too
+            return {"error": dict(self.describe_error(exc), line=error_line(exc, filename))}
+        functions = []
+        for name, value in list(module.__dict__.items()):
+            if name.startswith("_") or not inspect.isfunction(value) or value.__module__ != module.__name__:
+                continue
+            line = value.__code__.co_firstlineno
+            if name in RESERVED_NAMES:
+                return {"error": self.file_error(filename, line, f"{filename} defines {name}, a name the session itself "
+                                                 "uses; rename the function, or start its name with _ to keep it private")}
+            if self.tool_files.get(name, filename) != filename:
+                return {"error": self.file_error(filename, line, f"{filename} defines {name}, and so does the Python "
+                                                 f"tool file {self.tool_files[name]}; rename one of them")}
+            functions.append({"name": name, "signature": tool_signature(value, module.__name__),
+                              "doc": inspect.getdoc(value) or ""})
+        for function in functions:
+            self.namespace[function["name"]] = module.__dict__[function["name"]]
+            self.tool_files[function["name"]] = filename
+        return {"functions": functions}
+
+    @staticmethod
+    def file_error(filename, line, message):
+        return {"type": "NameError", "message": message, "line": line,
+                "traceback": f'  File "{filename}", line {line}\nNameError: {message}\n'}
 
     def display(self, *objects):
         """Shows objects as rich output: figures as PNG, DataFrames as a table plus JSON."""
@@ -790,7 +924,8 @@ def main():
     if hasattr(signal, "SIGXCPU"):
         signal.signal(signal.SIGXCPU, kernel.on_cpu_limit)
     os.register_at_fork(after_in_child=kernel.on_fork_child)
-    ModulePolicy(config.get("allowedImports", ["*"]), kernel.namespace).install()
+    kernel.module_policy = ModulePolicy(config.get("allowedImports", ["*"]), kernel.namespace)
+    kernel.module_policy.install()
     kernel.serve()
 
 
