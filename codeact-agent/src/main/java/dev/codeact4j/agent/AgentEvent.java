@@ -1,6 +1,7 @@
 package dev.codeact4j.agent;
 
 import dev.codeact4j.result.ProcessedAnswer;
+import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Language;
 
 import java.util.List;
@@ -20,6 +21,18 @@ public sealed interface AgentEvent {
      * what the wait is for.
      */
     record LoadingEmbeddingModel(String runId, int pastSolutions) implements AgentEvent { }
+
+    /**
+     * The session's setup files ran before the first step ({@code SandboxPolicy.setup()}): what they printed and
+     * showed. Said once, in the run that opened the session.
+     *
+     * @param files the setup files' names, in the order they ran
+     */
+    record SetupFinished(String runId, List<String> files, ExecutionResult result) implements AgentEvent {
+        public SetupFinished {
+            files = List.copyOf(files);
+        }
+    }
 
     record StepStarted(String runId, int step) implements AgentEvent { }
 

@@ -5,6 +5,8 @@ import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.result.ResultProcessor;
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.sandbox.SessionFile;
+import dev.codeact4j.sandbox.ToolHandler;
 import dev.codeact4j.trace.AgentTracing;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
@@ -36,16 +38,20 @@ final class AgentRun {
     // The memory only serves runs in a fresh session: in a session with state, the same task may well mean
     // something else.
     private final boolean freshSession;
+    /** Whether this run says what the session's setup did: the first in a session the agent opened. */
+    private final boolean showSetup;
+    private Session session;
     private RunMemory.RunSetup setup;
     private boolean cached;
     private String reusedFrom;
     private String reuseNote = "";
 
-    AgentRun(AgentSettings settings, String task, AgentListener extraListener, boolean freshSession) {
+    AgentRun(AgentSettings settings, String task, AgentListener extraListener, boolean freshSession, boolean showSetup) {
         this.settings = settings;
         this.task = Objects.requireNonNull(task, "task");
         this.extraListener = extraListener;
         this.freshSession = freshSession;
+        this.showSetup = showSetup;
     }
 
     String runId() {
@@ -65,6 +71,12 @@ final class AgentRun {
         Span span = settings.tracing().startRun(runId, settings.mode().label());
         AgentResult result;
         try (Scope ignored = span.makeCurrent()) {
+            this.session = session;
+            ExecutionResult setupResult = session.setupResult();
+            if (showSetup && setupResult != null) {
+                emit(new AgentEvent.SetupFinished(runId, session.policy().setup().stream().map(SessionFile::name).toList(),
+                        setupResult));
+            }
             offerTools(session);
             StepCycle cycle = new StepCycle(this, settings, session);
             result = settings.memory() != null && freshSession ? fromMemory(cycle) : null;
@@ -173,7 +185,7 @@ final class AgentRun {
 
     /** The opening messages (the system prompt, the task with a past solution to adapt) before any replayed steps. */
     private void open(String systemTemplate) {
-        messages.addAll(0, List.of(SystemMessage.from(settings.systemPrompt(systemTemplate, TaskPattern.classify(task))),
+        messages.addAll(0, List.of(SystemMessage.from(settings.systemPrompt(systemTemplate, TaskPattern.classify(task), session)),
                 UserMessage.from(task + reuseNote)));
     }
 
@@ -190,16 +202,14 @@ final class AgentRun {
         }
     }
 
-    /** Defines the tools as functions in the session and routes their calls to the host. */
+    /** Defines the tools as functions in the session and routes their calls to the host, traced. */
     private void offerTools(Session session) {
-        if (settings.tools().isEmpty()) {
-            return;
-        }
-        session.toolHandler(settings.tracing().traced(settings.tools().handler(settings.toolTimeout())));
-        ExecutionResult defined = session.executeHostCode(settings.tools().definitions(settings.language()));
-        if (!defined.ok()) {
-            throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
-        }
+        settings.tools().offerTo(session, toolHandler());
+    }
+
+    /** Where the code's calls of host tools go: the tools, each call traced. */
+    ToolHandler toolHandler() {
+        return settings.tracing().traced(settings.tools().handler(settings.toolTimeout()));
     }
 
     /** Tells the listeners (a run store, say) how the run ended when it ends by an exception. */

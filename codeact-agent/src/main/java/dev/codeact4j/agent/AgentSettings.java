@@ -10,7 +10,10 @@ import dev.codeact4j.result.ResultProcessor;
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.ResultValue;
+import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.sandbox.SessionFile;
 import dev.codeact4j.tools.Tools;
 import dev.codeact4j.trace.AgentTracing;
 
@@ -77,7 +80,8 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
 
     // --- what the model is told ------------------------------------------------------------------------------------
 
-    String systemPrompt(String template, TaskPattern pattern) {
+    /** The system prompt of a run in {@code session}: its tools (host and Python) and what its setup printed. */
+    String systemPrompt(String template, TaskPattern pattern, Session session) {
         String format = "";
         if (answerSchema != null) {
             format = "The answer must be JSON that matches this schema: " + answerSchema + ".";
@@ -94,7 +98,7 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
                 "authorized_imports", imports(),
                 "answer_format", format,
                 "network", networkRule(),
-                "tools", toolsSection(),
+                "tools", toolsSection(session) + setupSection(session),
                 "pattern", prompts.pattern(pattern)));
     }
 
@@ -143,9 +147,15 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
         return "There is no network access.";
     }
 
-    private String toolsSection() {
-        if (tools.isEmpty()) {
+    private String toolsSection(Session session) {
+        List<PythonTool> pythonTools = session.pythonTools();
+        if (tools.isEmpty() && pythonTools.isEmpty()) {
             return "";
+        }
+        if (tools.isEmpty()) { // only the user's Python functions: they raise what they raise, not ToolError
+            return "\nTools: these functions are already defined in the interpreter. Call them like any Python "
+                    + "function, from loops and conditions as you need. Filter and combine their results in code rather "
+                    + "than printing them whole.\n```python\n" + tools.stubs(language(), pythonTools) + "\n```";
         }
         String how = switch (language()) {
             case PYTHON -> "Call them like any Python function, from loops and conditions as you need: they return "
@@ -156,6 +166,25 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
         };
         return "\nHost tools: these functions are already defined in the interpreter. " + how
                 + " Filter and combine their results in code rather than printing them whole.\n```" + language().id()
-                + "\n" + tools.stubs(language()) + "\n```";
+                + "\n" + tools.stubs(language(), pythonTools) + "\n```";
+    }
+
+    /** The most of a setup's output the model is shown; the rest is cut in the middle. */
+    private static final int SETUP_OUTPUT_CHARS = 2_000;
+
+    /**
+     * What the setup files did before the model's first step: the model is told that their names are defined, and
+     * shown what they printed (what data they loaded, say), so that it builds on it.
+     */
+    private String setupSection(Session session) {
+        ExecutionResult setup = session.setupResult();
+        if (setup == null) {
+            return "";
+        }
+        String files = String.join(", ", session.policy().setup().stream().map(SessionFile::name).toList());
+        String printed = (setup.stdout() + setup.stderr()).strip();
+        return "\n\nSetup: before your first step, the session ran " + files + "; the variables, functions and "
+                + "imports it defined are in the interpreter." + (printed.isEmpty() ? ""
+                : " It printed:\n```\n" + Observations.cut(printed, SETUP_OUTPUT_CHARS) + "\n```");
     }
 }

@@ -10,6 +10,7 @@ import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.sandbox.SessionFile;
 import dev.codeact4j.sandbox.SessionPool;
 import dev.codeact4j.tools.Tools;
 import dev.codeact4j.trace.AgentTracing;
@@ -18,6 +19,7 @@ import dev.langchain4j.model.chat.StreamingChatModel;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +57,17 @@ public final class CodeActAgent {
         }
         checks.addAll(builder.checks);
         SandboxPolicy policy = builder.pool != null ? builder.pool.policy() : builder.policy;
+        if (!builder.pythonTools.isEmpty() || !builder.setup.isEmpty()) {
+            if (builder.pool != null) {
+                throw new IllegalStateException("the session pool's sessions start as its policy says: give the pool a "
+                        + "policy with the Python tool and setup files (SandboxPolicy.builder().pythonTools(...).setup(...))");
+            }
+            List<SessionFile> pythonTools = new ArrayList<>(policy.pythonTools());
+            pythonTools.addAll(builder.pythonTools);
+            List<SessionFile> setup = new ArrayList<>(policy.setup());
+            setup.addAll(builder.setup);
+            policy = policy.toBuilder().pythonTools(pythonTools).setup(setup).build();
+        }
         Language language = builder.language != null ? builder.language : policy.language();
         if (policy.language() != language) {
             if (builder.pool != null) {
@@ -87,7 +100,7 @@ public final class CodeActAgent {
     /** Like {@link #run(String)}, with one more listener for this run's events. */
     public AgentResult run(String task, AgentListener listener) {
         try (Session session = openSession()) {
-            return new AgentRun(settings, task, listener, true).execute(session);
+            return new AgentRun(settings, task, listener, true, true).execute(session);
         }
     }
 
@@ -96,7 +109,7 @@ public final class CodeActAgent {
      * interpreter is there for this one, and what this run leaves stays for the next.
      */
     public AgentResult run(String task, Session session, AgentListener listener) {
-        return new AgentRun(settings, task, listener, false).execute(Objects.requireNonNull(session, "session"));
+        return new AgentRun(settings, task, listener, false, false).execute(Objects.requireNonNull(session, "session"));
     }
 
     /**
@@ -118,7 +131,8 @@ public final class CodeActAgent {
                 String task = PromptTemplates.render(settings.prompts().multiStep(), Map.of(
                         "task", steps.get(i), "index", (i + 1) + " of " + steps.size(),
                         "variables", earlier.isEmpty() ? "none yet" : String.join(", ", earlier)));
-                AgentResult result = run(task, session, listener);
+                // the first step says what the session's setup did, as a run in a fresh session does
+                AgentResult result = new AgentRun(settings, task, listener, false, i == 0).execute(session);
                 results.add(result);
                 keepStepResult(session, i, result);
             }
@@ -209,8 +223,36 @@ public final class CodeActAgent {
         private OpenTelemetry openTelemetry;
         private RunMemory memory;
         private final List<AnswerCheck> checks = new ArrayList<>();
+        private final List<SessionFile> pythonTools = new ArrayList<>();
+        private final List<SessionFile> setup = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Python tool files, added to the policy's ({@link SandboxPolicy.Builder#pythonTools(Path...)}): each file's
+         * public functions, with their signatures, type hints and docstrings, are tools the model is shown beside the
+         * host tools, and run inside the sandbox. Read now; a file that cannot be read is an IllegalArgumentException,
+         * and one that does not compile or imports what the policy refuses makes {@link CodeActAgent#run} throw a
+         * {@link dev.codeact4j.sandbox.SessionFileException} naming its line, before any model call.
+         */
+        public Builder pythonTools(Path... files) {
+            for (Path file : files) {
+                pythonTools.add(SessionFile.read(file));
+            }
+            return this;
+        }
+
+        /**
+         * Setup files of the language the model writes, added to the policy's
+         * ({@link SandboxPolicy.Builder#setup(Path...)}): each session runs them before the first step (loading data,
+         * defining helpers), and the model is told so with what they printed.
+         */
+        public Builder setup(Path... files) {
+            for (Path file : files) {
+                setup.add(SessionFile.read(file));
+            }
+            return this;
         }
 
         /**

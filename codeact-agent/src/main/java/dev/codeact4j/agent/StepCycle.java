@@ -129,8 +129,10 @@ final class StepCycle {
         Span span = settings.tracing().startExecution();
         ExecutionResult execution;
         try (Scope ignored = span.makeCurrent()) {
-            execution = session.execute(code,
-                    (stream, text) -> run.emit(new AgentEvent.ExecutionOutput(run.runId(), index, stream, text)));
+            // through the tools, which define themselves again in an interpreter that was replaced (out of memory)
+            execution = settings.tools().execute(session, code, null, session.policy().timeout(),
+                    (stream, text) -> run.emit(new AgentEvent.ExecutionOutput(run.runId(), index, stream, text)),
+                    run.toolHandler());
         } catch (RuntimeException | Error e) {
             AgentTracing.fail(span, e);
             throw e;

@@ -1,6 +1,7 @@
 package dev.codeact4j.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codeact4j.sandbox.PythonTool;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,6 +61,16 @@ final class PythonStubs {
     static String stub(String function, Tool tool) {
         List<Parameter> parameters = parameters(tool.parameters());
         return signature(function, parameters) + "\n" + docstring(tool, parameters) + "    ...\n";
+    }
+
+    /**
+     * What the model sees of a function of a Python tool file, in the same form: its own signature (type hints,
+     * defaults, return type) and docstring, as the session read them.
+     */
+    static String stub(PythonTool tool) {
+        String doc = tool.docstring().isBlank() ? ""
+                : "    \"\"\"" + escapeDoc(tool.docstring().strip()).replaceAll("\n {4}(?=\n)", "\n") + "\n    \"\"\"\n";
+        return "def " + tool.name() + tool.signature() + ":\n" + doc + "    ...\n";
     }
 
     private static String signature(String function, List<Parameter> parameters) {

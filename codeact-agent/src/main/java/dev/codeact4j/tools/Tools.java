@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.OutputListener;
+import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.sandbox.SessionFileException;
 import dev.codeact4j.sandbox.ToolHandler;
 import io.opentelemetry.context.Context;
 
@@ -120,6 +122,14 @@ public final class Tools {
 
     /** The tools as the model is shown them: Python signatures with docstrings, or JavaScript ones with JSDoc. */
     public String stubs(Language language) {
+        return stubs(language, List.of());
+    }
+
+    /**
+     * These tools and a session's Python tools ({@link Session#pythonTools()}, the functions of its Python tool
+     * files) as the model is shown them, in one form: these first, then those, each with its signature and docstring.
+     */
+    public String stubs(Language language, List<PythonTool> pythonTools) {
         StringBuilder code = new StringBuilder();
         for (Tool tool : byFunction.values()) {
             code.append(switch (language) {
@@ -127,7 +137,25 @@ public final class Tools {
                 case JAVASCRIPT -> JavaScriptStubs.stub(JavaScriptStubs.identifier(tool.name()), tool);
             }).append('\n');
         }
+        for (PythonTool tool : pythonTools) {
+            code.append(PythonStubs.stub(tool)).append('\n');
+        }
         return code.toString().strip();
+    }
+
+    /**
+     * Throws a {@link SessionFileException} when a function of a session's Python tool files would be replaced by
+     * one of these tools, which are defined after it under the same name: one of the two must be renamed.
+     */
+    public void checkNoClash(List<PythonTool> pythonTools) {
+        for (PythonTool tool : pythonTools) {
+            Tool host = byFunction.get(tool.name());
+            if (host != null) {
+                throw new SessionFileException("the Python tool file " + tool.file() + " defines " + tool.name()
+                        + ", which is also the function of the host tool '" + host.name() + "' (a Java or MCP tool); "
+                        + "rename one of them", tool.file(), 0, "");
+            }
+        }
     }
 
     /**
@@ -135,8 +163,18 @@ public final class Tools {
      * allowed {@code callLimit}. Nothing happens without tools.
      */
     public void offerTo(Session session, Duration callLimit) {
+        offerTo(session, handler(callLimit));
+    }
+
+    /**
+     * As {@link #offerTo(Session, Duration)}, the calls going to {@code handler} (this one's {@link #handler}
+     * wrapped, say, to trace them). A function of the session's Python tool files of the same name as one of these
+     * tools is a {@link SessionFileException} ({@link #checkNoClash}).
+     */
+    public void offerTo(Session session, ToolHandler handler) {
         if (!isEmpty()) {
-            define(session, callLimit);
+            checkNoClash(session.pythonTools());
+            define(session, handler);
         }
     }
 
@@ -147,10 +185,16 @@ public final class Tools {
      */
     public ExecutionResult execute(Session session, String code, String filename, Duration timeout,
                                    OutputListener listener, Duration callLimit) {
+        return execute(session, code, filename, timeout, listener, handler(callLimit));
+    }
+
+    /** As above, the calls going to {@code handler} (as in {@link #offerTo(Session, ToolHandler)}). */
+    public ExecutionResult execute(Session session, String code, String filename, Duration timeout,
+                                   OutputListener listener, ToolHandler handler) {
         if (isEmpty() || session.isAlive()) {
             return session.execute(code, filename, timeout, listener);
         }
-        ExecutionResult definitions = define(session, callLimit);
+        ExecutionResult definitions = define(session, handler);
         listener.onOutput("stderr", definitions.stderr());
         ExecutionResult result = session.execute(code, filename, timeout, listener);
         return new ExecutionResult(result.stdout(), definitions.stderr() + result.stderr(), result.result(),
@@ -159,8 +203,8 @@ public final class Tools {
                 result.restarted() || definitions.restarted());
     }
 
-    private ExecutionResult define(Session session, Duration callLimit) {
-        session.toolHandler(handler(callLimit));
+    private ExecutionResult define(Session session, ToolHandler handler) {
+        session.toolHandler(handler);
         ExecutionResult defined = session.executeHostCode(definitions(session.language()));
         if (!defined.ok()) {
             throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());

@@ -1,9 +1,12 @@
 package dev.codeact4j.tools;
 
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.Language;
+import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.sandbox.SessionFileException;
 import dev.codeact4j.sandbox.ToolCall;
 import dev.langchain4j.agent.tool.P;
 import org.junit.jupiter.api.AfterAll;
@@ -171,5 +174,29 @@ class ToolsTest {
             assertThat(result.error().type()).isEqualTo("ToolError");
             assertThat(result.error().message()).contains("no host tools");
         }
+    }
+
+    @Test
+    void aPythonToolFilesFunctionIsShownInTheStubFormWithItsOwnSignatureAndDocstring() {
+        PythonTool max = new PythonTool("max", "(values: list[float], *, strict: bool = False) -> float",
+                "The largest value, as \"\"\"this\"\"\" suite has it.\n\nArgs:\n    values: numbers, e.g. [1, 2]", "m3.py");
+        PythonTool bare = new PythonTool("ping", "()", "", "m3.py");
+
+        assertThat(TOOLS.stubs(Language.PYTHON, List.of(max, bare))).startsWith("def square(").endsWith("""
+                def max(values: list[float], *, strict: bool = False) -> float:
+                    \"""The largest value, as \\"\\"\\"this\\"\\"\\" suite has it.
+
+                    Args:
+                        values: numbers, e.g. [1, 2]
+                    \"""
+                    ...
+
+                def ping():
+                    ...""");
+        assertThatThrownBy(() -> TOOLS.checkNoClash(List.of(new PythonTool("square", "(x)", "", "mine.py"))))
+                .isInstanceOf(SessionFileException.class)
+                .hasMessage("the Python tool file mine.py defines square, which is also the function of the host tool "
+                        + "'square' (a Java or MCP tool); rename one of them");
+        TOOLS.checkNoClash(List.of(max, bare));
     }
 }

@@ -14,6 +14,7 @@ import dev.codeact4j.tools.McpEndpoint;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -31,25 +32,27 @@ import java.util.function.Function;
  *  "allowHosts": ["api.github.com", "*.pypi.org"],
  *  "mcp": ["npx -y @modelcontextprotocol/server-memory"], "mcpUrls": ["http://localhost:3000/mcp"],
  *  "models": ["openai:gpt-4o-mini", "anthropic:claude-sonnet-4-5"], "maxRuns": 4, "maxSessions": 32,
- *  "sessionTtlSeconds": 900}
+ *  "sessionTtlSeconds": 900, "toolsPy": ["tools/travel.py"], "setup": ["load_data.py"]}
  * }</pre>
+ *
+ * The files of {@code toolsPy} and {@code setup} may be named relative to the config file's directory.
  */
 record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode, Double timeoutSeconds,
                  Integer memoryMb, Integer diskMb, List<String> allowImports, Boolean network, List<String> allowHosts,
                  List<String> mcp, List<String> mcpUrls, Language language, List<String> models, Integer maxRuns,
-                 Integer maxSessions, Integer sessionTtlSeconds) {
+                 Integer maxSessions, Integer sessionTtlSeconds, List<Path> toolsPy, List<Path> setup) {
 
     /** The keys the file may hold, in the order the help lists them. */
     static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
-            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "language", "models", "maxRuns", "maxSessions",
-            "sessionTtlSeconds");
+            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "toolsPy", "setup", "language", "models",
+            "maxRuns", "maxSessions", "sessionTtlSeconds");
 
     /** No config file: nothing set. */
     /** The step limit when neither an option nor the config file sets one. */
     static final int DEFAULT_MAX_STEPS = 10;
 
     static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, null, List.of(), null, List.of(),
-            List.of(), List.of(), null, List.of(), null, null, null);
+            List.of(), List.of(), null, List.of(), null, null, null, List.of(), List.of());
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -119,7 +122,30 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 models(file, root),
                 wholeNumber(file, root, "maxRuns", 1),
                 wholeNumber(file, root, "maxSessions", 1),
-                wholeNumber(file, root, "sessionTtlSeconds", 1));
+                wholeNumber(file, root, "sessionTtlSeconds", 1),
+                files(file, root, "toolsPy", "Python tool files such as [\"tools/travel.py\"]"),
+                files(file, root, "setup", "setup files such as [\"load_data.py\"]"));
+    }
+
+    /**
+     * A list of files under {@code key}, relative ones in the config file's directory; each must exist (it is read
+     * when the command makes its sessions, and the message then names the key).
+     */
+    private static List<Path> files(Path file, JsonNode root, String key, String example) {
+        List<Path> files = new ArrayList<>();
+        for (String name : strings(file, root, key, example)) {
+            Path path;
+            try {
+                path = file.toAbsolutePath().getParent().resolve(name);
+            } catch (InvalidPathException e) {
+                throw invalid(file, "\"" + key + "\": " + name + " is not a valid file name");
+            }
+            if (!Files.isRegularFile(path)) {
+                throw invalid(file, "\"" + key + "\": no such file: " + path);
+            }
+            files.add(path);
+        }
+        return List.copyOf(files);
     }
 
     private static String modelSpec(Path file, JsonNode root) {

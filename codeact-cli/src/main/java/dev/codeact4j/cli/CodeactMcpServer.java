@@ -10,11 +10,14 @@ import dev.codeact4j.sandbox.Display;
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.OutputListener;
+import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.SandboxException;
+import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.server.json.JsonText;
 import dev.codeact4j.server.json.RunJson;
 import dev.codeact4j.server.json.SavedDisplay;
+import dev.codeact4j.tools.Tools;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -46,11 +49,12 @@ final class CodeactMcpServer implements AutoCloseable {
      * @param agents       run_agent's agents, as {@code codeact run} makes them (memory and recording included);
      *                     also execute_code's sandbox and policy
      * @param tools        the host tools, defined in execute_code's sessions too
+     * @param pythonTools  the functions of the policy's Python tool files, as a session defined them
      * @param defaultModel the model SPEC when run_agent names none, or null
      * @param configFile   where a default model can be set, for the message when there is none
      */
-    record Settings(AgentFactory agents, HostTools tools, DisplayFiles displayFiles, String defaultModel,
-                    Path configFile) {
+    record Settings(AgentFactory agents, HostTools tools, List<PythonTool> pythonTools, DisplayFiles displayFiles,
+                    String defaultModel, Path configFile) {
     }
 
     /** One client connection's session of one language, and how many snippets it has run (the JSON's index). */
@@ -73,6 +77,8 @@ final class CodeactMcpServer implements AutoCloseable {
         String hostTools = settings.tools().tools().isEmpty() ? "" : "\n\nThese host tools are defined as "
                 + language.displayName() + " functions in the interpreter (in JavaScript as async functions of one "
                 + "object of arguments, await name({arg: value})):\n" + settings.tools().tools().stubs(language);
+        String pythonTools = settings.pythonTools().isEmpty() ? "" : "\n\nThese Python tools are defined in Python "
+                + "sessions, and run inside the sandbox:\n" + Tools.none().stubs(Language.PYTHON, settings.pythonTools());
         Map<String, Object> languageArgument = Map.of("type", "string", "enum", List.of("python", "javascript"),
                 "description", "The language of the code: python or javascript (Node.js). Default: "
                         + language.id() + ".");
@@ -84,7 +90,7 @@ final class CodeactMcpServer implements AutoCloseable {
                         + "stdout, stderr, result: {repr, type, json} or null, final: the value given to "
                         + "final_answer(...) as {repr, type, json}, or null, error: {type, message, traceback} or "
                         + "null, displays, network, durationMs, timedOut, truncated, restarted}; figures also come back as "
-                        + "images (PNG, or SVG from JavaScript)." + hostTools)
+                        + "images (PNG, or SVG from JavaScript)." + hostTools + pythonTools)
                 .inputSchema(Map.of("type", "object", "required", List.of("code"), "properties", Map.of(
                         "code", Map.of("type", "string", "description", "The code to run."),
                         "language", languageArgument,
@@ -164,8 +170,7 @@ final class CodeactMcpServer implements AutoCloseable {
     }
 
     private Connection open(Language language) {
-        Session session = settings.agents().sandbox().open(
-                settings.agents().policy().toBuilder().language(language).build());
+        Session session = settings.agents().sandbox().open(policy(language));
         try {
             settings.tools().offerTo(session);
         } catch (RuntimeException e) {
@@ -204,7 +209,7 @@ final class CodeactMcpServer implements AutoCloseable {
         }
         try {
             AgentFactory agents = settings.agents().newBuilder().maxSteps(maxSteps)
-                    .policy(settings.agents().policy().toBuilder().language(language).build()).build();
+                    .policy(policy(language)).build();
             AgentResult result = agents.agent(agents.models(spec)).run(task.strip());
             var figures = AgentReport.saveFigures(result, settings.displayFiles());
             return CallToolResult.builder().addTextContent(JsonText.line(RunJson.of(result, figures), "result")).build();
@@ -215,6 +220,16 @@ final class CodeactMcpServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return error("run_agent failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * The policy of a session of this language: the server's; for the other language without its tool and setup
+     * files, which are code of the server's language.
+     */
+    private SandboxPolicy policy(Language language) {
+        SandboxPolicy policy = settings.agents().policy();
+        return policy.language() == language ? policy
+                : policy.toBuilder().language(language).pythonTools(List.of()).setup(List.of()).build();
     }
 
     private static CallToolResult error(String message) {

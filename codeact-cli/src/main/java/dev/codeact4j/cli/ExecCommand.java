@@ -7,6 +7,7 @@ import dev.codeact4j.cli.render.HumanReport;
 import dev.codeact4j.cli.render.JsonReport;
 import dev.codeact4j.cli.render.Snippet;
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
@@ -44,6 +45,7 @@ import java.util.concurrent.Callable;
                 "             [--network | --allow-host HOST[:PORT]...]",
                 "             [--workdir DIR] [--output-dir DIR] [--fail-fast]",
                 "             [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]...",
+                "             [--tools-py FILE]... [--setup FILE]...",
                 "             (-c CODE | FILE)..."},
         description = {
                 "Runs Python snippets (JavaScript ones with --lang js), in order, in ONE sandboxed session: "
@@ -55,7 +57,8 @@ import java.util.concurrent.Callable;
         exitCodeList = {
                 "0:every snippet succeeded",
                 "1:a snippet failed, or a figure of one could not be saved",
-                "2:usage error: unknown option, no snippet, missing file, bad config file",
+                "2:usage error: unknown option, no snippet, missing file, bad config file, a --tools-py or "
+                        + "--setup file that cannot be used",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:an MCP server could not be started or reached"},
         footerHeading = "%nOutput:%n",
@@ -102,12 +105,15 @@ import java.util.concurrent.Callable;
                 "labels of describe(), groupby(), set_index()) is each record's first field,",
                 "named after the index, or \"index\": [{\"index\": \"count\", \"a\": 2.0}, ...].",
                 "",
-                "Tools: the functions of --mcp, --mcp-url and --tools-class (see codeact run",
-                "--help) are defined in the session before the first snippet runs.",
+                "Tools: the functions of --mcp, --mcp-url, --tools-class and --tools-py (see",
+                "codeact run --help) are defined in the session before the first snippet runs;",
+                "the --tools-py functions are listed on standard error. --setup files run",
+                "before the first snippet too, and what they print is shown on standard error.",
                 "",
                 "Config file: exec uses these keys of $CODEACT_HOME/config.json (see codeact",
                 "run --help): timeoutSeconds, memoryMb, diskMb, allowImports, network,",
-                "allowHosts, mcp, mcpUrls and language; the options override them. A config",
+                "allowHosts, mcp, mcpUrls, toolsPy, setup and language; the options override",
+                "them (toolsPy and setup come before --tools-py's and --setup's). A config",
                 "file that is not valid stops exec with exit status 2.",
                 "",
                 "Examples:",
@@ -131,6 +137,9 @@ public final class ExecCommand implements Callable<Integer> {
 
     @Mixin
     ToolOptions toolOptions;
+
+    @Mixin
+    SessionFileOptions sessionFiles;
 
     @Option(names = "--workdir", paramLabel = "DIR",
             description = "An existing directory to be the code's working directory (the code can read and write "
@@ -173,6 +182,7 @@ public final class ExecCommand implements Callable<Integer> {
         try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
              Session session = sandbox.open(policy)) {
             tools.offerTo(session);
+            allSucceeded = sessionStarted(session, displayFiles, err, colors);
             for (int index = 0; index < snippets.size(); index++) {
                 Snippet snippet = snippets.get(index);
                 ExecutionResult result = tools.execute(session, snippet.code(), snippet.filename(), policy.timeout(), report);
@@ -193,6 +203,34 @@ public final class ExecCommand implements Callable<Integer> {
             }
         }
         return allSucceeded ? CodeactCommand.OK : CodeactCommand.FAILED;
+    }
+
+    /**
+     * Says what the session started with, on standard error (standard output is the snippets'): the functions of
+     * the Python tool files, and what the setup files printed, once, before the first snippet. False when a figure
+     * the setup drew could not be saved.
+     */
+    private boolean sessionStarted(Session session, DisplayFiles displayFiles, PrintWriter err, Colors colors) {
+        if (!session.pythonTools().isEmpty()) {
+            err.println(colors.faint("[Python tools: " + String.join(", ",
+                    session.pythonTools().stream().map(PythonTool::name).toList()) + "]"));
+        }
+        ExecutionResult setup = session.setupResult();
+        boolean saved = true;
+        if (setup != null) {
+            err.print(setup.stdout());
+            err.print(colors.yellow(setup.stderr()));
+            for (SavedDisplay display : displayFiles.save(setup.displays())) {
+                if (display.isUnsaved()) {
+                    err.println(colors.red("[a figure of the setup could not be saved: " + display.error() + "]"));
+                    saved = false;
+                } else if (display.path() != null) {
+                    err.println(colors.faint("[saved figure to " + display.path() + "]"));
+                }
+            }
+        }
+        err.flush();
+        return saved;
     }
 
     private List<Snippet> readSnippets() throws IOException {
@@ -245,7 +283,7 @@ public final class ExecCommand implements Callable<Integer> {
             throw usageError("--workdir " + workdir + " is not an existing directory: create it first, or leave "
                     + "--workdir out to use a private temporary one.");
         }
-        return sandboxOptions.policy(config, workdir);
+        return sessionFiles.applyTo(sandboxOptions.policy(config, workdir), config);
     }
 
     private ParameterException usageError(String message) {

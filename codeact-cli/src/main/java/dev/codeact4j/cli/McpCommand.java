@@ -5,7 +5,9 @@ import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.cli.render.DisplayFiles;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.tools.McpEndpoint;
 import dev.codeact4j.tools.McpSchemaValidator;
 import dev.codeact4j.tools.Tools;
@@ -39,7 +41,8 @@ import java.util.concurrent.Callable;
                 "            [--allow-import M,...]",
                 "            [--network | --allow-host HOST[:PORT]...] [--output-dir DIR]",
                 "            [--mcp COMMAND]... [--mcp-url URL]...",
-                "            [--tools-class CLASS]... [--no-store] [--no-cache]"},
+                "            [--tools-class CLASS]... [--tools-py FILE]... [--setup FILE]...",
+                "            [--no-store] [--no-cache]"},
         description = {
                 "Serves codeact to an MCP client (Claude Desktop, an IDE, another agent) over standard input and "
                         + "output, until the client closes the connection. Standard output carries only the "
@@ -50,7 +53,8 @@ import java.util.concurrent.Callable;
                 ""},
         exitCodeList = {
                 "0:the client closed the connection",
-                "2:usage error: unknown option or value, bad config file",
+                "2:usage error: unknown option or value, bad config file, a --tools-py or --setup file "
+                        + "that cannot be used (checked in a session started before serving)",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:an MCP server of --mcp or --mcp-url could not be started or reached"},
         footerHeading = "%nTools served:%n",
@@ -77,7 +81,9 @@ import java.util.concurrent.Callable;
                 "A failure (a bad argument, no API key, no sandbox) is a tool error whose text",
                 "says what went wrong; a call of another tool is a JSON-RPC error naming it.",
                 "The functions of --mcp, --mcp-url and --tools-class (see codeact run --help)",
-                "are defined in every session, for both tools.",
+                "are defined in every session, for both tools; those of --tools-py, and the",
+                "--setup files, in every session of --lang's language (execute_code's",
+                "description lists the Python tools).",
                 "",
                 "Config file: every key of $CODEACT_HOME/config.json applies (see codeact run",
                 "--help); the options override them.",
@@ -103,6 +109,9 @@ public final class McpCommand implements Callable<Integer> {
     ToolOptions toolOptions;
 
     @Mixin
+    SessionFileOptions sessionFiles;
+
+    @Mixin
     OutputOptions.Figures figures;
 
     @Mixin
@@ -112,7 +121,7 @@ public final class McpCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path home = CliConfig.home(codeact.environment());
         CliConfig config = CliConfig.load(home);
-        SandboxPolicy policy = sandboxOptions.policy(config, null);
+        SandboxPolicy policy = sessionFiles.applyTo(sandboxOptions.policy(config, null), config);
         ModelSpec defaultModel = modelOptions.spec(config);
         AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config).build();
         DisplayFiles displayFiles = figures.displayFiles();
@@ -135,7 +144,8 @@ public final class McpCommand implements Callable<Integer> {
                     .recording(recording)
                     .cache(store.cache())
                     .build();
-            CodeactMcpServer.Settings settings = new CodeactMcpServer.Settings(agents, tools, displayFiles,
+            CodeactMcpServer.Settings settings = new CodeactMcpServer.Settings(agents, tools,
+                    pythonTools(sandbox, policy, tools), displayFiles,
                     defaultModel == null ? null : defaultModel.toString(), home.resolve("config.json"));
             try (CodeactMcpServer server = new CodeactMcpServer(settings)) {
                 serveUntilClosed(server, protocol, err);
@@ -144,6 +154,20 @@ public final class McpCommand implements Callable<Integer> {
             System.setOut(standardOutput);
         }
         return CodeactCommand.OK;
+    }
+
+    /**
+     * The functions of the Python tool files, read in a session started once before serving, so that execute_code's
+     * description lists them and a tool or setup file that cannot be used stops the command before any client comes.
+     */
+    private static List<PythonTool> pythonTools(Sandbox sandbox, SandboxPolicy policy, HostTools tools) {
+        if (policy.pythonTools().isEmpty() && policy.setup().isEmpty()) {
+            return List.of();
+        }
+        try (Session session = sandbox.open(policy)) {
+            tools.tools().checkNoClash(session.pythonTools());
+            return session.pythonTools();
+        }
     }
 
     /** Answers requests on standard input until the client closes it. */

@@ -43,7 +43,8 @@ import java.util.concurrent.Callable;
                 "            [--disk MB]",
                 "            [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
                 "            [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
-                "            [--tools-class CLASS]... [--no-store] [--no-cache] TASK"},
+                "            [--tools-class CLASS]... [--tools-py FILE]... [--setup FILE]...",
+                "            [--no-store] [--no-cache] TASK"},
         description = {
                 "A model solves TASK by writing Python (or JavaScript, with --lang js) that runs in a sandboxed, "
                         + "stateful session.",
@@ -56,7 +57,8 @@ import java.util.concurrent.Callable;
                 "0:the agent gave an answer",
                 "1:the agent reached no answer (step limit, or simple mode's code failed), or its answer is not "
                         + "in the --format asked (nothing is printed on standard output; --json still has it)",
-                "2:usage error: no task, unknown option or value, no model named, bad config file",
+                "2:usage error: no task, unknown option or value, no model named, bad config file, a "
+                        + "--tools-py or --setup file that cannot be used",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:the model could not be called (no API key, refused key, unknown model, provider down), "
                         + "or an MCP server could not be started or reached"},
@@ -89,13 +91,16 @@ import java.util.concurrent.Callable;
                 "  allowHosts      a list of hosts, like --allow-host (which replaces it)",
                 "  mcp             a list of MCP server command lines, started besides --mcp's",
                 "  mcpUrls         a list of MCP server URLs, reached besides --mcp-url's",
+                "  toolsPy         a list of Python tool files, loaded before --tools-py's",
+                "                  (relative to the config file's directory)",
+                "  setup           a list of setup files, run before --setup's (likewise)",
                 "  models          codeact serve's: the models its page offers",
                 "  maxRuns         codeact serve's: runs at once",
                 "  maxSessions     codeact serve's: sessions open at once",
                 "  sessionTtlSeconds  codeact serve's: an unused session is closed after it",
                 "For example: {\"model\": \"openrouter:google/gemini-2.5-flash\", \"maxSteps\": 8}",
                 "run, mcp and serve use every key (the last four are serve's alone); exec the",
-                "sandbox and tool keys (timeoutSeconds to mcpUrls, language); tools serve mcp and",
+                "sandbox and tool keys (timeoutSeconds to setup, language); tools serve mcp and",
                 "mcpUrls; demo, history, show and report none.",
                 "A config file that is not valid stops each of these with exit status 2.",
                 "",
@@ -115,6 +120,23 @@ import java.util.concurrent.Callable;
                 "dies during a call fails that call. --tools-class loads a class from the",
                 "classpath, so start codeact with your jar on it:",
                 "  java -cp codeact.jar:tools.jar dev.codeact4j.cli.CodeactCommand run ...",
+                "",
+                "Python tools: --tools-py FILE runs the file in each session, as a module of its",
+                "own, and makes its public functions (not starting with _, defined in the file,",
+                "not imported) tools under their own names, even a builtin's (max, sum). The",
+                "model is shown them beside the other tools, with the signatures, type hints and",
+                "docstrings the session read from them; they run inside the sandbox, under its",
+                "limits and --allow-import, and may call each other and the host's tools. A file",
+                "that does not compile or imports a module not allowed stops the run before any",
+                "model call, naming the file and line (exit 2). Python only: not with --lang js.",
+                "",
+                "Setup: --setup FILE runs the file (Python, or JavaScript with --lang js) at the",
+                "start of the session, after the tool files and before the first step: what it",
+                "defines is there for the model's code, which is told so with what it printed.",
+                "Its output is shown once, on standard error. A setup that fails stops the run",
+                "before any model call with its traceback (exit 2). Both run again in a fresh",
+                "interpreter after one is replaced (out of memory, say); the other host tools",
+                "are defined after them, so setup code cannot call those.",
                 "",
                 "Prompts: a file $CODEACT_HOME/prompts/NAME.txt replaces the built-in prompt of",
                 "that name (system, simple, no-code, cut-off, max-steps, invalid-answer, multi-step, retry,",
@@ -199,6 +221,9 @@ public final class RunCommand implements Callable<Integer> {
     ToolOptions toolOptions;
 
     @Mixin
+    SessionFileOptions sessionFiles;
+
+    @Mixin
     OutputOptions.Figures figures;
 
     @Mixin
@@ -221,7 +246,7 @@ public final class RunCommand implements Callable<Integer> {
                 .format(format)
                 .schema(readSchema())
                 .build();
-        SandboxPolicy policy = sandboxOptions.policy(config, null);
+        SandboxPolicy policy = sessionFiles.applyTo(sandboxOptions.policy(config, null), config);
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
         DisplayFiles displayFiles = figures.displayFiles();

@@ -5,6 +5,7 @@ import dev.codeact4j.model.ModelParameters;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.sandbox.SessionFile;
 import dev.codeact4j.tools.Tools;
 
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * What a cached program or answer is filed under: a SHA-256 of everything that decides what the code does and
@@ -28,8 +30,8 @@ import java.util.TreeSet;
  *     format and schema;</li>
  * <li>the tools, by their Python signatures and docstrings;</li>
  * <li>what the policy lets the code see and do: its imports, network, working directory, environment and
- *     preloaded modules (not its time and memory limits, which decide whether code finishes, not what it
- *     answers).</li>
+ *     preloaded modules, and the Python tool and setup files its sessions start with (not its time and memory
+ *     limits, which decide whether code finishes, not what it answers).</li>
  * </ul>
  *
  * @param value 64 hex digits
@@ -70,7 +72,19 @@ record CacheKey(String value) {
             // Only when set, so that the keys of earlier runs, which could not have allowed hosts, stay the same.
             canonical += "\nallowHosts=" + new TreeSet<>(policy.allowHosts());
         }
+        // Likewise: the code the sessions start with decides what the program finds there (whole, not only the
+        // signatures: a tool's body decides its answers).
+        if (!policy.pythonTools().isEmpty()) {
+            canonical += "\npythonTools=" + files(policy.pythonTools());
+        }
+        if (!policy.setup().isEmpty()) {
+            canonical += "\nsetup=" + files(policy.setup());
+        }
         return new CacheKey(sha256(canonical));
+    }
+
+    private static String files(List<SessionFile> files) {
+        return files.stream().map(file -> file.name() + "\n" + file.code()).collect(Collectors.joining("\n\u0000\n"));
     }
 
     /** The key of a program's answer: this key and the program's code. */

@@ -56,6 +56,7 @@ public final class AgentProgress implements AgentListener {
             case AgentEvent.LoadingEmbeddingModel loading -> err.println(colors.faint("  Loading the embedding model "
                     + "to compare the task with " + loading.pastSolutions() + " past solution"
                     + (loading.pastSolutions() == 1 ? "" : "s") + "…"));
+            case AgentEvent.SetupFinished setup -> setupFinished(setup);
             case AgentEvent.StepStarted started -> stepStarted(started.step());
             case AgentEvent.ModelText text -> modelText(text.text());
             case AgentEvent.ModelReplied replied -> modelReplied(replied);
@@ -99,6 +100,18 @@ public final class AgentProgress implements AgentListener {
         }
         if (lines.size() > TASK_LINES) { // a long task read from a file need not fill the screen
             err.println(colors.faint("  … (" + (lines.size() - TASK_LINES) + " more lines)"));
+        }
+    }
+
+    /** What the setup files printed, once, before the first step: indented as a step's output is. */
+    private void setupFinished(AgentEvent.SetupFinished setup) {
+        err.println(colors.faint("  Setup: " + String.join(", ", setup.files()) + " · "
+                + seconds(setup.result().duration().toMillis())));
+        for (String line : setup.result().stdout().lines().toList()) {
+            err.println("  " + line);
+        }
+        for (String line : setup.result().stderr().lines().toList()) {
+            err.println(colors.yellow("  " + line));
         }
     }
 
