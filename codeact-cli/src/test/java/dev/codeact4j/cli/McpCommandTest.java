@@ -195,6 +195,32 @@ class McpCommandTest {
         }
     }
 
+    @Test
+    void pythonToolAndSetupFilesAreInEveryPythonSessionAndExecuteCodesDescriptionListsTheTools() throws Exception {
+        Path tools = Files.writeString(temp.resolve("suite.py"), """
+                def max(values: list[float]) -> float:
+                    \"""The largest value, plus a half: this suite's own.\"""
+                    best = values[0]
+                    for value in values:
+                        best = value if value > best else best
+                    return best + 0.5
+                """);
+        Path setup = Files.writeString(temp.resolve("setup.py"), "readings = [3, 9, 4]\nprint('readings loaded')\n");
+        try (ScriptedModelServer model = ScriptedModelServer.openAi();
+             McpSyncClient client = start(model, "--tools-py", tools.toString(), "--setup", setup.toString())) {
+            assertThat(client.listTools().tools().get(0).description()).contains("These Python tools are defined",
+                    "def max(values: list[float]) -> float:", "The largest value, plus a half");
+
+            JsonNode python = json(call(client, "execute_code", Map.of("code", "max(readings)")));
+            JsonNode javascript = json(call(client, "execute_code", Map.of("code", "typeof readings",
+                    "language", "javascript")));
+
+            assertThat(python.get("result").get("json").asDouble()).as(serverStderr.toString()).isEqualTo(9.5);
+            assertThat(javascript.get("result").get("json").asText()).as("Python's files are not JavaScript's")
+                    .isEqualTo("undefined");
+        }
+    }
+
     /** run_agent's agents are made as codeact run's are: with the memory in the run store, so the same task is cached. */
     @Test
     void runAgentUsesTheMemoryAsRunDoesAndASecondIdenticalCallIsAnsweredFromTheCache() throws Exception {
