@@ -70,8 +70,9 @@ class ConfigFileCommandsTest {
     @Test
     void theHelpSaysWhichKeysApplyWhere() {
         assertThat(codeact("exec", "--help").out()).contains("timeoutSeconds, memoryMb, diskMb, allowImports, network,",
-                "allowHosts, mcp, mcpUrls and language; the options override them", "bad config file");
-        assertThat(codeact("run", "--help").out()).contains("run and mcp use every key; exec the sandbox and tool keys");
+                "allowHosts, mcp, mcpUrls, toolsPy, setup and language; the options override", "bad config file");
+        assertThat(codeact("run", "--help").out()).contains("run, mcp and serve use every key",
+                "exec the", "sandbox and tool keys (timeoutSeconds to setup, language)");
         assertThat(codeact("mcp", "--help").out()).contains("every key of $CODEACT_HOME/config.json applies");
     }
 }
