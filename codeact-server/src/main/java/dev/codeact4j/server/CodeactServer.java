@@ -46,7 +46,7 @@ import java.util.Objects;
  * }</pre>
  */
 public final class CodeactServer implements AutoCloseable {
-    /** The version the server gives of itself (to MCP clients, say); the command's too. */
+    /** The version the server gives of itself (to MCP clients, say), and the command's; kept in step with the poms. */
     public static final String VERSION = "0.1.0-SNAPSHOT";
 
     private final Javalin app;

@@ -137,7 +137,7 @@ class McpOverHttpTest {
     }
 
     private static CallToolResult call(McpSyncClient client, String tool, Map<String, Object> arguments) {
-        return client.callTool(new McpSchema.CallToolRequest(tool, arguments));
+        return client.callTool(McpSchema.CallToolRequest.builder(tool).arguments(arguments).build());
     }
 
     private static JsonNode json(CallToolResult result) throws Exception {

@@ -138,7 +138,13 @@ public final class McpTools implements AutoCloseable {
         Map<String, Object> languageArgument = Map.of("type", "string", "enum", List.of("python", "javascript"),
                 "description", "The language of the code: python or javascript (Node.js). Default: "
                         + language.id() + ".");
-        McpSchema.Tool executeCode = McpSchema.Tool.builder(EXECUTE_CODE)
+        McpSchema.Tool executeCode = McpSchema.Tool.builder(EXECUTE_CODE, Map.of("type", "object",
+                        "required", List.of("code"), "properties", Map.of(
+                                "code", Map.of("type", "string", "description", "The code to run."),
+                                "language", languageArgument,
+                                "timeout", Map.of("type", "number", "exclusiveMinimum", 0, "description",
+                                        "Time limit in seconds; the code is then interrupted, its state kept. "
+                                                + "Default: " + seconds(policy.timeout()) + "."))))
                 .description("Runs Python or JavaScript code in a sandboxed, persistent interpreter: one per "
                         + "connection and language, so "
                         + "variables, imports and files stay for the next call. Returns JSON: {index, source, ok, "
@@ -146,29 +152,23 @@ public final class McpTools implements AutoCloseable {
                         + "final_answer(...) as {repr, type, json}, or null, error: {type, message, traceback} or "
                         + "null, displays, network, durationMs, timedOut, truncated, restarted}; figures also come back as "
                         + "images (PNG, or SVG from JavaScript)." + hostTools)
-                .inputSchema(Map.of("type", "object", "required", List.of("code"), "properties", Map.of(
-                        "code", Map.of("type", "string", "description", "The code to run."),
-                        "language", languageArgument,
-                        "timeout", Map.of("type", "number", "exclusiveMinimum", 0, "description",
-                                "Time limit in seconds; the code is then interrupted, its state kept. Default: "
-                                        + seconds(policy.timeout()) + "."))))
                 .build();
-        McpSchema.Tool runAgent = McpSchema.Tool.builder(RUN_AGENT)
+        McpSchema.Tool runAgent = McpSchema.Tool.builder(RUN_AGENT, Map.of("type", "object",
+                        "required", List.of("task"), "properties", Map.of(
+                                "task", Map.of("type", "string", "description", "What the agent should do."),
+                                "model", Map.of("type", "string", "description", "The model as PROVIDER:MODEL, e.g. "
+                                        + EXAMPLE_MODEL + ". Default: "
+                                        + (defaultModel == null ? "the server's." : defaultModel + ".")),
+                                "language", languageArgument,
+                                "max_steps", Map.of("type", "integer", "minimum", 1, "description",
+                                        "The most code-writing steps. Default: "
+                                                + (defaultMaxSteps == null ? "the server's." : defaultMaxSteps + ".")))))
                 .description("A CodeAct agent solves a task: a model writes Python (or JavaScript) that runs in a "
                         + "fresh sandboxed "
                         + "session until the code calls final_answer(...). Returns JSON: {runId, model, task, success, "
                         + "reason, answer, answerText, format, parseError, steps: [{index, thought, code, observation, "
                         + "error, figures, ...}], durationMs, inputTokens, outputTokens, cached, reusedFrom}; the "
                         + "steps' figures also come back as images.")
-                .inputSchema(Map.of("type", "object", "required", List.of("task"), "properties", Map.of(
-                        "task", Map.of("type", "string", "description", "What the agent should do."),
-                        "model", Map.of("type", "string", "description", "The model as PROVIDER:MODEL, e.g. "
-                                + EXAMPLE_MODEL + ". Default: "
-                                + (defaultModel == null ? "the server's." : defaultModel + ".")),
-                        "language", languageArgument,
-                        "max_steps", Map.of("type", "integer", "minimum", 1, "description",
-                                "The most code-writing steps. Default: "
-                                        + (defaultMaxSteps == null ? "the server's." : defaultMaxSteps + ".")))))
                 .build();
         return List.of(new SyncToolSpecification(executeCode, this::executeCode),
                 new SyncToolSpecification(runAgent, this::runAgent));
