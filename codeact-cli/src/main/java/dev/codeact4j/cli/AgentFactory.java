@@ -14,8 +14,8 @@ import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
-import dev.codeact4j.server.InvalidRequestException;
-import dev.codeact4j.server.RunAgents;
+import dev.codeact4j.server.settings.InvalidRequestException;
+import dev.codeact4j.server.settings.RunAgents;
 import dev.codeact4j.tools.Tools;
 import io.opentelemetry.api.OpenTelemetry;
 

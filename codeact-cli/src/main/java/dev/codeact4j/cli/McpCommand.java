@@ -154,7 +154,7 @@ public final class McpCommand implements Callable<Integer> {
     private void serveUntilClosed(McpTools tools, OutputStream protocol, PrintWriter err) throws IOException {
         StdioTransport transport = new StdioTransport(McpTools.JSON, new FileInputStream(FileDescriptor.in), protocol,
                 err, List.of(McpTools.EXECUTE_CODE, McpTools.RUN_AGENT));
-        McpSyncServer mcp = tools.serve(McpServer.sync(transport));
+        McpSyncServer mcp = tools.serve(McpServer.sync(transport), CodeactCommand.VERSION);
         try {
             transport.serveUntilEndOfInput();
         } finally {

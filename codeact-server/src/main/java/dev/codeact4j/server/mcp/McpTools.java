@@ -13,12 +13,11 @@ import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxException;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
-import dev.codeact4j.server.CodeactServer;
-import dev.codeact4j.server.InvalidRequestException;
-import dev.codeact4j.server.RunAgents;
-import dev.codeact4j.server.RunRequest;
 import dev.codeact4j.server.json.ExecutionJson;
 import dev.codeact4j.server.json.JsonText;
+import dev.codeact4j.server.settings.InvalidRequestException;
+import dev.codeact4j.server.settings.RunAgents;
+import dev.codeact4j.server.settings.RunRequest;
 import dev.codeact4j.tools.McpSchemaValidator;
 import dev.codeact4j.tools.Tools;
 import io.modelcontextprotocol.json.McpJsonMapper;
@@ -50,7 +49,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Figures}' choice. What goes wrong is answered as a tool error with a message, never thrown at the client.
  * <pre>{@code
  * McpTools tools = McpTools.builder(sandbox, agents).figures(Figures.inline()).build();
- * McpSyncServer server = tools.serve(McpServer.sync(transport));
+ * McpSyncServer server = tools.serve(McpServer.sync(transport), version);
  * ...
  * tools.endSession(mcpSessionId);   // when the transport sees the client go
  * }</pre>
@@ -115,11 +114,11 @@ public final class McpTools implements AutoCloseable {
         return new Builder(sandbox, agents);
     }
 
-    /** An MCP server of these tools on {@code specification}'s transport, named codeact, built. */
-    public McpSyncServer serve(McpServer.SyncSpecification<?> specification) {
+    /** An MCP server of these tools on {@code specification}'s transport, named codeact in {@code version}, built. */
+    public McpSyncServer serve(McpServer.SyncSpecification<?> specification, String version) {
         return specification
                 .jsonMapper(JSON)
-                .serverInfo("codeact", CodeactServer.VERSION)
+                .serverInfo("codeact", version)
                 .instructions("execute_code runs Python or JavaScript in a persistent sandboxed session; run_agent "
                         + "has a model solve a whole task by writing and running code.")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())

@@ -1,10 +1,10 @@
 package dev.codeact4j.server.mcp.http;
 
-import dev.codeact4j.server.ServerLimits;
 import dev.codeact4j.server.http.Feature;
-import dev.codeact4j.server.http.ServerSettings;
 import dev.codeact4j.server.mcp.Figures;
 import dev.codeact4j.server.mcp.McpTools;
+import dev.codeact4j.server.settings.ServerLimits;
+import dev.codeact4j.server.settings.ServerSettings;
 import io.javalin.config.RoutesConfig;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
@@ -36,7 +36,8 @@ public final class McpFeature implements Feature {
     private final McpSessionServlet servlet;
     private final ScheduledExecutorService sweeper;
 
-    public McpFeature(ServerSettings settings) {
+    /** @param version the server's version, told to clients */
+    public McpFeature(ServerSettings settings, String version) {
         ServerLimits limits = settings.limits();
         Duration ttl = limits.sessionTtl();
         tools = McpTools.builder(settings.sandbox(), settings.agents())
@@ -53,7 +54,7 @@ public final class McpFeature implements Feature {
                 .keepAliveInterval(ttl.compareTo(MAX_KEEP_ALIVE) < 0 ? ttl : MAX_KEEP_ALIVE)
                 .sessionSweepInterval(ttl)
                 .build();
-        server = tools.serve(McpServer.sync(transport));
+        server = tools.serve(McpServer.sync(transport), version);
         servlet = new McpSessionServlet(transport, tools, ttl);
         sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("codeact-mcp-sessions").factory());

@@ -1,4 +1,4 @@
-package dev.codeact4j.server;
+package dev.codeact4j.server.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +10,9 @@ import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.server.CodeactServer;
+import dev.codeact4j.server.settings.RunRequest;
+import dev.codeact4j.server.settings.ServerLimits;
 import dev.codeact4j.testing.ScriptedModelServer;
 import dev.codeact4j.tools.McpSchemaValidator;
 import io.modelcontextprotocol.client.McpClient;
