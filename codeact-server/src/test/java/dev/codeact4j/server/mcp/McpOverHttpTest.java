@@ -278,6 +278,10 @@ class McpOverHttpTest {
                     + "\"tools/call\",\"params\":{\"name\":\"execute_code\",\"arguments\":{\"code\":\"x\"}}}");
             assertThat(late.statusCode()).isEqualTo(404);
             assertThat(JSON.readTree(late.body()).at("/error/message").asText()).contains("has ended");
+            HttpResponse<String> unknown = post(shortLived, "no-such-session", "{\"jsonrpc\":\"2.0\",\"id\":4,"
+                    + "\"method\":\"tools/list\"}");
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            assertThat(JSON.readTree(unknown.body()).at("/error/type").asText()).isEqualTo("not_found");
 
             HttpResponse<String> large = post(shortLived, sessionId, "{\"padding\": \"" + "x".repeat(5000) + "\"}");
             assertThat(large.statusCode()).isEqualTo(413);

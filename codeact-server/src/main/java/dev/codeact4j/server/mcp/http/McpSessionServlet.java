@@ -15,6 +15,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -29,9 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The SDK's streamable HTTP transport, with the life of each MCP session watched, so that its sandbox sessions end
  * with it: the SDK tells nobody when it drops a session. A session ends when its client deletes it
  * ({@code DELETE /mcp}), or when it has had no request in flight (a tool call, or the client's open event stream)
- * for the server's session TTL: the client went away. From then on a request naming it gets 404, which MCP clients
- * take as "initialize a new session"; the SDK, which sees no more of it, drops its side at its own sweep (set to
- * the same TTL).
+ * for the server's session TTL: the client went away. From then on a request naming it gets 404 (in the API's error
+ * shape, as does one naming a session this transport never started), which MCP clients take as "initialize a new
+ * session"; the SDK, which sees no more of it, drops its side at its own sweep (set to the same TTL).
  */
 final class McpSessionServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
@@ -87,17 +88,26 @@ final class McpSessionServlet extends HttpServlet {
                         + "MCP session."));
                 return;
             }
-            transport.service((ServletRequest) request, response);
-            String started = response.getHeader(HttpHeaders.MCP_SESSION_ID);
-            if (started != null) {
-                started(started);
-            }
+            // Noted as the transport names it, before the answer goes out and the client's next request comes.
+            transport.service((ServletRequest) request, new HttpServletResponseWrapper(response) {
+                @Override
+                public void setHeader(String name, String value) {
+                    noteStarted(name, value);
+                    super.setHeader(name, value);
+                }
+
+                @Override
+                public void addHeader(String name, String value) {
+                    noteStarted(name, value);
+                    super.addHeader(name, value);
+                }
+            });
             return;
         }
         boolean call = !"GET".equals(request.getMethod());
-        if (!begin(id, call)) {
-            ApiErrors.write(response, ApiException.notFound("The MCP session " + id + " has ended: it had nothing "
-                    + "to do for " + ttl.toSeconds() + " s (the server's session TTL). Initialize a new session."));
+        String unknown = begin(id, call);
+        if (unknown != null) {
+            ApiErrors.write(response, ApiException.notFound(unknown));
             return;
         }
         AtomicBoolean finished = new AtomicBoolean();
@@ -154,29 +164,34 @@ final class McpSessionServlet extends HttpServlet {
         idle.forEach(tools::endSession);
     }
 
-    private synchronized void started(String id) {
-        live.put(id, new Activity(Instant.now()));
+    private void noteStarted(String header, String id) {
+        if (HttpHeaders.MCP_SESSION_ID.equalsIgnoreCase(header)) {
+            synchronized (this) {
+                live.put(id, new Activity(Instant.now()));
+            }
+        }
     }
 
-    /** Notes a request of session {@code id}; false when the session has ended here. */
-    private synchronized boolean begin(String id, boolean call) {
-        if (ended.containsKey(id)) {
-            return false;
-        }
+    /** Notes a request of session {@code id}; when there is no such session, why (for a 404), else null. */
+    private synchronized String begin(String id, boolean call) {
         Activity activity = live.get(id);
-        if (activity != null) { // else not one of this transport's: it answers 404 itself
-            activity.inFlight++;
-            activity.lastUsed = Instant.now();
+        if (activity == null) {
+            return ended.containsKey(id) ? "The MCP session " + id + " has ended: it had nothing to do for "
+                    + ttl.toSeconds() + " s (the server's session TTL). Initialize a new session."
+                    : "No MCP session " + id + " here: it was deleted, or the server has restarted since. "
+                    + "Initialize a new session.";
         }
+        activity.inFlight++;
+        activity.lastUsed = Instant.now();
         if (call) {
             callsInFlight++;
         }
-        return true;
+        return null;
     }
 
     private synchronized void end(String id, boolean call) {
         Activity activity = live.get(id);
-        if (activity != null) {
+        if (activity != null) { // else deleted meanwhile
             activity.inFlight--;
             activity.lastUsed = Instant.now();
         }
