@@ -372,6 +372,19 @@ class SessionsApiTest {
         assertThat(found.get(0)).doesNotExist();
     }
 
+    @Test
+    void theOpenApiDocumentDescribesEverySessionRoute() throws Exception {
+        JsonNode paths = json(send(server, request(server, "/api/openapi.json").GET()), 200).get("paths");
+        Map<String, List<String>> routes = Map.of(
+                "/api/sessions", List.of("get", "post"),
+                "/api/sessions/{id}", List.of("get", "delete"),
+                "/api/sessions/{id}/execute", List.of("post"),
+                "/api/sessions/{id}/files", List.of("get"),
+                "/api/sessions/{id}/files/{path}", List.of("get", "put", "delete"));
+        routes.forEach((path, methods) -> methods.forEach(method ->
+                assertThat(paths.path(path).has(method)).as(method + " " + path).isTrue()));
+    }
+
     /** The host directories of sessions whose working directory holds {@code name}. */
     private static List<Path> sessionDirectoriesHolding(String name) throws IOException {
         try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
