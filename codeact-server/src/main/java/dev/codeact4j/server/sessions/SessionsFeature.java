@@ -169,10 +169,15 @@ public final class SessionsFeature implements Feature {
         }
     }
 
-    /** Runs the code with its output and displays sent as they come, then the result; the claim ends here. */
+    /**
+     * Runs the code with its output and displays sent as they come, then the result. The claim ends before the
+     * last event is sent, so that a client may send its next execution as soon as it has read the result.
+     */
     private void stream(SseClient client, OpenSession open, String code, Duration timeout) {
+        ObjectNode last;
+        String event;
         try {
-            ObjectNode result = run(open, code, timeout, new OutputListener() {
+            last = run(open, code, timeout, new OutputListener() {
                 @Override
                 public void onOutput(String stream, String text) {
                     client.sendEvent("output", Json.text(Json.MAPPER.createObjectNode()
@@ -185,15 +190,16 @@ public final class SessionsFeature implements Feature {
                             .put("mime", display.mime()).put("data", display.data())));
                 }
             });
-            client.sendEvent("result", Json.text(result));
+            event = "result";
         } catch (RuntimeException e) {
             // The status (200) is sent: the failure goes in the stream, and in the log with its details.
             settings.log().println("codeact serve: an execution in session " + open.id() + " failed: " + e);
-            client.sendEvent("error", Json.text(Json.MAPPER.createObjectNode().put("message",
-                    "The execution failed on the server: " + e.getMessage())));
+            last = Json.MAPPER.createObjectNode().put("message", "The execution failed on the server: " + e.getMessage());
+            event = "error";
         } finally {
             open.release();
         }
+        client.sendEvent(event, Json.text(last));
     }
 
     /** Runs the code (defining the host tools again in a replaced interpreter) and answers as exec --json. */

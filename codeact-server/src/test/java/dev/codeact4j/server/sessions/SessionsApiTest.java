@@ -143,6 +143,10 @@ class SessionsApiTest {
             } else if (line.startsWith("data:")) {
                 JsonNode data = JSON.readTree(line.substring(5).strip());
                 events.add(Map.entry(event, data));
+                if (event.equals("result")) {
+                    // The session is free once the result is sent: the next execution may follow at once.
+                    assertThat(json(execute(server, id, "2"), 200).at("/result/json").asInt()).isEqualTo(2);
+                }
                 if (events.size() == 1) {
                     assertThat(event).isEqualTo("output");
                     assertThat(data.get("text").asText()).isEqualTo("first\n");
@@ -163,8 +167,6 @@ class SessionsApiTest {
         assertThat(result.at("/result/json").asText()).isEqualTo("done");
         assertThat(result.get("stdout").asText()).isEqualTo("first\nsecond\n");
         assertThat(result.get("displays").get(0).get("data").asText()).isEqualTo("'a table'");
-        // The stream has ended and the session is free again.
-        assertThat(json(execute(server, id, "2"), 200).at("/result/json").asInt()).isEqualTo(2);
         close(server, id);
     }
 
