@@ -20,23 +20,30 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * The server's own cost per execution: the trivial snippet through {@code POST /api/sessions/{id}/execute} of a
  * {@code codeact serve} on loopback (the JDK's HTTP client, HTTP/1.1 kept alive, the JSON answer read whole),
- * answered as JSON ({@code http}) or as server-sent events read to the {@code result} event ({@code httpStreamed}),
+ * answered as JSON ({@code http}; {@code httpMinimalClient} the same with a client that costs next to nothing) or
+ * as server-sent events read to the {@code result} event ({@code httpStreamed}),
  * beside the same snippet through the library ({@code library}: {@link Session#execute} in a session of the same
- * policy). All three run in one fork, one after another, on sessions opened once.
+ * policy). All run in one fork, one after another, on sessions opened once.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -54,6 +61,7 @@ public class ServerExecuteBenchmark {
     private HttpClient http;
     private HttpRequest execute;
     private HttpRequest executeStreamed;
+    private MinimalClient minimal;
 
     @Setup
     public void start() throws Exception {
@@ -78,6 +86,10 @@ public class ServerExecuteBenchmark {
                 .POST(HttpRequest.BodyPublishers.ofString(BODY)).build();
         check(http());
         checkStreamed(httpStreamed());
+        minimal = new MinimalClient(server.port(), "POST /api/sessions/" + id + "/execute HTTP/1.1\r\n"
+                + "Host: 127.0.0.1:" + server.port() + "\r\nAuthorization: Bearer " + server.token()
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + BODY.length() + "\r\n\r\n" + BODY);
+        checkExecution(JSON.readTree(httpMinimalClient()));
     }
 
     private HttpRequest.Builder request(String path) {
@@ -94,6 +106,16 @@ public class ServerExecuteBenchmark {
     @Benchmark
     public HttpResponse<String> http() throws IOException, InterruptedException {
         return http.send(execute, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * The JSON answer with a client that does next to nothing (one kept-alive socket, the request's bytes written
+     * as they are, the answer read by its length): the JDK's client is not free, and this row shows how much of
+     * the difference is the server's.
+     */
+    @Benchmark
+    public String httpMinimalClient() throws IOException {
+        return minimal.exchange();
     }
 
     /** Reads the event stream up to the result's data line, the last the server sends. */
@@ -121,8 +143,56 @@ public class ServerExecuteBenchmark {
         Snippet.check(session.execute(Snippet.TRIVIAL));
         check(http());
         checkStreamed(httpStreamed());
+        checkExecution(JSON.readTree(httpMinimalClient()));
+        minimal.close();
         server.close();
         session.close();
+    }
+
+    /** HTTP/1.1 on one socket: the same request every time, an answer with a Content-Length (as Jetty sends it). */
+    private static final class MinimalClient implements AutoCloseable {
+        private final Socket socket;
+        private final OutputStream out;
+        private final DataInputStream in;
+        private final byte[] request;
+
+        MinimalClient(int port, String request) throws IOException {
+            this.socket = new Socket("127.0.0.1", port);
+            socket.setTcpNoDelay(true);
+            this.out = socket.getOutputStream();
+            this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+            this.request = request.getBytes(StandardCharsets.UTF_8);
+        }
+
+        String exchange() throws IOException {
+            out.write(request);
+            out.flush();
+            StringBuilder head = new StringBuilder();
+            while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("the server closed the connection");
+                }
+                head.append((char) b);
+            }
+            String headers = head.toString().toLowerCase(Locale.ROOT);
+            if (!headers.startsWith("http/1.1 200")) {
+                throw new IllegalStateException("the server answered " + head);
+            }
+            int at = headers.indexOf("content-length:");
+            if (at < 0) {
+                throw new IllegalStateException("no Content-Length in " + head);
+            }
+            int length = Integer.parseInt(headers.substring(at + 15, headers.indexOf("\r\n", at)).strip());
+            byte[] body = new byte[length];
+            in.readFully(body);
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     private static void check(HttpResponse<String> response) throws IOException {

@@ -54,6 +54,8 @@ public final class ServerSummary {
         out.append("| `print(1 + 1)` in a warm session | p50 | p99 | samples |\n| --- | ---: | ---: | ---: |\n");
         row(out, "library: `session.execute`", measured.get("library"));
         row(out, "server: `POST /api/sessions/{id}/execute`, JSON answer", measured.get("http"));
+        row(out, "server: the same JSON answer, with a minimal client (one socket, the bytes as they are)",
+                measured.get("httpMinimalClient"));
         row(out, "server: the same, as server-sent events to the `result` event", measured.get("httpStreamed"));
         out.append('\n');
         Stats library = measured.get("library");
@@ -62,8 +64,9 @@ public final class ServerSummary {
         }
         out.append("| The server's own cost (difference of the percentiles) | p50 | p99 | ratio to the library, p50 | p99 |\n")
                 .append("| --- | ---: | ---: | ---: | ---: |\n");
-        cost(out, "JSON answer", measured.get("http"), library);
-        cost(out, "server-sent events", measured.get("httpStreamed"), library);
+        cost(out, "JSON answer, the JDK's HTTP client", measured.get("http"), library);
+        cost(out, "JSON answer, a minimal client", measured.get("httpMinimalClient"), library);
+        cost(out, "server-sent events, the JDK's HTTP client", measured.get("httpStreamed"), library);
         out.append('\n');
     }
 
