@@ -94,7 +94,8 @@ public final class SessionsFeature implements Feature {
         SandboxPolicy policy = SessionRequest.policy(Json.body(ctx), settings.policy());
         if (taken.incrementAndGet() > settings.limits().maxSessions()) {
             taken.decrementAndGet();
-            throw ApiException.tooMany(sessions.size() + " sessions are open, this server's limit (maxSessions). "
+            throw ApiException.tooMany(settings.limits().maxSessions() + " sessions are open, this server's limit "
+                    + "(maxSessions). "
                     + "Close one with DELETE /api/sessions/{id}, or try again when an idle one has been closed "
                     + "(after " + ttl.toSeconds() + " s unused).", retryAfter());
         }
