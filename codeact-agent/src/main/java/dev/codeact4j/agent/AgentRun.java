@@ -5,7 +5,7 @@ import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.result.ResultProcessor;
 import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Session;
-import dev.codeact4j.sandbox.SessionFile;
+import dev.codeact4j.sandbox.StartupFile;
 import dev.codeact4j.sandbox.ToolHandler;
 import dev.codeact4j.trace.AgentTracing;
 import dev.langchain4j.data.message.ChatMessage;
@@ -74,7 +74,7 @@ final class AgentRun {
             this.session = session;
             ExecutionResult setupResult = session.setupResult();
             if (showSetup && setupResult != null) {
-                emit(new AgentEvent.SetupFinished(runId, session.policy().setup().stream().map(SessionFile::name).toList(),
+                emit(new AgentEvent.SetupFinished(runId, session.policy().setup().stream().map(StartupFile::name).toList(),
                         setupResult));
             }
             offerTools(session);

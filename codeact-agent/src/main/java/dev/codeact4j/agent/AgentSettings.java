@@ -13,7 +13,7 @@ import dev.codeact4j.sandbox.ResultValue;
 import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
-import dev.codeact4j.sandbox.SessionFile;
+import dev.codeact4j.sandbox.StartupFile;
 import dev.codeact4j.tools.Tools;
 import dev.codeact4j.trace.AgentTracing;
 
@@ -181,7 +181,7 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
         if (setup == null) {
             return "";
         }
-        String files = String.join(", ", session.policy().setup().stream().map(SessionFile::name).toList());
+        String files = String.join(", ", session.policy().setup().stream().map(StartupFile::name).toList());
         String printed = (setup.stdout() + setup.stderr()).strip();
         return "\n\nSetup: before your first step, the session ran " + files + "; the variables, functions and "
                 + "imports it defined are in the interpreter." + (printed.isEmpty() ? ""

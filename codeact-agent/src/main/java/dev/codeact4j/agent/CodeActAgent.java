@@ -10,7 +10,7 @@ import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
-import dev.codeact4j.sandbox.SessionFile;
+import dev.codeact4j.sandbox.StartupFile;
 import dev.codeact4j.sandbox.SessionPool;
 import dev.codeact4j.tools.Tools;
 import dev.codeact4j.trace.AgentTracing;
@@ -62,9 +62,9 @@ public final class CodeActAgent {
                 throw new IllegalStateException("the session pool's sessions start as its policy says: give the pool a "
                         + "policy with the Python tool and setup files (SandboxPolicy.builder().pythonTools(...).setup(...))");
             }
-            List<SessionFile> pythonTools = new ArrayList<>(policy.pythonTools());
+            List<StartupFile> pythonTools = new ArrayList<>(policy.pythonTools());
             pythonTools.addAll(builder.pythonTools);
-            List<SessionFile> setup = new ArrayList<>(policy.setup());
+            List<StartupFile> setup = new ArrayList<>(policy.setup());
             setup.addAll(builder.setup);
             policy = policy.toBuilder().pythonTools(pythonTools).setup(setup).build();
         }
@@ -223,8 +223,8 @@ public final class CodeActAgent {
         private OpenTelemetry openTelemetry;
         private RunMemory memory;
         private final List<AnswerCheck> checks = new ArrayList<>();
-        private final List<SessionFile> pythonTools = new ArrayList<>();
-        private final List<SessionFile> setup = new ArrayList<>();
+        private final List<StartupFile> pythonTools = new ArrayList<>();
+        private final List<StartupFile> setup = new ArrayList<>();
 
         private Builder() {
         }
@@ -234,11 +234,11 @@ public final class CodeActAgent {
          * public functions, with their signatures, type hints and docstrings, are tools the model is shown beside the
          * host tools, and run inside the sandbox. Read now; a file that cannot be read is an IllegalArgumentException,
          * and one that does not compile or imports what the policy refuses makes {@link CodeActAgent#run} throw a
-         * {@link dev.codeact4j.sandbox.SessionFileException} naming its line, before any model call.
+         * {@link dev.codeact4j.sandbox.StartupFileException} naming its line, before any model call.
          */
         public Builder pythonTools(Path... files) {
             for (Path file : files) {
-                pythonTools.add(SessionFile.read(file));
+                pythonTools.add(StartupFile.read(file));
             }
             return this;
         }
@@ -250,7 +250,7 @@ public final class CodeActAgent {
          */
         public Builder setup(Path... files) {
             for (Path file : files) {
-                setup.add(SessionFile.read(file));
+                setup.add(StartupFile.read(file));
             }
             return this;
         }

@@ -8,7 +8,7 @@ import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.OutputListener;
 import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.Session;
-import dev.codeact4j.sandbox.SessionFileException;
+import dev.codeact4j.sandbox.StartupFileException;
 import dev.codeact4j.sandbox.ToolHandler;
 import io.opentelemetry.context.Context;
 
@@ -144,14 +144,14 @@ public final class Tools {
     }
 
     /**
-     * Throws a {@link SessionFileException} when a function of a session's Python tool files would be replaced by
+     * Throws a {@link StartupFileException} when a function of a session's Python tool files would be replaced by
      * one of these tools, which are defined after it under the same name: one of the two must be renamed.
      */
     public void checkNoClash(List<PythonTool> pythonTools) {
         for (PythonTool tool : pythonTools) {
             Tool host = byFunction.get(tool.name());
             if (host != null) {
-                throw new SessionFileException("the Python tool file " + tool.file() + " defines " + tool.name()
+                throw new StartupFileException("the Python tool file " + tool.file() + " defines " + tool.name()
                         + ", which is also the function of the host tool '" + host.name() + "' (a Java or MCP tool); "
                         + "rename one of them", tool.file(), 0, "");
             }
@@ -169,7 +169,7 @@ public final class Tools {
     /**
      * As {@link #offerTo(Session, Duration)}, the calls going to {@code handler} (this one's {@link #handler}
      * wrapped, say, to trace them). A function of the session's Python tool files of the same name as one of these
-     * tools is a {@link SessionFileException} ({@link #checkNoClash}).
+     * tools is a {@link StartupFileException} ({@link #checkNoClash}).
      */
     public void offerTo(Session session, ToolHandler handler) {
         if (!isEmpty()) {

@@ -6,7 +6,7 @@ import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
-import dev.codeact4j.sandbox.SessionFileException;
+import dev.codeact4j.sandbox.StartupFileException;
 import dev.codeact4j.sandbox.ToolCall;
 import dev.langchain4j.agent.tool.P;
 import org.junit.jupiter.api.AfterAll;
@@ -194,7 +194,7 @@ class ToolsTest {
                 def ping():
                     ...""");
         assertThatThrownBy(() -> TOOLS.checkNoClash(List.of(new PythonTool("square", "(x)", "", "mine.py"))))
-                .isInstanceOf(SessionFileException.class)
+                .isInstanceOf(StartupFileException.class)
                 .hasMessage("the Python tool file mine.py defines square, which is also the function of the host tool "
                         + "'square' (a Java or MCP tool); rename one of them");
         TOOLS.checkNoClash(List.of(max, bare));

@@ -4,7 +4,7 @@ import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.model.ModelException;
 import dev.codeact4j.sandbox.SandboxException;
 import dev.codeact4j.sandbox.SandboxUnavailableException;
-import dev.codeact4j.sandbox.SessionFileException;
+import dev.codeact4j.sandbox.StartupFileException;
 import dev.codeact4j.store.StoreException;
 import dev.codeact4j.tools.McpServerException;
 import picocli.CommandLine;
@@ -22,9 +22,10 @@ import java.util.function.BooleanSupplier;
  * What every subcommand does with a failure, set on the command line as picocli's execution exception handler
  * and exit code mapper: one line on standard error with the cause (and what to do, where the exception says it),
  * no stack trace unless {@code --debug}, and the documented exit status. A bad config file is a usage error (2),
- * like those picocli reports itself, and so is a Python tool or setup file that cannot be used (with its traceback); a sandbox that cannot be made exits 3 with its reason; a model that cannot
- * be called exits 4 with the provider's words, and so does an MCP server that cannot be started or reached
- * (another service the run depends on); a run store that cannot be read exits 1 naming its file.
+ * like those picocli reports itself, and so is a Python tool or setup file that cannot be used (with its
+ * traceback); a sandbox that cannot be made exits 3 with its reason; a model that cannot be called exits 4 with
+ * the provider's words, and so does an MCP server that cannot be started or reached (another service the run
+ * depends on); a run store that cannot be read exits 1 naming its file.
  */
 final class CommandErrors implements IExecutionExceptionHandler, IExitCodeExceptionMapper {
     /** How a failure is reported: its line (after "codeact: ") and the exit status. */
@@ -42,7 +43,7 @@ final class CommandErrors implements IExecutionExceptionHandler, IExitCodeExcept
             case CliConfig.InvalidException invalid -> new Failure(invalid.getMessage(), CodeactCommand.USAGE);
             case ModelException model -> new Failure(model.getMessage(), CodeactCommand.MODEL_ERROR);
             case McpServerException mcp -> new Failure(mcp.getMessage(), CodeactCommand.MODEL_ERROR);
-            case SessionFileException file -> new Failure(file.getMessage() + traceback(file), CodeactCommand.USAGE);
+            case StartupFileException file -> new Failure(file.getMessage() + traceback(file), CodeactCommand.USAGE);
             case StoreException store -> new Failure(store.getMessage() + ".", CodeactCommand.FAILED);
             case SandboxUnavailableException unavailable ->
                     new Failure("cannot make a sandbox: " + unavailable.getMessage(), CodeactCommand.NO_SANDBOX);
@@ -56,7 +57,7 @@ final class CommandErrors implements IExecutionExceptionHandler, IExitCodeExcept
     }
 
     /** The traceback of a file that failed, on the lines after the message, without the last when the message ends with it. */
-    private static String traceback(SessionFileException file) {
+    private static String traceback(StartupFileException file) {
         List<String> lines = file.traceback().stripTrailing().lines().toList();
         if (!lines.isEmpty() && file.getMessage().endsWith(lines.get(lines.size() - 1))) {
             lines = lines.subList(0, lines.size() - 1);

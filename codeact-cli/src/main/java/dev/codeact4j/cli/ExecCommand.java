@@ -139,7 +139,7 @@ public final class ExecCommand implements Callable<Integer> {
     ToolOptions toolOptions;
 
     @Mixin
-    SessionFileOptions sessionFiles;
+    StartupFileOptions startupFiles;
 
     @Option(names = "--workdir", paramLabel = "DIR",
             description = "An existing directory to be the code's working directory (the code can read and write "
@@ -283,7 +283,7 @@ public final class ExecCommand implements Callable<Integer> {
             throw usageError("--workdir " + workdir + " is not an existing directory: create it first, or leave "
                     + "--workdir out to use a private temporary one.");
         }
-        return sessionFiles.applyTo(sandboxOptions.policy(config, workdir), config);
+        return startupFiles.applyTo(sandboxOptions.policy(config, workdir), config);
     }
 
     private ParameterException usageError(String message) {

@@ -221,7 +221,7 @@ public final class RunCommand implements Callable<Integer> {
     ToolOptions toolOptions;
 
     @Mixin
-    SessionFileOptions sessionFiles;
+    StartupFileOptions startupFiles;
 
     @Mixin
     OutputOptions.Figures figures;
@@ -246,7 +246,7 @@ public final class RunCommand implements Callable<Integer> {
                 .format(format)
                 .schema(readSchema())
                 .build();
-        SandboxPolicy policy = sessionFiles.applyTo(sandboxOptions.policy(config, null), config);
+        SandboxPolicy policy = startupFiles.applyTo(sandboxOptions.policy(config, null), config);
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
         DisplayFiles displayFiles = figures.displayFiles();

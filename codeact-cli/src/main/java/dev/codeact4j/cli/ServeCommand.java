@@ -1,18 +1,10 @@
 package dev.codeact4j.cli;
 
-import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.cli.render.Colors;
-import dev.codeact4j.model.ModelException;
 import dev.codeact4j.model.ModelSpec;
-import dev.codeact4j.result.AnswerFormat;
-import dev.codeact4j.result.AnswerSchema;
-import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.server.CodeactServer;
-import dev.codeact4j.server.settings.InvalidRequestException;
-import dev.codeact4j.server.settings.RunAgents;
-import dev.codeact4j.server.settings.RunRequest;
 import dev.codeact4j.server.settings.ServerLimits;
 import dev.codeact4j.tools.McpEndpoint;
 import dev.codeact4j.tools.Tools;
@@ -29,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 
 /** {@code codeact serve}: the HTTP API, MCP over HTTP and the web page, until SIGTERM or Ctrl-C. */
 @Command(name = "serve",
@@ -38,7 +29,8 @@ import java.util.function.Function;
                 "              [--session-ttl SECONDS] [--model SPEC] [--base-url URL] [--api-key KEY]",
                 "              [--max-steps N] [--lang python|js] [--timeout SECONDS] [--memory MB] [--disk MB]",
                 "              [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
-                "              [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]... [--no-store] [--no-cache]"},
+                "              [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]...",
+                "              [--tools-py FILE]... [--setup FILE]... [--no-store] [--no-cache]"},
         description = {
                 "Serves codeact over HTTP: agent runs with their events as they happen (server-sent events), "
                         + "sandbox sessions (execute code, files), the history and the report, MCP at /mcp (the "
@@ -50,7 +42,9 @@ import java.util.function.Function;
                 ""},
         exitCodeList = {
                 "0:stopped by SIGTERM or Ctrl-C",
-                "2:usage error: unknown option or value, bad config file, a network address without --token, a port in use",
+                "2:usage error: unknown option or value, bad config file, a network address without --token, a port "
+                        + "in use, a --tools-py or --setup file that cannot be used (checked in a session started "
+                        + "before serving)",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:an MCP server of --mcp or --mcp-url could not be started or reached"},
         footer = {
@@ -61,6 +55,8 @@ import java.util.function.Function;
                 "  maxSessions        sessions open at once (default 32); likewise",
                 "  sessionTtlSeconds  a session unused this long is closed (default 900)",
                 "The options override them. CODEACT_SERVE_TOKEN sets the token as --token does.",
+                "The --tools-py and --setup files (and toolsPy, setup) are in every session of",
+                "--lang's language: the API's sessions, /mcp's and the runs'.",
                 "",
                 "Examples:",
                 "  codeact serve --model openrouter:google/gemini-2.5-flash",
@@ -105,13 +101,16 @@ public final class ServeCommand implements Callable<Integer> {
     ToolOptions toolOptions;
 
     @Mixin
+    StartupFileOptions startupFiles;
+
+    @Mixin
     StoreOptions.WithCache store;
 
     @Override
     public Integer call() throws Exception {
         Path home = CliConfig.home(codeact.environment());
         CliConfig config = CliConfig.load(home);
-        SandboxPolicy policy = sandboxOptions.policy(config, null);
+        SandboxPolicy policy = startupFiles.applyTo(sandboxOptions.policy(config, null), config);
         ModelSpec defaultModel = modelOptions.spec(config);
         AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config).build();
         ServerLimits limits = limits(config);
@@ -140,7 +139,7 @@ public final class ServeCommand implements Callable<Integer> {
                         .token(chosenToken)
                         .sandbox(sandbox)
                         .policy(policy)
-                        .agents(runAgents(agents, defaultModel, home.resolve("config.json")))
+                        .agents(agents.runAgents(defaultModel, "codeact serve", home.resolve("config.json")))
                         .store(recording.store())
                         .tools(tools.tools())
                         .models(defaultModel == null ? null : defaultModel.toString(), config.models())
@@ -179,52 +178,5 @@ public final class ServeCommand implements Callable<Integer> {
 
     private static int first(Integer option, Integer configured, int fallback) {
         return option != null ? option : configured != null ? configured : fallback;
-    }
-
-    /**
-     * The agent of each run, made as {@code codeact run} makes it (memory, recording, tools, prompts), from what the
-     * request asks; what it asks wrong is an {@link InvalidRequestException} naming the field.
-     */
-    private static RunAgents runAgents(AgentFactory agents, ModelSpec defaultModel, Path configFile) {
-        return request -> {
-            ModelSpec model = request.model() == null ? defaultModel
-                    : parsed("model", request.model(), ModelSpec::parse);
-            if (model == null) {
-                throw new InvalidRequestException("model", "No model named, and the server has none by default: "
-                        + "send \"model\": \"PROVIDER:MODEL\" (e.g. openrouter:google/gemini-2.5-flash), or start "
-                        + "codeact serve with --model, or set \"model\" in " + configFile + ".");
-            }
-            AgentFactory.Builder run = agents.newBuilder();
-            if (request.mode() != null) {
-                run.mode(parsed("mode", request.mode(), AgentMode::parse));
-            }
-            if (request.maxSteps() != null) {
-                run.maxSteps(request.maxSteps());
-            }
-            if (request.format() != null) {
-                run.format(parsed("format", request.format(), AnswerFormat::parse));
-            }
-            if (request.schema() != null) {
-                run.schema(parsed("schema", request.schema(), AnswerSchema::of));
-            }
-            if (request.language() != null) {
-                Language language = parsed("language", request.language(), Language::parse);
-                run.policy(agents.policy().toBuilder().language(language).build());
-            }
-            AgentFactory factory = run.build();
-            try {
-                return factory.agent(factory.models(model));
-            } catch (ModelException e) {
-                throw new InvalidRequestException("model", e.getMessage());
-            }
-        };
-    }
-
-    private static <T, R> R parsed(String field, T value, Function<T, R> parse) {
-        try {
-            return parse.apply(value);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException(field, field + ": " + e.getMessage());
-        }
     }
 }

@@ -53,11 +53,22 @@ class ServeOptionsTest {
     }
 
     @Test
+    void aToolFileThatCannotBeUsedStopsItBeforeItListensNamingTheLine() throws Exception {
+        Path broken = Files.writeString(home.resolve("broken.py"), "def fine():\n    return 1\n\ndef broken(:\n");
+
+        CodeactRun run = CodeactRun.in(home, "serve", "--port", "0", "--tools-py", broken.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
+        assertThat(run.err()).contains("codeact: the Python tool file " + broken + " cannot be used: line 4: SyntaxError");
+        assertThat(run.out()).doesNotContain("listening");
+    }
+
+    @Test
     void helpListsTheServersKeysAndExamples() {
         CodeactRun help = CodeactRun.in(home, "serve", "--help");
 
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("codeact serve [--host ADDRESS]", "/api/openapi.json", "maxRuns",
-                "sessionTtlSeconds", "CODEACT_SERVE_TOKEN", "SIGTERM");
+                "sessionTtlSeconds", "CODEACT_SERVE_TOKEN", "SIGTERM", "[--tools-py FILE]... [--setup FILE]...");
     }
 }

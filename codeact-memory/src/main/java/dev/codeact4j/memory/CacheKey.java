@@ -5,7 +5,7 @@ import dev.codeact4j.model.ModelParameters;
 import dev.codeact4j.result.AnswerFormat;
 import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.sandbox.SandboxPolicy;
-import dev.codeact4j.sandbox.SessionFile;
+import dev.codeact4j.sandbox.StartupFile;
 import dev.codeact4j.tools.Tools;
 
 import java.nio.charset.StandardCharsets;
@@ -83,7 +83,7 @@ record CacheKey(String value) {
         return new CacheKey(sha256(canonical));
     }
 
-    private static String files(List<SessionFile> files) {
+    private static String files(List<StartupFile> files) {
         return files.stream().map(file -> file.name() + "\n" + file.code()).collect(Collectors.joining("\n\u0000\n"));
     }
 

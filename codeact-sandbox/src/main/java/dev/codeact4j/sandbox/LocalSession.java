@@ -30,6 +30,7 @@ final class LocalSession implements Session {
     private final SessionDirectory files;
     private final KernelProcess.Launch launch;
     private final EgressRoute egress;
+    private final WorkdirFiles workdirFiles;
     private KernelProcess kernel;
     private volatile ToolHandler toolHandler;
     private long executions;
@@ -50,6 +51,9 @@ final class LocalSession implements Session {
         this.files = files;
         this.launch = launch;
         this.egress = egress;
+        // Disk-image or not, what bounds a write from the host is what bounds the code's (see WorkdirFiles).
+        this.workdirFiles = new WorkdirFiles(launch.workdir(), launch.user(), policy.maxFileSizeMb(),
+                policy.workdir() == null && files.onDiskImage() ? policy.diskMb() : 0);
     }
 
     static LocalSession start(LocalSandbox sandbox, SandboxPolicy policy) {
@@ -98,33 +102,33 @@ final class LocalSession implements Session {
     /**
      * Runs what the policy gives every interpreter at its start: the Python tool files (their functions defined as
      * tools), then the setup files, as the user's code but without a cell number. Returns what the setup files did
-     * (null without any); throws a {@link SessionFileException} at the first file that fails.
+     * (null without any); throws a {@link StartupFileException} at the first file that fails.
      */
     private ExecutionResult runStartFiles() {
         List<PythonTool> tools = new ArrayList<>();
-        for (SessionFile file : policy.pythonTools()) {
+        for (StartupFile file : policy.pythonTools()) {
             tools.addAll(loadToolFile(file));
         }
         pythonTools = List.copyOf(tools);
         ExecutionResult setup = null;
-        for (SessionFile file : policy.setup()) {
+        for (StartupFile file : policy.setup()) {
             ExecutionResult ran = run(file.code(), file.name(), false, policy.timeout(), OutputListener.NONE);
             setup = setup == null ? ran : followedBy(setup, ran);
             if (!ran.ok()) {
-                throw SessionFileException.setup(file.name(), ran.error());
+                throw StartupFileException.setup(file.name(), ran.error());
             }
         }
         return setup;
     }
 
     /** Runs a Python tool file through the kernel's loader, which reads its functions' signatures ({@code inspect}). */
-    private List<PythonTool> loadToolFile(SessionFile file) {
+    private List<PythonTool> loadToolFile(StartupFile file) {
         String call = "_codeact_load_tool_file(" + TextNode.valueOf(file.code()) + ", " + TextNode.valueOf(file.name())
                 + ")"; // a JSON string is a Python string literal
         ExecutionResult loaded = run(call, "<codeact-host-" + (++hostExecutions) + ">", true, policy.timeout(),
                 OutputListener.NONE);
         if (!loaded.ok()) { // out of time or memory: the loader reports everything else itself
-            throw SessionFileException.toolFile(file.name(), 0, loaded.error());
+            throw StartupFileException.toolFile(file.name(), 0, loaded.error());
         }
         JsonNode answer = loaded.result() == null ? null : loaded.result().json();
         if (answer == null || !(answer.has("functions") || answer.has("error"))) {
@@ -132,7 +136,7 @@ final class LocalSession implements Session {
         }
         JsonNode error = answer.path("error");
         if (error.isObject()) {
-            throw SessionFileException.toolFile(file.name(), error.path("line").asInt(0), new ExecutionError(
+            throw StartupFileException.toolFile(file.name(), error.path("line").asInt(0), new ExecutionError(
                     error.path("type").asText(null), error.path("message").asText(null), error.path("traceback").asText(null)));
         }
         List<PythonTool> tools = new ArrayList<>();
@@ -209,8 +213,11 @@ final class LocalSession implements Session {
                             "it refused a frame of the host: " + refused.message());
                     case KernelFrame.Hello hello -> throw new FrameChannel.KernelProtocolException("it said hello twice");
                     case KernelFrame.Stream stream when stream.id().equals(id) -> output.onOutput(stream.name(), stream.text());
-                    case KernelFrame.Display display when display.id().equals(id) ->
-                            displays.add(new Display(display.mime(), display.data()));
+                    case KernelFrame.Display display when display.id().equals(id) -> {
+                        Display shown = new Display(display.mime(), display.data());
+                        displays.add(shown);
+                        output.onDisplay(shown);
+                    }
                     case KernelFrame.ToolCall call when call.id().equals(id) -> toolCalls.add(answerToolCall(current, call));
                     case KernelFrame.Done done when done.id().equals(id) -> {
                         return finished(done, output, displays, toolCalls, started, interrupted.get(), timeout, restarted);
@@ -398,6 +405,11 @@ final class LocalSession implements Session {
     @Override
     public Path workdir() {
         return launch.workdir();
+    }
+
+    @Override
+    public SessionFiles files() {
+        return workdirFiles;
     }
 
     /** The running kernel (null between a lost one and its replacement), for tests that speak the protocol themselves. */

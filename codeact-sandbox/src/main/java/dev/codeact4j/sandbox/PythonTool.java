@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param name      the function's name
  * @param signature its parameters and return type as Python writes them: {@code (city: str, day: int = 1) -> float}
  * @param docstring its docstring without the indentation; empty when it has none
- * @param file      the tool file's {@link SessionFile#name()}
+ * @param file      the tool file's {@link StartupFile#name()}
  */
 public record PythonTool(String name, String signature, String docstring, String file) {
     public PythonTool {

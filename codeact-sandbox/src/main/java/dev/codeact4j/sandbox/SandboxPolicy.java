@@ -61,8 +61,8 @@ public record SandboxPolicy(
         Map<String, String> environment,
         List<String> preload,
         Language language,
-        List<SessionFile> pythonTools,
-        List<SessionFile> setup) {
+        List<StartupFile> pythonTools,
+        List<StartupFile> setup) {
 
     /** The safe part of the standard library plus the usual data-science stack. */
     public static final Set<String> DEFAULT_ALLOWED_IMPORTS = Set.of(
@@ -145,6 +145,16 @@ public record SandboxPolicy(
         return new Builder(this);
     }
 
+    /**
+     * This policy for a session of {@code language}: itself when that is its language, else the same limits without
+     * its Python tool and setup files, which are code of its own language (a server whose clients may ask for either
+     * language gives the other one a bare session).
+     */
+    public SandboxPolicy forLanguage(Language language) {
+        return language == this.language ? this
+                : toBuilder().language(language).pythonTools(List.of()).setup(List.of()).build();
+    }
+
     public boolean allowsAllImports() {
         return allowedImports.contains("*");
     }
@@ -181,8 +191,8 @@ public record SandboxPolicy(
         private Map<String, String> environment = new LinkedHashMap<>();
         private List<String> preload = List.of();
         private Language language = Language.PYTHON;
-        private List<SessionFile> pythonTools = new ArrayList<>();
-        private List<SessionFile> setup = new ArrayList<>();
+        private List<StartupFile> pythonTools = new ArrayList<>();
+        private List<StartupFile> setup = new ArrayList<>();
 
         private Builder() {
         }
@@ -318,17 +328,17 @@ public record SandboxPolicy(
          * Adds Python tool files, read now: every session runs each and defines its public functions (not starting
          * with _, defined in the file) as tools under their own names, a builtin's name too ({@code max}). A file that
          * cannot be read is an IllegalArgumentException; one that does not compile or imports what the policy refuses
-         * stops the session's start with a {@link SessionFileException} naming its line.
+         * stops the session's start with a {@link StartupFileException} naming its line.
          */
         public Builder pythonTools(Path... files) {
             for (Path file : files) {
-                pythonTools.add(SessionFile.read(file));
+                pythonTools.add(StartupFile.read(file));
             }
             return this;
         }
 
         /** Replaces the Python tool files. */
-        public Builder pythonTools(Collection<SessionFile> files) {
+        public Builder pythonTools(Collection<StartupFile> files) {
             this.pythonTools = new ArrayList<>(files);
             return this;
         }
@@ -336,17 +346,17 @@ public record SandboxPolicy(
         /**
          * Adds setup files of the session's language, read now: every session runs them at its start, in order, in
          * the code's namespace (what they define is the code's), under the policy's limits; a restarted interpreter
-         * runs them again. One that fails stops the session's start with a {@link SessionFileException}.
+         * runs them again. One that fails stops the session's start with a {@link StartupFileException}.
          */
         public Builder setup(Path... files) {
             for (Path file : files) {
-                setup.add(SessionFile.read(file));
+                setup.add(StartupFile.read(file));
             }
             return this;
         }
 
         /** Replaces the setup files. */
-        public Builder setup(Collection<SessionFile> files) {
+        public Builder setup(Collection<StartupFile> files) {
             this.setup = new ArrayList<>(files);
             return this;
         }

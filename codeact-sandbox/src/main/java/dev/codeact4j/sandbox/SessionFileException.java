@@ -1,50 +1,27 @@
 package dev.codeact4j.sandbox;
 
-/**
- * A file every session of the policy runs at its start (a Python tool file, a setup file) could not be used: it does
- * not compile, imports a module the policy refuses, raises, runs out of time, or defines a name that is taken. The
- * session does not start. The message names the file and, for a tool file, the line; {@link #traceback()} is Python's.
- */
-public final class SessionFileException extends RuntimeException {
-    private final String file;
-    private final int line;
-    private final String traceback;
+/** A {@link SessionFiles} operation was refused or failed; {@link #reason()} says which kind of failure it was. */
+public final class SessionFileException extends SandboxException {
+    /** What went wrong, for a caller that answers each differently (an HTTP server: 400, 404, 413). */
+    public enum Reason {
+        /** The path is not a plain relative path, or leads through a symbolic link or a file. */
+        INVALID_PATH,
+        /** Nothing is at the path. */
+        NOT_FOUND,
+        /** Something is at the path, but not a regular file (a directory, a pipe) where one is needed. */
+        NOT_A_FILE,
+        /** The content is over the file size limit, or the session's disk is full. */
+        TOO_LARGE
+    }
 
-    /**
-     * @param line      the file's line that failed, or 0 when no line is to blame
-     * @param traceback the traceback, naming the file, or empty
-     */
-    public SessionFileException(String message, String file, int line, String traceback) {
+    private final Reason reason;
+
+    public SessionFileException(Reason reason, String message) {
         super(message);
-        this.file = file;
-        this.line = line;
-        this.traceback = traceback == null ? "" : traceback;
+        this.reason = reason;
     }
 
-    /** A Python tool file that failed: its line (0: none) and error. */
-    static SessionFileException toolFile(String file, int line, ExecutionError error) {
-        return new SessionFileException("the Python tool file " + file + " cannot be used: "
-                + (line > 0 ? "line " + line + ": " : "") + error.summary(), file, line, error.traceback());
-    }
-
-    /** A setup file that failed: its traceback says where. */
-    static SessionFileException setup(String file, ExecutionError error) {
-        return new SessionFileException("the setup file " + file + " failed: " + error.summary(), file, 0,
-                error.traceback());
-    }
-
-    /** The file's name, as its {@link SessionFile#name()}. */
-    public String file() {
-        return file;
-    }
-
-    /** The line of the file that failed, or 0. */
-    public int line() {
-        return line;
-    }
-
-    /** Python's traceback of the failure (naming the file and line), or empty. */
-    public String traceback() {
-        return traceback;
+    public Reason reason() {
+        return reason;
     }
 }

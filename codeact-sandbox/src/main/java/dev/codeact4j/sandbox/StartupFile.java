@@ -14,16 +14,16 @@ import java.util.Objects;
  * @param name what tracebacks and messages call it: the path as the user gave it
  * @param code its text
  */
-public record SessionFile(String name, String code) {
-    public SessionFile {
+public record StartupFile(String name, String code) {
+    public StartupFile {
         if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("a session file needs a name, which its tracebacks give");
+            throw new IllegalArgumentException("a startup file needs a name, which its tracebacks give");
         }
         Objects.requireNonNull(code, "code");
     }
 
     /** The file's text (UTF-8), named by the path as given; a file that cannot be read is an IllegalArgumentException saying why. */
-    public static SessionFile read(Path file) {
+    public static StartupFile read(Path file) {
         if (Files.isDirectory(file)) {
             throw new IllegalArgumentException(file + " is a directory; name a file of code");
         }
@@ -31,7 +31,7 @@ public record SessionFile(String name, String code) {
             throw new IllegalArgumentException("no such file: " + file);
         }
         try {
-            return new SessionFile(file.toString(), Files.readString(file));
+            return new StartupFile(file.toString(), Files.readString(file));
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException(file + " is not UTF-8 text; save it as UTF-8");
         } catch (IOException e) {

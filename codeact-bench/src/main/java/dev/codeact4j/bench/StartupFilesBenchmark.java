@@ -3,7 +3,7 @@ package dev.codeact4j.bench;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
-import dev.codeact4j.sandbox.SessionFile;
+import dev.codeact4j.sandbox.StartupFile;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 6, time = 4)
 @Fork(1)
 @State(Scope.Thread)
-public class SessionFilesBenchmark {
+public class StartupFilesBenchmark {
     @Param({"none", "tools", "tools+setup"})
     public String files;
 
@@ -66,13 +66,13 @@ public class SessionFilesBenchmark {
     @Setup(Level.Trial)
     public void prepare() {
         sandbox = Sandbox.create();
-        List<SessionFile> setup = new ArrayList<>();
+        List<StartupFile> setup = new ArrayList<>();
         if (files.equals("tools+setup")) {
-            setup.add(new SessionFile("setup.py", "prices = {c: tool_1(c)['total'] for c in ('PAR', 'ROM')}\n"
+            setup.add(new StartupFile("setup.py", "prices = {c: tool_1(c)['total'] for c in ('PAR', 'ROM')}\n"
                     + "print(len(prices), 'prices')\n"));
         }
         policy = SandboxPolicy.builder()
-                .pythonTools(files.equals("none") ? List.of() : List.of(new SessionFile("tools.py", toolFile())))
+                .pythonTools(files.equals("none") ? List.of() : List.of(new StartupFile("tools.py", toolFile())))
                 .setup(setup).build();
         try (Session first = sandbox.open(policy)) {
             if (first.pythonTools().size() != (files.equals("none") ? 0 : 12)) {

@@ -2,7 +2,7 @@ package dev.codeact4j.cli;
 
 import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.SandboxPolicy;
-import dev.codeact4j.sandbox.SessionFile;
+import dev.codeact4j.sandbox.StartupFile;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -13,12 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The files every session of a command starts with, as options shared by {@code run}, {@code exec} and {@code mcp}
- * through {@code @Mixin}: Python tool files, whose functions become tools, and setup files. They go into the
+ * The files every session of a command starts with, as options shared by {@code run}, {@code exec}, {@code mcp} and
+ * {@code serve} through {@code @Mixin}: Python tool files, whose functions become tools, and setup files. They go into the
  * sandbox policy ({@code SandboxPolicy.pythonTools()} and {@code setup()}), so that each session runs them when it
  * starts and again after its interpreter is replaced. The config file's {@code toolsPy} and {@code setup} come first.
  */
-final class SessionFileOptions {
+final class StartupFileOptions {
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
@@ -40,10 +40,10 @@ final class SessionFileOptions {
      * Python tool file for JavaScript code, is a usage error naming the option or key.
      */
     SandboxPolicy applyTo(SandboxPolicy policy, CliConfig config) {
-        List<SessionFile> tools = new ArrayList<>();
+        List<StartupFile> tools = new ArrayList<>();
         config.toolsPy().forEach(file -> tools.add(read(file, "the config file's \"toolsPy\"")));
         toolsPy.forEach(file -> tools.add(read(file, "--tools-py")));
-        List<SessionFile> setupFiles = new ArrayList<>();
+        List<StartupFile> setupFiles = new ArrayList<>();
         config.setup().forEach(file -> setupFiles.add(read(file, "the config file's \"setup\"")));
         setup.forEach(file -> setupFiles.add(read(file, "--setup")));
         if (!tools.isEmpty() && policy.language() != Language.PYTHON) {
@@ -57,9 +57,9 @@ final class SessionFileOptions {
         return policy.toBuilder().pythonTools(tools).setup(setupFiles).build();
     }
 
-    private SessionFile read(Path file, String option) {
+    private StartupFile read(Path file, String option) {
         try {
-            return SessionFile.read(file);
+            return StartupFile.read(file);
         } catch (IllegalArgumentException e) {
             throw usageError(option + ": " + e.getMessage() + ".");
         }

@@ -5,7 +5,7 @@ import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
-import dev.codeact4j.sandbox.SessionFileException;
+import dev.codeact4j.sandbox.StartupFileException;
 import dev.codeact4j.sandbox.SessionPool;
 import dev.codeact4j.testing.ScriptedModelServer;
 import dev.codeact4j.tools.Tool;
@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * told what the setup printed, the setup is said once per session, and a file that cannot be used ends the run before
  * any model call.
  */
-class SessionFilesAgentTest {
+class StartupFilesAgentTest {
     private static final Sandbox SANDBOX = Sandbox.create();
     private ScriptedModelServer server;
 
@@ -126,7 +126,7 @@ class SessionFilesAgentTest {
         CodeActAgent agent = agent(server).pythonTools(tools).build();
 
         assertThatThrownBy(() -> agent.run("Anything."))
-                .isInstanceOfSatisfying(SessionFileException.class, e -> assertThat(e.line()).isEqualTo(4))
+                .isInstanceOfSatisfying(StartupFileException.class, e -> assertThat(e.line()).isEqualTo(4))
                 .hasMessageContaining("the Python tool file " + tools + " cannot be used: line 4: SyntaxError");
         assertThat(server.requests()).isEmpty();
     }
