@@ -47,6 +47,7 @@ public final class CodeactServer implements AutoCloseable {
     private final List<Feature> features;
     private final ServerLimits limits;
     private final Object stopped = new Object();
+    private boolean closing;
     private boolean closed;
 
     private CodeactServer(Builder builder) {
@@ -128,9 +129,10 @@ public final class CodeactServer implements AutoCloseable {
     @Override
     public void close() {
         synchronized (stopped) {
-            if (closed) {
-                return;
+            if (closing) {
+                return; // stopping already (a second Ctrl-C, the shutdown hook after a signal)
             }
+            closing = true;
         }
         features.forEach(Feature::stopAccepting);
         Instant deadline = Instant.now().plus(limits.shutdownGrace());
