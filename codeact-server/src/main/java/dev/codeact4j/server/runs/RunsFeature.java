@@ -54,6 +54,8 @@ public final class RunsFeature implements Feature {
     private static final Duration RETRY_AFTER = Duration.ofSeconds(10);
     /** On shutdown, how long the runs stopped at the deadline get to end (a tool call under way runs to its end). */
     private static final Duration STOP_WAIT = Duration.ofSeconds(10);
+    /** On shutdown, how long the event streams get to send their runs' end before the server closes the connections. */
+    private static final Duration STREAMS_WAIT = Duration.ofSeconds(5);
     private static final int DEFAULT_LIMIT = 20;
     private static final int MAX_LIMIT = 1000;
 
@@ -61,6 +63,7 @@ public final class RunsFeature implements Feature {
     /** This server's runs, running and recently ended, in the order they started. Guarded by this. */
     private final Map<String, LiveRun> runs = new LinkedHashMap<>();
     private int running;
+    private int openStreams;
     private boolean accepting = true;
 
     public RunsFeature(ServerSettings settings) {
@@ -149,6 +152,9 @@ public final class RunsFeature implements Feature {
         LiveRun run = live(id);
         StoredRun stored = run == null ? stored(id).orElseThrow(() -> unknown(id)) : null;
         HttpServletResponse response = ctx.res();
+        synchronized (this) {
+            openStreams++;
+        }
         response.setStatus(200);
         response.setContentType("text/event-stream;charset=utf-8");
         response.setHeader("Cache-Control", "no-cache");
@@ -167,6 +173,11 @@ public final class RunsFeature implements Feature {
             }
         } catch (IOException gone) {
             // The client went away: only its stream ends; the run goes on.
+        } finally {
+            synchronized (this) {
+                openStreams--;
+                notifyAll();
+            }
         }
     }
 
@@ -237,6 +248,19 @@ public final class RunsFeature implements Feature {
             run.stopForShutdown();
             run.end(null, new IllegalStateException(LiveRun.STOPPED_BY_SHUTDOWN), settings.store(), settings.log());
         });
+        awaitStreams(Instant.now().plus(STREAMS_WAIT));
+    }
+
+    /** Waits until every event stream has sent its run's end (they have all ended by now), or {@code deadline}. */
+    private synchronized void awaitStreams(Instant deadline) {
+        try {
+            long left;
+            while (openStreams > 0 && (left = Duration.between(Instant.now(), deadline).toMillis()) > 0) {
+                wait(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // --- plumbing ---------------------------------------------------------------------------------------------------

@@ -486,6 +486,23 @@ class RunsApiTest {
         assertThat(api.get("/api/runs").body().get("runs")).extracting(run -> run.get("id").asText()).containsExactly(id);
     }
 
+    @Test
+    void theOpenApiDocumentHasTheRunsRoutesAndEveryKindOfEvent() {
+        JsonNode paths = api.get("/api/openapi.json").body().get("paths");
+        assertThat(paths.get("/api/runs").has("post") && paths.get("/api/runs").has("get")).isTrue();
+        assertThat(paths.get("/api/runs/{id}").has("get") && paths.get("/api/runs/{id}").has("delete")).isTrue();
+        assertThat(paths.at("/~1api~1report/get/responses/200/content/application~1json/schema/properties").has("byDay")).isTrue();
+        String events = paths.at("/~1api~1runs~1{id}~1events/get/summary").asText();
+        for (String kind : List.of("run-started", "step-started", "model-text", "model-replied", "code", "output",
+                "display", "tool-call", "observation", "step-finished", "answer", "error", "end")) {
+            assertThat(events).contains(kind + " {");
+        }
+        List<String> fields = new ArrayList<>();
+        paths.at("/~1api~1runs/post/requestBody/content/application~1json/schema/properties").fieldNames()
+                .forEachRemaining(fields::add);
+        assertThat(fields).isEqualTo(RunRequests.FIELDS);
+    }
+
     // --- shutdown -------------------------------------------------------------------------------------------------
 
     @Test
