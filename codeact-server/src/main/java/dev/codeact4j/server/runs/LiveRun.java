@@ -49,6 +49,7 @@ final class LiveRun implements AgentListener {
     private AgentEvent.RunFailed failed;
     private final List<Step> steps = new ArrayList<>();
     private RunStatus status = RunStatus.RUNNING;
+    private boolean cancelled;
     private boolean stopping;
     private ObjectNode endJson;
     private Instant endedAt;
@@ -97,13 +98,19 @@ final class LiveRun implements AgentListener {
 
     /** Asks the run to stop (DELETE): false when it has ended, or was asked before. */
     boolean cancel() {
+        synchronized (this) {
+            cancelled = true; // a shutdown that comes before it has ended does not make it incomplete
+        }
         return handle.cancel();
     }
 
-    /** Stops the run because the server is shutting down: it will be recorded incomplete, not cancelled. */
+    /**
+     * Stops the run because the server is shutting down: it will be recorded incomplete, not cancelled (unless a
+     * client had cancelled it already).
+     */
     void stopForShutdown() {
         synchronized (this) {
-            stopping = true;
+            stopping = !cancelled;
         }
         handle.cancel();
     }
@@ -144,6 +151,8 @@ final class LiveRun implements AgentListener {
                 recordIncomplete(store, serverLog);
             } else if (result != null) {
                 status = RunStatus.of(result);
+            } else if (cancelled) { // settled by a shutdown: a cancelled run whose thread did not stop in time
+                status = RunStatus.CANCELLED;
             } else {
                 status = RunStatus.FAILED;
                 error = failed != null ? failed.message()
@@ -190,7 +199,7 @@ final class LiveRun implements AgentListener {
 
     /** The result of a run that ended by an exception: its steps so far, no answer. */
     private AgentResult failedResult() {
-        StopReason reason = failed != null ? failed.reason() : StopReason.ERROR;
+        StopReason reason = cancelled ? StopReason.CANCELLED : failed != null ? failed.reason() : StopReason.ERROR;
         long durationMs = failed != null ? failed.durationMs() : Duration.between(startedAt, Instant.now()).toMillis();
         return new AgentResult(handle.runId(), request.task(), model(), false, reason, null, steps, durationMs,
                 steps.stream().mapToInt(Step::inputTokens).sum(), steps.stream().mapToInt(Step::outputTokens).sum(),

@@ -169,8 +169,8 @@ public final class RunsFeature implements Feature {
                 ObjectNode end = Json.MAPPER.createObjectNode().put("status", stored.status().label());
                 end.set("run", RunJson.of(stored));
                 out.write(EventLog.Event.of(after + 1, EventLog.END, end).frame());
-                out.flush();
             }
+            out.close(); // the response ends here, whole, before a shutdown may close the connection
         } catch (IOException gone) {
             // The client went away: only its stream ends; the run goes on.
         } finally {

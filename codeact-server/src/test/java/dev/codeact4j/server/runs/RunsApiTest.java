@@ -521,7 +521,7 @@ class RunsApiTest {
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.body().at("/error/type").asText()).isEqualTo("unavailable");
             gate("quick").countDown(); // the quick run ends within the grace
-            slowEvents.addAll(stream.until(event -> false));
+            slowEvents.addAll(stream.until(event -> false)); // to the stream's end: a response cut short would throw
             closing.join();
         }
 
