@@ -2,6 +2,7 @@ package dev.codeact4j.server.runs;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.agent.CodeActAgent;
 import dev.codeact4j.agent.RunHandle;
 import dev.codeact4j.server.RunRequest;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Agent runs over HTTP: {@code POST /api/runs} starts one on a thread of its own and answers at once (202),
@@ -265,7 +267,7 @@ public final class RunsFeature implements Feature {
 
     // --- plumbing ---------------------------------------------------------------------------------------------------
 
-    private void ended(LiveRun run, dev.codeact4j.agent.AgentResult result, Throwable failure) {
+    private void ended(LiveRun run, AgentResult result, Throwable failure) {
         run.end(result, failure, settings.store(), settings.log());
         synchronized (this) {
             running--;
@@ -359,7 +361,7 @@ public final class RunsFeature implements Feature {
         throw ApiException.badRequest(name, name + " must be a whole number from 1 to " + MAX_LIMIT + ", not '" + value + "'.");
     }
 
-    private static <T> T parsed(Context ctx, String name, java.util.function.Function<String, T> parse) {
+    private static <T> T parsed(Context ctx, String name, Function<String, T> parse) {
         String value = ctx.queryParam(name);
         if (value == null || value.isBlank()) {
             return null;
