@@ -15,10 +15,13 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.TokenUsage;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -32,17 +35,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * How late a run's output reaches a client of {@code codeact serve}: from the code printing a line to the first
- * Server-Sent Event {@code output} carrying it at an HTTP client (the JDK's, on loopback, reading the stream as it
- * comes), against the same line reaching the library's {@code AgentListener} (its {@code ExecutionOutput} event)
- * in the same run. A model that answers at once has the code print {@value #LINES} lines, each its own
- * {@code time.time_ns()}, {@value #PAUSE_MS} ms apart (so that each is an event of its own); both the listener and
- * the client take the wall clock ({@code Instant.now()}, the same CLOCK_REALTIME as Python's) when the line arrives.
- * The first {@value #WARMUP_RUNS} runs warm the JIT and are not counted. The difference of the two arrival times of
- * a line is measured on one clock ({@code System.nanoTime()}), so it holds whatever the clocks do.
+ * Server-Sent Event {@code output} carrying it at an HTTP client on loopback, against the same line reaching the
+ * library's {@code AgentListener} (its {@code ExecutionOutput} event) in the same run.
+ *
+ * <p>A model that answers at once has the code wait half a second (both clients are connected by then), then print
+ * {@value #LINES} lines, each its own {@code time.time_ns()}, {@value #PAUSE_MS} ms apart (each an event of its own).
+ * Two clients read the run's events at once: the JDK's {@code HttpClient} (a stream read as it comes), and a plain
+ * socket reading the HTTP response line by line (no client library: what is left is the server and the loopback).
+ * Each takes the wall clock ({@code Instant.now()}, the CLOCK_REALTIME of Python's {@code time.time_ns()}) when a
+ * line's {@code data:} arrives; the listener likewise. Each client's delay minus the listener's for the same line is
+ * taken on one clock ({@code System.nanoTime()}): the server's and the client's own part, whatever the clocks do.
+ * The first {@value #WARMUP_RUNS} runs warm the JIT and are not counted.
  *
  * <p>Usage: {@code RunEventLatency [runs] [output.json]} (default 12 runs: 10 counted, {@value #LINES} lines each).
  */
@@ -51,11 +59,20 @@ public final class RunEventLatency {
     static final int PAUSE_MS = 20;
     static final int WARMUP_RUNS = 2;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final String CODE = "import time\nfor _ in range(" + LINES + "):\n    print(time.time_ns(), flush=True)\n"
-            + "    time.sleep(" + PAUSE_MS / 1000.0 + ")\nfinal_answer('printed')";
+    private static final String CODE = "import time\ntime.sleep(0.5)\nfor _ in range(" + LINES + "):\n"
+            + "    print(time.time_ns(), flush=True)\n    time.sleep(" + PAUSE_MS / 1000.0 + ")\nfinal_answer('printed')";
 
-    /** When a line reached the listener: its wall-clock delay after the print, and the monotonic instant. */
+    /** When a printed line arrived somewhere: its wall-clock delay after the print, and the monotonic instant. */
     private record Arrival(long delayNanos, long monotonicNanos) {
+        static void record(Map<String, Arrival> arrivals, String text) {
+            long wall = wallNanos();
+            long monotonic = System.nanoTime();
+            for (String line : text.split("\n")) {
+                if (!line.isBlank()) {
+                    arrivals.putIfAbsent(line.strip(), new Arrival(wall - Long.parseLong(line.strip()), monotonic));
+                }
+            }
+        }
     }
 
     private RunEventLatency() {
@@ -70,40 +87,40 @@ public final class RunEventLatency {
                 .policy(SandboxPolicy.builder().timeout(Duration.ofSeconds(60)).build())
                 .listener(event -> {
                     if (event instanceof AgentEvent.ExecutionOutput printed) {
-                        long now = wallNanos();
-                        long monotonic = System.nanoTime();
-                        for (String line : printed.text().split("\n")) {
-                            if (!line.isBlank()) {
-                                listened.put(line.strip(), new Arrival(now - Long.parseLong(line.strip()), monotonic));
-                            }
-                        }
+                        Arrival.record(listened, printed.text());
                     }
                 })
                 .build();
-        List<Long> library = new ArrayList<>();
-        List<Long> client = new ArrayList<>();
-        List<Long> added = new ArrayList<>();
+        Map<String, List<Long>> samples = new LinkedHashMap<>();
+        for (String name : List.of("listener", "jdkClient", "socketClient", "jdkClientMinusListener",
+                "socketClientMinusListener")) {
+            samples.put(name, new ArrayList<>());
+        }
         PrintWriter log = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         try (CodeactServer server = CodeactServer.builder().port(0).sandbox(sandbox).agents(request -> agent)
                 .log(log).start()) {
             HttpClient http = HttpClient.newHttpClient();
             for (int run = 0; run < runs; run++) {
                 listened.clear();
-                Map<String, Long[]> received = readRun(http, server);
-                if (received.size() != LINES) {
-                    throw new IllegalStateException("run " + run + " sent " + received.size() + " lines, not " + LINES);
-                }
+                String id = start(http, server);
+                CompletableFuture<Map<String, Arrival>> bySocket = CompletableFuture.supplyAsync(() -> readBySocket(server, id));
+                Map<String, Arrival> byJdk = readByJdkClient(http, server, id);
+                Map<String, Arrival> bySocketRead = bySocket.join();
                 if (run < WARMUP_RUNS) {
                     continue;
                 }
-                for (Map.Entry<String, Long[]> line : received.entrySet()) {
-                    Arrival heard = listened.get(line.getKey());
-                    if (heard == null) {
-                        throw new IllegalStateException("the listener never heard the line " + line.getKey());
-                    }
-                    library.add(heard.delayNanos());
-                    client.add(line.getValue()[0]);
-                    added.add(line.getValue()[1] - heard.monotonicNanos());
+                for (String line : listened.keySet()) {
+                    Arrival heard = listened.get(line);
+                    Arrival jdk = require(byJdk, line, "the JDK client");
+                    Arrival socket = require(bySocketRead, line, "the socket client");
+                    samples.get("listener").add(heard.delayNanos());
+                    samples.get("jdkClient").add(jdk.delayNanos());
+                    samples.get("socketClient").add(socket.delayNanos());
+                    samples.get("jdkClientMinusListener").add(jdk.monotonicNanos() - heard.monotonicNanos());
+                    samples.get("socketClientMinusListener").add(socket.monotonicNanos() - heard.monotonicNanos());
+                }
+                if (listened.size() != LINES) {
+                    throw new IllegalStateException("run " + run + " printed " + listened.size() + " lines, not " + LINES);
                 }
             }
         }
@@ -111,61 +128,94 @@ public final class RunEventLatency {
         report.put("runs", runs - WARMUP_RUNS);
         report.put("linesPerRun", LINES);
         report.put("pauseMs", PAUSE_MS);
-        report.put("listener", figures(library));
-        report.put("sseClient", figures(client));
-        report.put("sseMinusListener", figures(added));
+        samples.forEach((name, nanos) -> report.put(name, figures(nanos)));
         if (output != null) {
             Files.writeString(output, JSON.writeValueAsString(report));
         }
         System.out.println("| From the code's print to | p50 | p99 | max | samples |");
         System.out.println("| --- | ---: | ---: | ---: | ---: |");
-        row("the library's AgentListener (ExecutionOutput)", library);
-        row("an SSE client of codeact serve (output event)", client);
-        row("SSE client minus listener, same line (one clock)", added);
+        row("the library's AgentListener (ExecutionOutput event)", samples.get("listener"));
+        row("an SSE client of codeact serve: the JDK's HttpClient (output event)", samples.get("jdkClient"));
+        row("an SSE client of codeact serve: a plain socket (output event)", samples.get("socketClient"));
+        row("JDK HttpClient minus listener, same line (one clock)", samples.get("jdkClientMinusListener"));
+        row("plain socket minus listener, same line (one clock)", samples.get("socketClientMinusListener"));
         System.exit(0); // the JDK's HTTP client keeps threads of its own
     }
 
-    /** Starts a run and reads its events to the end: for each line printed, its wall-clock delay and arrival. */
-    private static Map<String, Long[]> readRun(HttpClient http, CodeactServer server) throws Exception {
+    private static String start(HttpClient http, CodeactServer server) throws Exception {
         HttpResponse<String> started = http.send(HttpRequest.newBuilder(server.url().resolve("/api/runs"))
-                .header("Authorization", "Bearer " + server.token())
-                .POST(HttpRequest.BodyPublishers.ofString("{\"task\": \"Print the time.\"}")).build(),
+                        .header("Authorization", "Bearer " + server.token())
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"task\": \"Print the time.\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (started.statusCode() != 202) {
             throw new IllegalStateException("the run was refused: " + started.body());
         }
-        String id = JSON.readTree(started.body()).get("id").asText();
+        return JSON.readTree(started.body()).get("id").asText();
+    }
+
+    /** The run's events through the JDK's HTTP client, to the end: when each printed line arrived. */
+    private static Map<String, Arrival> readByJdkClient(HttpClient http, CodeactServer server, String id) throws Exception {
         HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(server.url().resolve("/api/runs/" + id
                         + "/events")).header("Authorization", "Bearer " + server.token()).GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
-        Map<String, Long[]> received = new LinkedHashMap<>();
         try (BufferedReader events = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
-            String kind = null;
-            String line;
-            while ((line = events.readLine()) != null) {
-                if (line.startsWith("event: ")) {
-                    kind = line.substring(7);
-                } else if (line.startsWith("data: ")) {
-                    long now = wallNanos();
+            return read(events);
+        }
+    }
+
+    /**
+     * The same through a plain socket: the request written by hand, the response read line by line (the chunk sizes
+     * of its chunked encoding are lines of their own, skipped with the other lines that are no event field).
+     */
+    private static Map<String, Arrival> readBySocket(CodeactServer server, String id) {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setTcpNoDelay(true);
+            socket.getOutputStream().write(("GET /api/runs/" + id + "/events HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                    + "\r\nAuthorization: Bearer " + server.token() + "\r\nAccept: text/event-stream\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return read(new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+            throw e instanceof IOException io ? new UncheckedIOException(io) : new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, Arrival> read(BufferedReader events) throws IOException {
+        Map<String, Arrival> arrivals = new LinkedHashMap<>();
+        String kind = null;
+        String line;
+        while ((line = events.readLine()) != null) {
+            if (line.startsWith("event: ")) {
+                kind = line.substring(7);
+            } else if (line.startsWith("data: ")) {
+                if ("output".equals(kind)) {
+                    long wall = wallNanos();
                     long monotonic = System.nanoTime();
-                    JsonNode data = JSON.readTree(line.substring(6));
-                    if ("output".equals(kind)) {
-                        for (String printed : data.get("text").asText().split("\n")) {
-                            if (!printed.isBlank()) {
-                                received.putIfAbsent(printed.strip(),
-                                        new Long[]{now - Long.parseLong(printed.strip()), monotonic});
-                            }
+                    String text = JSON.readTree(line.substring(6)).get("text").asText();
+                    for (String printed : text.split("\n")) {
+                        if (!printed.isBlank()) {
+                            arrivals.putIfAbsent(printed.strip(),
+                                    new Arrival(wall - Long.parseLong(printed.strip()), monotonic));
                         }
-                    } else if ("end".equals(kind)) {
-                        if (!"succeeded".equals(data.get("status").asText())) {
-                            throw new IllegalStateException("the run did not succeed: " + data);
-                        }
-                        break;
                     }
+                } else if ("end".equals(kind)) {
+                    JsonNode end = JSON.readTree(line.substring(6));
+                    if (!"succeeded".equals(end.get("status").asText())) {
+                        throw new IllegalStateException("the run did not succeed: " + end);
+                    }
+                    break;
                 }
             }
         }
-        return received;
+        return arrivals;
+    }
+
+    private static Arrival require(Map<String, Arrival> arrivals, String line, String who) {
+        Arrival arrival = arrivals.get(line);
+        if (arrival == null) {
+            throw new IllegalStateException(who + " never received the line " + line);
+        }
+        return arrival;
     }
 
     private static long wallNanos() {
