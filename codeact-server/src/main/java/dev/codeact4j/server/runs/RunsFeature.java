@@ -148,7 +148,7 @@ public final class RunsFeature implements Feature {
         Json.answer(ctx, 202, Json.MAPPER.createObjectNode().put("id", id).put("status", "cancelling"));
     }
 
-    private void events(Context ctx) throws InterruptedException {
+    private void events(Context ctx) {
         String id = ctx.pathParam("id");
         long after = lastEventId(ctx);
         LiveRun run = live(id);
@@ -175,6 +175,8 @@ public final class RunsFeature implements Feature {
             out.close(); // the response ends here, whole, before a shutdown may close the connection
         } catch (IOException gone) {
             // The client went away: only its stream ends; the run goes on.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the server is stopping its threads: the stream ends, the run goes on
         } finally {
             synchronized (this) {
                 openStreams--;
