@@ -245,6 +245,26 @@ class RunsApiTest {
         assertThat(after.get(after.size() - 1).data().get("status").asText()).isEqualTo("succeeded");
     }
 
+    @Test
+    void aRunWhoseModelFailsEndsFailedWithTheProvidersWords() {
+        agents.model(ScriptedAgents.DEFAULT_MODEL).reply(python("print('one step')")).fail(401);
+        String id = api.start(task("Meet a refused key."));
+        List<Api.Event> events = api.allEvents(id);
+
+        assertThat(kinds(events)).endsWith("step-finished", "step-started", "error", "end");
+        JsonNode error = events.get(events.size() - 2).data();
+        assertThat(error.get("step").asInt()).isEqualTo(1);
+        assertThat(error.get("message").asText()).contains("refused the API key");
+        JsonNode end = events.getLast().data();
+        assertThat(end.get("status").asText()).isEqualTo("failed");
+        assertThat(end.at("/run/reason").asText()).isEqualTo("model_error");
+        assertThat(end.at("/run/error").asText()).isEqualTo(error.get("message").asText());
+        assertThat(end.at("/run/steps")).hasSize(1);
+        StoredRun stored = store.find(id).orElseThrow();
+        assertThat(stored.status()).isEqualTo(RunStatus.FAILED);
+        assertThat(stored.error()).isEqualTo(error.get("message").asText());
+    }
+
     // --- cancel ---------------------------------------------------------------------------------------------------
 
     @Test
