@@ -253,9 +253,9 @@ class SessionTest {
         try (Session own = SANDBOX.open(quickPolicy().build())) {
             ExecutionResult result = own.execute("""
                     import time
-                    print('stubborn', flush=True)
                     while True:
                         try:
+                            print('stubborn', flush=True)  # the interrupt comes once this is out: inside the try
                             time.sleep(600)
                         except KeyboardInterrupt:
                             pass
