@@ -10,6 +10,7 @@ import dev.codeact4j.server.http.Feature;
 import dev.codeact4j.server.http.GuardFilter;
 import dev.codeact4j.server.http.Json;
 import dev.codeact4j.server.mcp.http.McpFeature;
+import dev.codeact4j.server.runs.RunsFeature;
 import dev.codeact4j.server.sessions.SessionsFeature;
 import dev.codeact4j.server.settings.RunAgents;
 import dev.codeact4j.server.settings.ServerLimits;
@@ -58,6 +59,7 @@ public final class CodeactServer implements AutoCloseable {
     private final List<Feature> features;
     private final ServerLimits limits;
     private final Object stopped = new Object();
+    private boolean closing;
     private boolean closed;
 
     private CodeactServer(Builder builder) {
@@ -67,6 +69,7 @@ public final class CodeactServer implements AutoCloseable {
         ServerSettings settings = new ServerSettings(builder.sandbox, builder.policy, builder.agents, builder.store,
                 builder.tools, builder.defaultModel, List.copyOf(builder.models), builder.limits, builder.log);
         features = new ArrayList<>();
+        features.add(new RunsFeature(settings));
         features.add(new SessionsFeature(settings));
         features.add(new McpFeature(settings, VERSION));
         byte[] openApi = openApiDocument();
@@ -153,9 +156,10 @@ public final class CodeactServer implements AutoCloseable {
     @Override
     public void close() {
         synchronized (stopped) {
-            if (closed) {
-                return;
+            if (closing) {
+                return; // stopping already (a second Ctrl-C, the shutdown hook after a signal)
             }
+            closing = true;
         }
         features.forEach(Feature::stopAccepting);
         Instant deadline = Instant.now().plus(limits.shutdownGrace());
