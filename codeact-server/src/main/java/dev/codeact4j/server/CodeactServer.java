@@ -80,6 +80,9 @@ public final class CodeactServer implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.http.maxRequestSize = limits.maxBodyBytes();
+            // An event stream holds its request's thread for as long as a run or an execution lasts: virtual
+            // threads, so that open streams are not bounded by a pool of platform threads.
+            config.concurrency.useVirtualThreads = true;
             config.jetty.host = host;
             config.jetty.port = builder.port;
             ApiErrors.install(config.routes, log);
