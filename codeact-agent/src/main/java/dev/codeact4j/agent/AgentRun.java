@@ -40,18 +40,21 @@ final class AgentRun {
     private final boolean freshSession;
     /** Whether this run says what the session's setup did: the first in a session the agent opened. */
     private final boolean showSetup;
+    private final Cancellation cancellation;
     private Session session;
     private RunMemory.RunSetup setup;
     private boolean cached;
     private String reusedFrom;
     private String reuseNote = "";
 
-    AgentRun(AgentSettings settings, String task, AgentListener extraListener, boolean freshSession, boolean showSetup) {
+    AgentRun(AgentSettings settings, String task, AgentListener extraListener, boolean freshSession, boolean showSetup,
+             Cancellation cancellation) {
         this.settings = settings;
         this.task = Objects.requireNonNull(task, "task");
         this.extraListener = extraListener;
         this.freshSession = freshSession;
         this.showSetup = showSetup;
+        this.cancellation = cancellation;
     }
 
     String runId() {
@@ -66,10 +69,15 @@ final class AgentRun {
         return steps;
     }
 
+    Cancellation cancellation() {
+        return cancellation;
+    }
+
     AgentResult execute(Session session) {
         emit(new AgentEvent.RunStarted(runId, task, settings.mode().label(), settings.modelName(), settings.language()));
         Span span = settings.tracing().startRun(runId, settings.mode().label());
         AgentResult result;
+        cancellation.onRequest(session::interrupt);
         try (Scope ignored = span.makeCurrent()) {
             this.session = session;
             ExecutionResult setupResult = session.setupResult();
@@ -87,11 +95,15 @@ final class AgentRun {
                 settings.memory().remember(setup, result);
             }
         } catch (RuntimeException | Error e) {
-            AgentTracing.fail(span, e);
-            if (e instanceof RuntimeException failure) {
-                failed(failure);
+            if (!(e instanceof RuntimeException) || !cancellation.requested()) {
+                AgentTracing.fail(span, e);
+                if (e instanceof RuntimeException failure) {
+                    failed(failure);
+                }
+                throw e;
             }
-            throw e;
+            // Stopped on request: whatever failed on the way (an interrupted tool definition, say) is its doing.
+            result = finish(false, StopReason.CANCELLED, null);
         }
         settings.tracing().endRun(span, result.success(), result.reason().label(), result.steps().size(),
                 result.inputTokens(), result.outputTokens());
