@@ -167,6 +167,18 @@ ensure_test_npm_packages() {
     || { say "npm install of $MCP_MEMORY_SERVER failed; see the messages above."; exit 3; }
 }
 
+# The web page's tests (codeact-server's PageTest) drive Debian's Chromium through its chromedriver with Selenium,
+# which is told both paths and downloads nothing. Checked and remembered with the other packages (.tools/).
+TEST_BROWSER_PACKAGES=(
+  "chromium:test -x /usr/bin/chromium"
+  "chromium-driver:test -x /usr/bin/chromedriver"
+)
+
+# Installs Chromium and its driver for the page's tests when they are missing (once; later runs find them).
+ensure_test_browser() {
+  ensure_packages "${TEST_BROWSER_PACKAGES[@]}"
+}
+
 # The npm data stack of JavaScript sessions, pinned in the kernel's package.json (the one list; SandboxPolicy names
 # the packages), installed with npm into a directory the sandbox mounts read-only: $CODEACT_HOME/javascript for
 # ./codeact (the library looks there), .tools/javascript for ./test and ./bench (handed over as -Dcodeact.jsPackages).

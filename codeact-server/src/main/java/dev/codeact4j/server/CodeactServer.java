@@ -9,6 +9,7 @@ import dev.codeact4j.server.http.ApiException;
 import dev.codeact4j.server.http.Feature;
 import dev.codeact4j.server.http.Json;
 import dev.codeact4j.server.http.ServerSettings;
+import dev.codeact4j.server.web.WebPage;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.tools.Tools;
 import io.javalin.Javalin;
@@ -55,6 +56,7 @@ public final class CodeactServer implements AutoCloseable {
         ServerSettings settings = new ServerSettings(builder.sandbox, builder.policy, builder.agents, builder.store,
                 builder.tools, builder.defaultModel, List.copyOf(builder.models), builder.limits, builder.log);
         features = new ArrayList<>();
+        features.add(new WebPage());
         byte[] openApi = openApiDocument();
         PrintWriter log = builder.log;
         // One holder, so the filter installed before the port is known checks Host against the real port.
