@@ -203,11 +203,11 @@ ensure_javascript() {
 }
 
 # Whether the codeact command asks for JavaScript sessions, so that a Python-only user never needs Node: --lang js
-# (or --language, -l, --js), `codeact mcp` (its execute_code takes either language), or "language" set to JavaScript
+# (or --language, -l, --js), `codeact mcp` and `codeact serve` (their clients may ask for either language), or "language" set to JavaScript
 # in $CODEACT_HOME/config.json.
 wants_javascript() {
   local previous="" arg config="${CODEACT_HOME:-$HOME/.codeact}/config.json"
-  [ "${1:-}" = "mcp" ] && return 0
+  case "${1:-}" in mcp|serve) return 0 ;; esac
   if [ -f "$config" ] && grep -Eiq '"language"[[:space:]]*:[[:space:]]*"(js|javascript|node)"' "$config"; then
     return 0
   fi

@@ -10,10 +10,10 @@ import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.server.CodeactServer;
-import dev.codeact4j.server.InvalidRequestException;
-import dev.codeact4j.server.RunAgents;
-import dev.codeact4j.server.RunRequest;
-import dev.codeact4j.server.ServerLimits;
+import dev.codeact4j.server.settings.InvalidRequestException;
+import dev.codeact4j.server.settings.RunAgents;
+import dev.codeact4j.server.settings.RunRequest;
+import dev.codeact4j.server.settings.ServerLimits;
 import dev.codeact4j.tools.McpEndpoint;
 import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
@@ -50,7 +50,7 @@ import java.util.function.Function;
                 ""},
         exitCodeList = {
                 "0:stopped by SIGTERM or Ctrl-C",
-                "2:usage error: unknown option or value, bad config file, a network address without --token",
+                "2:usage error: unknown option or value, bad config file, a network address without --token, a port in use",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:an MCP server of --mcp or --mcp-url could not be started or reached"},
         footer = {
@@ -147,7 +147,8 @@ public final class ServeCommand implements Callable<Integer> {
                         .limits(limits)
                         .log(err)
                         .start();
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                // a network address without a token, a short token, a port taken: each fixed by an option
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
             Thread stopper = new Thread(server::close, "codeact-serve-stop");

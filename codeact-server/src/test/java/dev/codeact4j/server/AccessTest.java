@@ -3,6 +3,7 @@ package dev.codeact4j.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.server.settings.InvalidRequestException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.codeact4j.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.codeact4j.server.InvalidRequestException;
+import dev.codeact4j.server.settings.InvalidRequestException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;

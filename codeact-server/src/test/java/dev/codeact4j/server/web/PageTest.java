@@ -7,7 +7,7 @@ import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.server.CodeactServer;
-import dev.codeact4j.server.RunAgents;
+import dev.codeact4j.server.settings.RunAgents;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.testing.ScriptedModelServer;
 import org.junit.jupiter.api.AfterAll;

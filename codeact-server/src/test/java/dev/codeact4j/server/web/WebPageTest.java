@@ -2,7 +2,7 @@ package dev.codeact4j.server.web;
 
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.server.CodeactServer;
-import dev.codeact4j.server.InvalidRequestException;
+import dev.codeact4j.server.settings.InvalidRequestException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,7 @@
-package dev.codeact4j.server.http;
+package dev.codeact4j.server.settings;
 
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
-import dev.codeact4j.server.RunAgents;
-import dev.codeact4j.server.ServerLimits;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.tools.Tools;
 

@@ -1,4 +1,4 @@
-package dev.codeact4j.server;
+package dev.codeact4j.server.settings;
 
 import java.time.Duration;
 

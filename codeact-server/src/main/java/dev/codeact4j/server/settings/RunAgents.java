@@ -1,4 +1,4 @@
-package dev.codeact4j.server;
+package dev.codeact4j.server.settings;
 
 import dev.codeact4j.agent.CodeActAgent;
 

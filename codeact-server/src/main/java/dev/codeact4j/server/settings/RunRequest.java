@@ -1,4 +1,4 @@
-package dev.codeact4j.server;
+package dev.codeact4j.server.settings;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

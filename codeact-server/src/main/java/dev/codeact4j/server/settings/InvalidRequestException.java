@@ -1,4 +1,4 @@
-package dev.codeact4j.server;
+package dev.codeact4j.server.settings;
 
 /** A request the server cannot serve as asked: {@code field} is what is wrong (or null), the message why and what to do. */
 public final class InvalidRequestException extends RuntimeException {
