@@ -20,12 +20,13 @@ export function responsive(container, draw) {
   return container;
 }
 
-/** A round upper bound for an axis, and its ticks: 0, 2, 4, ... or 0, 5, 10, ... */
-export function niceTicks(max, count = 4) {
+/** A round upper bound for an axis, and its ticks: 0, 2, 4, ... or 0, 5, 10, ...; whole steps for counts. */
+export function niceTicks(max, count = 4, whole = false) {
   if (!(max > 0)) return [0, 1];
   const raw = max / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map(f => f * magnitude).find(s => s >= raw);
+  const step = [1, 2, 2.5, 5, 10].map(f => f * magnitude).filter(s => !whole || Number.isInteger(s))
+    .find(s => s >= raw) ?? Math.ceil(raw);
   const ticks = [];
   for (let tick = 0; tick <= max + step * 1e-9; tick += step) ticks.push(tick);
   if (ticks[ticks.length - 1] < max) ticks.push(ticks[ticks.length - 1] + step);
@@ -42,7 +43,7 @@ function yAxis(chart, width, ticks, scale, format, side = 'left') {
     const y = scale(tick);
     if (side === 'left') {
       chart.append(svg('line', {class: 'grid', x1: PAD.left, x2: width - PAD.right, y1: y, y2: y}));
-      chart.append(svg('text', {class: 'axis', x: PAD.left - 6, y: y + 4, 'text-anchor': 'end'}, format(tick)));
+      chart.append(svg('text', {class: 'axis', x: PAD.left - 6, y: y + 4, 'text-anchor': 'end'}, tick === 0 ? '0' : format(tick)));
     } else {
       chart.append(svg('text', {class: 'axis', x: width - PAD.right + 6, y: y + 4}, format(tick)));
     }
@@ -67,7 +68,7 @@ export function barsWithRate({labels, bars, rates, barName, rateName, formatBar 
     const chart = frame(width, 'bars-with-rate', `${barName} and ${rateName}`);
     const inner = width - PAD.left - PAD.right;
     const band = inner / Math.max(1, labels.length);
-    const ticks = niceTicks(Math.max(...bars, 1));
+    const ticks = niceTicks(Math.max(...bars, 1), 4, true);
     const top = ticks[ticks.length - 1];
     const y = value => PAD.top + (HEIGHT - PAD.top - PAD.bottom) * (1 - value / top);
     const yRate = rate => PAD.top + (HEIGHT - PAD.top - PAD.bottom) * (1 - rate);
@@ -143,7 +144,7 @@ export function horizontalBars({items, format = String, name}) {
     items.forEach((item, row) => {
       const y = PAD.top + row * rowHeight;
       chart.append(svg('text', {class: 'label', x: labelWidth, y: y + 15, 'text-anchor': 'end'},
-        shorten(item.label, Math.floor(labelWidth / 7)), svg('title', {}, item.title ?? item.label)));
+        shorten(item.label, Math.floor((labelWidth - 4) / 7.5)), svg('title', {}, item.title ?? item.label)));
       let x = labelWidth + 8;
       for (const part of item.parts) {
         const length = room * part.value / max;

@@ -181,6 +181,47 @@ class PageTest {
     }
 
     @Test
+    void aRunThatFailsSaysWhy() {
+        model.fail(401, "Incorrect API key provided: sk-scripted.", Map.of());
+        browser.open(server.readyUrl().toString());
+        browser.awaitElement("#task").sendKeys("Anything at all.");
+        browser.awaitElement("#start").click();
+        WebElement why = browser.awaitElement(".answer .error-box");
+        assertThat(browser.awaitElement(".run-status .badge").getText()).isEqualTo("failed");
+        assertThat(why.getText()).contains("Incorrect API key provided");
+        browser.screenshot("run-failed", Browser.LAPTOP);
+    }
+
+    @Test
+    void aServerThatGoesAwayIsSaidAndThePageCarriesOnWhenItIsBack() {
+        CodeactServer first = CodeactServer.builder().port(0).sandbox(sandbox).store(store).agents(request -> agent(null))
+                .log(new PrintWriter(new StringWriter())).start();
+        int port = first.port();
+        String token = first.token();
+        CodeactServer again = null;
+        try {
+            browser.open(first.readyUrl() + "#/runs");
+            browser.awaitElement("table.runs");
+            first.close();
+            browser.go("#/report");
+            WebElement banner = browser.awaitElement("#banner");
+            assertThat(banner.getText()).contains("cannot be reached").contains("127.0.0.1:" + port);
+            assertThat(browser.awaitElement("main .error-box").getText()).contains("cannot be reached");
+            browser.screenshot("unreachable", Browser.LAPTOP);
+
+            again = CodeactServer.builder().port(port).token(token).sandbox(sandbox).store(store)
+                    .agents(request -> agent(null)).log(new PrintWriter(new StringWriter())).start();
+            browser.awaitElement(".charts svg"); // the report asked again by itself once the server answered
+            assertThat(browser.<Boolean>script("return document.getElementById('banner').hidden")).isTrue();
+        } finally {
+            first.close();
+            if (again != null) {
+                again.close();
+            }
+        }
+    }
+
+    @Test
     void theReportDrawsItsCharts() {
         browser.open(server.readyUrl() + "#/report");
         WebElement headline = browser.awaitElement(".headline");
