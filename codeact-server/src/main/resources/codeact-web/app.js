@@ -30,8 +30,10 @@ function route() {
     tokenPage(null);
     return;
   }
-  const [path, search] = decodeURIComponent(location.hash.replace(/^#/, '')).split('?');
-  const query = new URLSearchParams(search ?? '');
+  const hash = location.hash.replace(/^#/, '');
+  const mark = hash.indexOf('?');
+  const path = mark < 0 ? hash : hash.slice(0, mark);
+  const query = new URLSearchParams(mark < 0 ? '' : hash.slice(mark + 1));
   for (const [pattern, view, section] of ROUTES) {
     const match = pattern.exec(path);
     if (match) {

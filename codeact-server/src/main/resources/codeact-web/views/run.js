@@ -119,12 +119,28 @@ class RunPage {
             + 'Reconnecting…'));
           await whenOnline();
         } else {
-          replace(this.notice, failure(e));
+          // The stream is no more (a server started anew does not know the run): the store says how it ended.
+          await this.reread(e);
           return;
         }
       }
     }
     if (this.ended) replace(this.notice);
+  }
+
+  async reread(streamFailure) {
+    try {
+      const run = await api(`/api/runs/${encodeURIComponent(this.id)}`, {signal: this.signal});
+      this.head(run);
+      if (run.status !== 'running') {
+        replace(this.notice);
+        this.showStored(run);
+        return;
+      }
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+    }
+    replace(this.notice, failure(streamFailure));
   }
 
   step(index) {
