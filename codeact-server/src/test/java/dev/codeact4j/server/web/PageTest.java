@@ -193,6 +193,21 @@ class PageTest {
     }
 
     @Test
+    void aRunIsCancelledFromItsPage() {
+        model.reply("This takes a while.\n```python\nimport time\nprint('waiting', flush=True)\ntime.sleep(120)\n```");
+        browser.open(server.readyUrl().toString());
+        browser.awaitElement("#task").sendKeys("Wait for two minutes.");
+        browser.awaitElement("#start").click();
+        browser.await("the code running", driver -> browser.all(".step pre.output").stream()
+                .anyMatch(output -> output.getText().contains("waiting")));
+        browser.awaitElement(".run-title button.danger").click();
+        browser.await("the run cancelled", driver -> "cancelled".equals(browser.script(
+                "return document.querySelector('.run-status .badge')?.dataset.status")));
+        assertThat(browser.awaitElement(".answer .error-box").getText()).contains("cancelled");
+        assertThat(browser.all(".run-title button.danger").get(0).isDisplayed()).isFalse();
+    }
+
+    @Test
     void aServerThatGoesAwayIsSaidAndThePageCarriesOnWhenItIsBack() {
         CodeactServer first = CodeactServer.builder().port(0).sandbox(sandbox).store(store).agents(request -> agent(null))
                 .log(new PrintWriter(new StringWriter())).start();
