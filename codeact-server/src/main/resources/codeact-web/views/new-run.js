@@ -6,7 +6,7 @@ import {h, replace, badge, when} from '../dom.js';
 import {failure, serverInfo, submitOnCtrlEnter} from './common.js';
 
 export async function render(container, params, signal) {
-  const task = h('textarea', {id: 'task', name: 'task', rows: 5, required: true, autofocus: true,
+  const task = h('textarea', {id: 'task', name: 'task', rows: 5, required: true,
     placeholder: 'What should the agent do? e.g. "Plot y = x² for x in 0..10 and return the largest y as JSON."'});
   const modelSlot = h('div', {class: 'field-control'});
   const language = select('language', [['', 'server default'], ['python', 'Python'], ['javascript', 'JavaScript']]);

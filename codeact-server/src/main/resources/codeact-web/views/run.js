@@ -55,6 +55,7 @@ class RunPage {
 
   /** The run's facts: task, model, status, when, how long, how much. */
   head(run) {
+    this.run = run;
     this.language = run.language ?? this.language;
     this.task.textContent = run.task ?? '';
     replace(this.status, badge(run.status));
@@ -179,7 +180,10 @@ class RunPage {
         break;
       case 'end':
         this.ended = true;
-        this.head({...data.run, status: data.status});
+        // What the end says wins; what only the store knew (when it started) stays.
+        this.head(Object.assign({}, this.run, ...Object.entries(data.run ?? {})
+          .filter(([, value]) => value !== null && value !== undefined).map(([key, value]) => ({[key]: value})),
+        {status: data.status}));
         for (const view of this.steps.values()) {
           if (view.element.dataset.state === 'running') view.setState(data.status === 'cancelled' ? 'warning' : 'ok');
         }
