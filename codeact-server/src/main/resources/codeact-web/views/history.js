@@ -54,7 +54,8 @@ export async function render(container, params, signal, query) {
 function runTable(runs) {
   const header = ['status', 'model', 'started', 'duration', 'steps', 'task'];
   return h('table', {class: 'runs'},
-    h('thead', {}, h('tr', {}, header.map(name => h('th', {scope: 'col'}, name)))),
+    h('thead', {}, h('tr', {}, header.map(name =>
+      h('th', {scope: 'col', class: name === 'duration' || name === 'steps' ? 'num' : null}, name)))),
     h('tbody', {}, runs.map(run => {
       const link = `#/runs/${encodeURIComponent(run.id)}`;
       return h('tr', {'data-run': run.id, class: 'run-row', onclick: event => {
