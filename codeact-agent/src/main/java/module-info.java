@@ -19,7 +19,6 @@ module dev.codeact4j.agent {
     requires com.fasterxml.jackson.dataformat.csv;
     requires com.networknt.schema;
     requires java.net.http;
-    requires jdk.httpserver;
     requires reactor.core;
 
     exports dev.codeact4j.agent;

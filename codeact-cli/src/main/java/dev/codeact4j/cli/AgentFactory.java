@@ -4,6 +4,7 @@ import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.agent.CodeActAgent;
 import dev.codeact4j.agent.PromptTemplates;
 import dev.codeact4j.model.ChatModels;
+import dev.codeact4j.model.ModelException;
 import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.model.ReplayedChatModel;
@@ -13,15 +14,18 @@ import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.server.settings.InvalidRequestException;
+import dev.codeact4j.server.settings.RunAgents;
 import dev.codeact4j.tools.Tools;
 import io.opentelemetry.api.OpenTelemetry;
 
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
- * Builds the agents of {@code run}, {@code demo} and {@code mcp}'s {@code run_agent} alike, from the options and
+ * Builds the agents of {@code run}, {@code demo}, {@code serve} and {@code mcp}'s {@code run_agent} alike, from the options and
  * the config file: the same sandbox, policy (and with it the language), tools, prompts ($CODEACT_HOME/prompts, for
  * JavaScript $CODEACT_HOME/prompts/javascript), tracing, and the same
  * memory: each run recorded in the run store, and answered from its caches or helped by past solutions unless
@@ -116,6 +120,55 @@ final class AgentFactory {
     /** An agent of a model whose replies were recorded ({@code demo}), shown as if streamed. */
     CodeActAgent agent(ReplayedChatModel model) {
         return common().model(model).streamingModel(new ReplayedStream(model)).modelName(model.name()).build();
+    }
+
+    /**
+     * The agent of each run a client asks for ({@code codeact serve}'s runs, both MCP transports' run_agent), made
+     * as {@code codeact run} makes it (memory, recording, tools, prompts) from this factory and what the request
+     * asks; what it asks wrong is an {@link InvalidRequestException} naming the field. {@code command} and
+     * {@code configFile} say where a default model is set, for the message when there is none.
+     */
+    RunAgents runAgents(ModelSpec defaultModel, String command, Path configFile) {
+        return request -> {
+            ModelSpec model = request.model() == null ? defaultModel
+                    : parsed("model", request.model(), ModelSpec::parse);
+            if (model == null) {
+                throw new InvalidRequestException("model", "No model named, and the server has none by default: "
+                        + "send \"model\": \"PROVIDER:MODEL\" (e.g. openrouter:google/gemini-2.5-flash), or start "
+                        + command + " with --model, or set \"model\" in " + configFile + ".");
+            }
+            Builder run = newBuilder();
+            if (request.mode() != null) {
+                run.mode(parsed("mode", request.mode(), AgentMode::parse));
+            }
+            if (request.maxSteps() != null) {
+                run.maxSteps(request.maxSteps());
+            }
+            if (request.format() != null) {
+                run.format(parsed("format", request.format(), AnswerFormat::parse));
+            }
+            if (request.schema() != null) {
+                run.schema(parsed("schema", request.schema(), AnswerSchema::of));
+            }
+            if (request.language() != null) {
+                Language language = parsed("language", request.language(), Language::parse);
+                run.policy(policy.toBuilder().language(language).build());
+            }
+            AgentFactory factory = run.build();
+            try {
+                return factory.agent(factory.models(model));
+            } catch (ModelException e) {
+                throw new InvalidRequestException("model", e.getMessage());
+            }
+        };
+    }
+
+    private static <T, R> R parsed(String field, T value, Function<T, R> parse) {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(field, field + ": " + e.getMessage());
+        }
     }
 
     private CodeActAgent.Builder common() {

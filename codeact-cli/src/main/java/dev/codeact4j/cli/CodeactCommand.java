@@ -3,6 +3,7 @@ package dev.codeact4j.cli;
 import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.sandbox.Isolation;
 import dev.codeact4j.sandbox.Sandbox;
+import dev.codeact4j.server.CodeactServer;
 import dev.codeact4j.store.RunStore;
 import io.opentelemetry.api.OpenTelemetry;
 import picocli.CommandLine;
@@ -46,8 +47,8 @@ import java.util.concurrent.Callable;
                 "4:the model could not be called (no API key, refused key, unknown model, provider down), "
                         + "or an MCP server could not be started or reached"})
 public final class CodeactCommand implements Callable<Integer> {
-    /** Kept in step with the version in the poms. */
-    static final String VERSION = "0.1.0-SNAPSHOT";
+    /** The server's, which MCP clients are told too. */
+    static final String VERSION = CodeactServer.VERSION;
 
     static final int OK = 0;
     static final int FAILED = 1;

@@ -1,19 +1,15 @@
 package dev.codeact4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.cli.render.Colors;
 import dev.codeact4j.cli.render.DisplayFiles;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.server.mcp.McpTools;
 import dev.codeact4j.tools.McpEndpoint;
-import dev.codeact4j.tools.McpSchemaValidator;
 import dev.codeact4j.tools.Tools;
-import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
-import io.modelcontextprotocol.spec.McpSchema;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,14 +60,16 @@ import java.util.concurrent.Callable;
                 "  timeout is in seconds (default: --timeout). Returns as text the JSON object",
                 "  that 'codeact exec --json' prints for a snippet (see codeact exec --help; its",
                 "  source is execute_code, its final the value given to final_answer(...)), and",
-                "  each PNG figure also as an image; figures are saved under --output-dir too.",
+                "  each figure also as an image (PNG, or SVG); figures are saved under",
+                "  --output-dir too.",
                 "run_agent(task, model=None, language=None, max_steps=None)",
                 "  An agent solves the task in a fresh session, writing code in language",
                 "  (default --lang). model is PROVIDER:MODEL (default:",
                 "  --model, else \"model\" in the config file); its API key comes from the",
                 "  provider's variable in this server's environment, or --api-key; --base-url",
                 "  (or \"baseUrl\" in the config file) applies to every model. Returns as text the",
-                "  JSON object that 'codeact run --json' prints (see codeact run --help).",
+                "  JSON object that 'codeact run --json' prints (see codeact run --help), and",
+                "  its steps' figures also as images.",
                 "  As codeact run's, its runs are recorded and use the memory (the cache, past",
                 "  solutions; see Memory in codeact run --help) unless --no-store or --no-cache.",
                 "A failure (a bad argument, no API key, no sandbox) is a tool error whose text",
@@ -135,10 +133,16 @@ public final class McpCommand implements Callable<Integer> {
                     .recording(recording)
                     .cache(store.cache())
                     .build();
-            CodeactMcpServer.Settings settings = new CodeactMcpServer.Settings(agents, tools, displayFiles,
-                    defaultModel == null ? null : defaultModel.toString(), home.resolve("config.json"));
-            try (CodeactMcpServer server = new CodeactMcpServer(settings)) {
-                serveUntilClosed(server, protocol, err);
+            Path configFile = home.resolve("config.json");
+            try (McpTools mcpTools = McpTools.builder(sandbox, agents.runAgents(defaultModel, "codeact mcp", configFile))
+                    .policy(policy)
+                    .tools(tools.tools(), HostTools.CALL_LIMIT)
+                    .defaultModel(defaultModel == null ? null : defaultModel.toString(),
+                            "start codeact mcp with --model, or set \"model\" in " + configFile)
+                    .defaultMaxSteps(agents.maxSteps())
+                    .figures(displayFiles)
+                    .build()) {
+                serveUntilClosed(mcpTools, protocol, err);
             }
         } finally {
             System.setOut(standardOutput);
@@ -147,20 +151,10 @@ public final class McpCommand implements Callable<Integer> {
     }
 
     /** Answers requests on standard input until the client closes it. */
-    private void serveUntilClosed(CodeactMcpServer server, OutputStream protocol, PrintWriter err) throws IOException {
-        List<SyncToolSpecification> tools = server.tools();
-        JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(new ObjectMapper());
-        StdioTransport transport = new StdioTransport(json, new FileInputStream(FileDescriptor.in), protocol, err,
-                tools.stream().map(tool -> tool.tool().name()).toList());
-        McpSyncServer mcp = McpServer.sync(transport)
-                .jsonMapper(json)
-                .serverInfo("codeact", CodeactCommand.VERSION)
-                .instructions("execute_code runs Python or JavaScript in a persistent sandboxed session; run_agent "
-                        + "has a model solve a whole task by writing and running code.")
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-                .jsonSchemaValidator(new McpSchemaValidator())
-                .tools(tools)
-                .build();
+    private void serveUntilClosed(McpTools tools, OutputStream protocol, PrintWriter err) throws IOException {
+        StdioTransport transport = new StdioTransport(McpTools.JSON, new FileInputStream(FileDescriptor.in), protocol,
+                err, List.of(McpTools.EXECUTE_CODE, McpTools.RUN_AGENT));
+        McpSyncServer mcp = tools.serve(McpServer.sync(transport), CodeactCommand.VERSION);
         try {
             transport.serveUntilEndOfInput();
         } finally {

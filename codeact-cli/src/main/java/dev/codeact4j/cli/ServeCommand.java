@@ -1,18 +1,10 @@
 package dev.codeact4j.cli;
 
-import dev.codeact4j.agent.AgentMode;
 import dev.codeact4j.cli.render.Colors;
-import dev.codeact4j.model.ModelException;
 import dev.codeact4j.model.ModelSpec;
-import dev.codeact4j.result.AnswerFormat;
-import dev.codeact4j.result.AnswerSchema;
-import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.server.CodeactServer;
-import dev.codeact4j.server.settings.InvalidRequestException;
-import dev.codeact4j.server.settings.RunAgents;
-import dev.codeact4j.server.settings.RunRequest;
 import dev.codeact4j.server.settings.ServerLimits;
 import dev.codeact4j.tools.McpEndpoint;
 import dev.codeact4j.tools.Tools;
@@ -29,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 
 /** {@code codeact serve}: the HTTP API, MCP over HTTP and the web page, until SIGTERM or Ctrl-C. */
 @Command(name = "serve",
@@ -140,7 +131,7 @@ public final class ServeCommand implements Callable<Integer> {
                         .token(chosenToken)
                         .sandbox(sandbox)
                         .policy(policy)
-                        .agents(runAgents(agents, defaultModel, home.resolve("config.json")))
+                        .agents(agents.runAgents(defaultModel, "codeact serve", home.resolve("config.json")))
                         .store(recording.store())
                         .tools(tools.tools())
                         .models(defaultModel == null ? null : defaultModel.toString(), config.models())
@@ -179,52 +170,5 @@ public final class ServeCommand implements Callable<Integer> {
 
     private static int first(Integer option, Integer configured, int fallback) {
         return option != null ? option : configured != null ? configured : fallback;
-    }
-
-    /**
-     * The agent of each run, made as {@code codeact run} makes it (memory, recording, tools, prompts), from what the
-     * request asks; what it asks wrong is an {@link InvalidRequestException} naming the field.
-     */
-    private static RunAgents runAgents(AgentFactory agents, ModelSpec defaultModel, Path configFile) {
-        return request -> {
-            ModelSpec model = request.model() == null ? defaultModel
-                    : parsed("model", request.model(), ModelSpec::parse);
-            if (model == null) {
-                throw new InvalidRequestException("model", "No model named, and the server has none by default: "
-                        + "send \"model\": \"PROVIDER:MODEL\" (e.g. openrouter:google/gemini-2.5-flash), or start "
-                        + "codeact serve with --model, or set \"model\" in " + configFile + ".");
-            }
-            AgentFactory.Builder run = agents.newBuilder();
-            if (request.mode() != null) {
-                run.mode(parsed("mode", request.mode(), AgentMode::parse));
-            }
-            if (request.maxSteps() != null) {
-                run.maxSteps(request.maxSteps());
-            }
-            if (request.format() != null) {
-                run.format(parsed("format", request.format(), AnswerFormat::parse));
-            }
-            if (request.schema() != null) {
-                run.schema(parsed("schema", request.schema(), AnswerSchema::of));
-            }
-            if (request.language() != null) {
-                Language language = parsed("language", request.language(), Language::parse);
-                run.policy(agents.policy().toBuilder().language(language).build());
-            }
-            AgentFactory factory = run.build();
-            try {
-                return factory.agent(factory.models(model));
-            } catch (ModelException e) {
-                throw new InvalidRequestException("model", e.getMessage());
-            }
-        };
-    }
-
-    private static <T, R> R parsed(String field, T value, Function<T, R> parse) {
-        try {
-            return parse.apply(value);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException(field, field + ": " + e.getMessage());
-        }
     }
 }

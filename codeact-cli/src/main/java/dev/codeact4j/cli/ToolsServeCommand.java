@@ -1,10 +1,10 @@
 package dev.codeact4j.cli;
 
 import dev.codeact4j.cli.render.Colors;
-import dev.codeact4j.cli.render.ToolServerLog;
 import dev.codeact4j.cli.render.ToolServerLog.ServedToken;
+import dev.codeact4j.cli.render.ToolServerLog;
+import dev.codeact4j.server.tools.ToolHttpServer;
 import dev.codeact4j.tools.McpEndpoint;
-import dev.codeact4j.tools.ToolHttpServer;
 import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,8 +55,9 @@ import java.util.concurrent.CountDownLatch;
                 "  401  no token, or a wrong one",
                 "  404  no tool of that name (the message lists them), or another path",
                 "  400  a body that is not JSON or has no \"tool\"; \"args\" that is not an object;",
-                "       arguments the tool's schema rejects: a required one missing, one it does",
-                "       not declare, a value of the wrong JSON type",
+                "       arguments the tool's JSON Schema rejects: a required one missing, one it",
+                "       does not declare, a value of the wrong type, out of range, not one of",
+                "       those allowed... (a null argument counts as not given)",
                 "  405  another method than POST /tool or GET /tools",
                 "  413  a body over 1 MiB",
                 "  500  the tool threw (the message is its exception's)",

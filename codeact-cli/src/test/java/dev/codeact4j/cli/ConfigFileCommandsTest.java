@@ -71,7 +71,9 @@ class ConfigFileCommandsTest {
     void theHelpSaysWhichKeysApplyWhere() {
         assertThat(codeact("exec", "--help").out()).contains("timeoutSeconds, memoryMb, diskMb, allowImports, network,",
                 "allowHosts, mcp, mcpUrls and language; the options override them", "bad config file");
-        assertThat(codeact("run", "--help").out()).contains("run and mcp use every key; exec the sandbox and tool keys");
+        assertThat(codeact("run", "--help").out()).contains("run, mcp and serve use every key (the last four are serve's alone); exec the",
+                "sandbox and tool keys");
         assertThat(codeact("mcp", "--help").out()).contains("every key of $CODEACT_HOME/config.json applies");
+        assertThat(codeact("serve", "--help").out()).contains("every key of $CODEACT_HOME/config.json applies");
     }
 }

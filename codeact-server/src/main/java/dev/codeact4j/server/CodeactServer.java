@@ -7,7 +7,9 @@ import dev.codeact4j.server.http.Access;
 import dev.codeact4j.server.http.ApiErrors;
 import dev.codeact4j.server.http.ApiException;
 import dev.codeact4j.server.http.Feature;
+import dev.codeact4j.server.http.GuardFilter;
 import dev.codeact4j.server.http.Json;
+import dev.codeact4j.server.mcp.http.McpFeature;
 import dev.codeact4j.server.settings.RunAgents;
 import dev.codeact4j.server.settings.ServerLimits;
 import dev.codeact4j.server.settings.ServerSettings;
@@ -16,6 +18,9 @@ import dev.codeact4j.store.RunStore;
 import dev.codeact4j.tools.Tools;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -43,6 +49,9 @@ import java.util.Objects;
  * }</pre>
  */
 public final class CodeactServer implements AutoCloseable {
+    /** The version the server gives of itself (to MCP clients, say), and the command's; kept in step with the poms. */
+    public static final String VERSION = "0.1.0-SNAPSHOT";
+
     private final Javalin app;
     private final String host;
     private final String token;
@@ -59,6 +68,7 @@ public final class CodeactServer implements AutoCloseable {
                 builder.tools, builder.defaultModel, List.copyOf(builder.models), builder.limits, builder.log);
         features = new ArrayList<>();
         features.add(new WebPage());
+        features.add(new McpFeature(settings, VERSION));
         byte[] openApi = openApiDocument();
         PrintWriter log = builder.log;
         // One holder, so the filter installed before the port is known checks Host against the real port.
@@ -81,6 +91,19 @@ public final class CodeactServer implements AutoCloseable {
             for (Feature feature : features) {
                 feature.addRoutes(config.routes);
             }
+            config.jetty.modifyServletContextHandler(context -> {
+                for (Feature feature : features) {
+                    feature.servlets().forEach((path, servlet) -> {
+                        // Javalin's before handler does not run for another servlet: the same checks as a filter.
+                        FilterHolder guard = new FilterHolder(new GuardFilter(() -> access[0], limits.maxBodyBytes()));
+                        guard.setAsyncSupported(true);
+                        context.addFilter(guard, path, EnumSet.of(DispatcherType.REQUEST));
+                        ServletHolder holder = new ServletHolder(servlet);
+                        holder.setAsyncSupported(true);
+                        context.addServlet(holder, path);
+                    });
+                }
+            });
         });
         try {
             app.start();
@@ -154,8 +177,7 @@ public final class CodeactServer implements AutoCloseable {
     private void refuseLargeBody(Context ctx) {
         long length = ctx.contentLength();
         if (length > limits.maxBodyBytes()) {
-            throw ApiException.tooLarge("The body has " + length + " bytes; this server takes at most "
-                    + limits.maxBodyBytes() + " bytes in one request.");
+            throw ApiException.tooLarge(length, limits.maxBodyBytes());
         }
     }
 

@@ -1,8 +1,12 @@
 package dev.codeact4j.cli.render;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.agent.AgentResult;
 import dev.codeact4j.sandbox.Display;
-
+import dev.codeact4j.server.json.RunJson;
 import dev.codeact4j.server.json.SavedDisplay;
+import dev.codeact4j.server.mcp.Figures;
+
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -16,9 +20,10 @@ import java.util.List;
 /**
  * Saves image displays as files under the output directory, which is created only when there is something
  * to save, and keeps text displays inline. Files are named figure-N.EXT and never overwrite one of an
- * earlier run.
+ * earlier run. Safe to use from several threads ({@code codeact mcp} answers calls at once): the numbers are not
+ * shared.
  */
-public final class DisplayFiles {
+public final class DisplayFiles implements Figures {
     private final Path directory;
     private int nextNumber = 1;
 
@@ -30,7 +35,7 @@ public final class DisplayFiles {
      * Saves the images, keeps the text. An image that cannot be written is reported as unsaved, with why and
      * what to do, rather than thrown: the code that made it has run, and what else it produced still counts.
      */
-    public List<SavedDisplay> save(List<Display> displays) {
+    public synchronized List<SavedDisplay> save(List<Display> displays) {
         List<SavedDisplay> saved = new ArrayList<>(displays.size());
         for (Display display : displays) {
             if (!display.isImage()) {
@@ -44,6 +49,18 @@ public final class DisplayFiles {
             }
         }
         return saved;
+    }
+
+    /** {@code codeact mcp}'s execute_code: the figures saved, as {@code exec} saves them. */
+    @Override
+    public List<SavedDisplay> displays(List<Display> displays) {
+        return save(displays);
+    }
+
+    /** {@code codeact mcp}'s run_agent: the figures saved and named in the JSON, as {@code run --json} does. */
+    @Override
+    public synchronized ObjectNode run(AgentResult result) throws IOException {
+        return RunJson.of(result, AgentReport.saveFigures(result, this));
     }
 
     private Path write(Display display) throws IOException {

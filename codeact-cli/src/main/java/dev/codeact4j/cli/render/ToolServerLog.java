@@ -3,8 +3,8 @@ package dev.codeact4j.cli.render;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codeact4j.server.tools.ToolHttpServer;
 import dev.codeact4j.tools.Tool;
-import dev.codeact4j.tools.ToolHttpServer;
 import dev.codeact4j.tools.Tools;
 
 import java.io.PrintWriter;

@@ -1,6 +1,8 @@
 package dev.codeact4j.server.http;
 
 import io.javalin.http.Context;
+import jakarta.servlet.http.HttpServletRequest;
+import org.eclipse.jetty.util.UrlEncoded;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -51,9 +53,23 @@ public final class Access {
 
     /** Refuses the request (403, 401) unless its Host, Origin and token are right. */
     public void check(Context ctx) {
-        checkHost(ctx.header("Host"));
-        checkOrigin(ctx.header("Origin"), ctx.header("Host"));
-        checkToken(ctx);
+        check(ctx.header("Host"), ctx.header("Origin"), ctx.header("Authorization"), ctx.queryParam("token"));
+    }
+
+    /**
+     * The same for a request to a servlet of its own ({@code /mcp}), which Javalin's handlers do not see. Only the
+     * query string is read for the token, never a form body, which belongs to the servlet.
+     */
+    public void check(HttpServletRequest request) {
+        String query = request.getQueryString();
+        check(request.getHeader("Host"), request.getHeader("Origin"), request.getHeader("Authorization"),
+                query == null ? null : UrlEncoded.decodeQuery(query).getValue("token", 0));
+    }
+
+    private void check(String host, String origin, String authorization, String queryToken) {
+        checkHost(host);
+        checkOrigin(origin, host);
+        checkToken(authorization, queryToken);
     }
 
     private void checkHost(String host) {
@@ -89,13 +105,12 @@ public final class Access {
         }
     }
 
-    private void checkToken(Context ctx) {
+    private void checkToken(String authorization, String queryToken) {
         String given = null;
-        String authorization = ctx.header("Authorization");
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             given = authorization.substring(7).strip();
-        } else if (ctx.queryParam("token") != null) {
-            given = ctx.queryParam("token");
+        } else if (queryToken != null) {
+            given = queryToken;
         }
         if (given == null) {
             throw ApiException.unauthorized("A token is needed: send 'Authorization: Bearer TOKEN' (the token "

@@ -5,8 +5,11 @@ import dev.codeact4j.server.settings.InvalidRequestException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import jakarta.servlet.http.HttpServletResponse;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 
 /** Writes every failure of a request in the API's one error shape, with its status. */
 public final class ApiErrors {
@@ -51,18 +54,32 @@ public final class ApiErrors {
         }
     }
 
+    /** Writes {@code e} as the response of a servlet of its own ({@code /mcp}), in the same shape. */
+    public static void write(HttpServletResponse response, ApiException e) throws IOException {
+        response.setStatus(e.status());
+        response.setContentType("application/json");
+        if (e.retryAfter() != null) {
+            response.setHeader("Retry-After", String.valueOf(Math.max(1, e.retryAfter().toSeconds())));
+        }
+        response.getOutputStream().write(body(e.type(), e.getMessage(), e.field()).getBytes(StandardCharsets.UTF_8));
+    }
+
     private static void write(Context ctx, ApiException500 e) {
         write(ctx, 500, "internal", "The server failed on this request: " + e.getCause()
                 + ". It is logged on the server's standard error.", null);
     }
 
     private static void write(Context ctx, int status, String type, String message, String field) {
+        ctx.status(status).contentType("application/json").result(body(type, message, field));
+    }
+
+    private static String body(String type, String message, String field) {
         ObjectNode error = Json.MAPPER.createObjectNode();
         ObjectNode body = error.putObject("error").put("type", type).put("message", message);
         if (field != null) {
             body.put("field", field);
         }
-        ctx.status(status).contentType("application/json").result(Json.text(error));
+        return Json.text(error);
     }
 
     /** Wraps what was not foreseen, so that it is told apart from the errors the API means to give. */

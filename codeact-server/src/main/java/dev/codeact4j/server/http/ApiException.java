@@ -46,6 +46,12 @@ public final class ApiException extends RuntimeException {
         return new ApiException(413, "too_large", null, message, null);
     }
 
+    /** 413: a body of {@code length} bytes, over the server's {@code limit}. */
+    public static ApiException tooLarge(long length, long limit) {
+        return tooLarge("The body has " + length + " bytes; this server takes at most " + limit
+                + " bytes in one request.");
+    }
+
     /** 429: a limit is reached; the client may try again after {@code retryAfter} (sent as {@code Retry-After}). */
     public static ApiException tooMany(String message, Duration retryAfter) {
         return new ApiException(429, "too_many", null, message, retryAfter);

@@ -1,4 +1,4 @@
-package dev.codeact4j.tools;
+package dev.codeact4j.server.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,6 +6,9 @@ import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.tools.AnnotatedTools;
+import dev.codeact4j.tools.Tool;
+import dev.codeact4j.tools.Tools;
 import dev.langchain4j.agent.tool.P;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,7 +101,9 @@ class ToolHttpServerTest {
 
     private static Answer send(HttpRequest request) throws Exception {
         HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json; charset=utf-8");
+        // Jetty writes the parameter without the space: application/json;charset=utf-8, the same type.
+        assertThat(response.headers().firstValue("Content-Type").orElseThrow().replace(" ", ""))
+                .isEqualToIgnoringCase("application/json;charset=utf-8");
         return new Answer(response.statusCode(), JSON.readTree(response.body()), response);
     }
 
@@ -184,6 +189,29 @@ class ToolHttpServerTest {
         assertThat(notAnObject.status()).isEqualTo(400);
         assertThat(notAnObject.errorMessage()).isEqualTo(
                 "\"args\" must be a JSON object of argument names to values, not an array");
+    }
+
+    /** The whole schema holds, not only the top level's names and types: ranges, enumerations, nested objects. */
+    @Test
+    void argumentsAreCheckedAgainstTheWholeSchema() throws Exception {
+        JsonNode schema = JSON.readTree("""
+                {"type": "object", "required": ["nights"], "properties": {
+                  "nights": {"type": "integer", "minimum": 1},
+                  "room": {"type": "string", "enum": ["single", "double"]},
+                  "guest": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}
+                """);
+        Tool book = new Tool("book", "Books a room.", schema, args -> "booked");
+        try (ToolHttpServer hotel = ToolHttpServer.builder(Tools.of(List.of(book))).port(0).token(TOKEN).start()) {
+            HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(hotel.uri().resolve("/tool"))
+                    .header("Authorization", "Bearer " + TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"tool\": \"book\", \"args\": {\"nights\": 0, "
+                            + "\"room\": \"suite\", \"guest\": {}}}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(response.body()).path("error").path("message").asText())
+                    .isEqualTo("bad arguments for the tool book: the argument 'nights': must have a minimum value of 1; "
+                            + "the argument 'room': does not have a value in the enumeration [\"single\", \"double\"]; "
+                            + "the argument 'guest': required property 'name' not found");
+        }
     }
 
     @Test
