@@ -188,7 +188,7 @@ class PageTest {
         browser.awaitElement("#start").click();
         WebElement why = browser.awaitElement(".answer .error-box");
         assertThat(browser.awaitElement(".run-status .badge").getText()).isEqualTo("failed");
-        assertThat(why.getText()).contains("Incorrect API key provided");
+        assertThat(why.getText()).contains("refused the API key").contains("model_error");
         browser.screenshot("run-failed", Browser.LAPTOP);
     }
 
