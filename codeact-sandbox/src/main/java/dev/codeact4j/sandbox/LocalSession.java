@@ -29,6 +29,7 @@ final class LocalSession implements Session {
     private final SessionDirectory files;
     private final KernelProcess.Launch launch;
     private final EgressRoute egress;
+    private final WorkdirFiles workdirFiles;
     private KernelProcess kernel;
     private volatile ToolHandler toolHandler;
     private long executions;
@@ -47,6 +48,9 @@ final class LocalSession implements Session {
         this.files = files;
         this.launch = launch;
         this.egress = egress;
+        // Disk-image or not, what bounds a write from the host is what bounds the code's (see WorkdirFiles).
+        this.workdirFiles = new WorkdirFiles(launch.workdir(), launch.user(), policy.maxFileSizeMb(),
+                policy.workdir() == null && files.onDiskImage() ? policy.diskMb() : 0);
     }
 
     static LocalSession start(LocalSandbox sandbox, SandboxPolicy policy) {
@@ -135,8 +139,11 @@ final class LocalSession implements Session {
                             "it refused a frame of the host: " + refused.message());
                     case KernelFrame.Hello hello -> throw new FrameChannel.KernelProtocolException("it said hello twice");
                     case KernelFrame.Stream stream when stream.id().equals(id) -> output.onOutput(stream.name(), stream.text());
-                    case KernelFrame.Display display when display.id().equals(id) ->
-                            displays.add(new Display(display.mime(), display.data()));
+                    case KernelFrame.Display display when display.id().equals(id) -> {
+                        Display shown = new Display(display.mime(), display.data());
+                        displays.add(shown);
+                        output.onDisplay(shown);
+                    }
                     case KernelFrame.ToolCall call when call.id().equals(id) -> toolCalls.add(answerToolCall(current, call));
                     case KernelFrame.Done done when done.id().equals(id) -> {
                         return finished(done, output, displays, toolCalls, started, interrupted.get(), timeout, restarted);
@@ -295,6 +302,11 @@ final class LocalSession implements Session {
     @Override
     public Path workdir() {
         return launch.workdir();
+    }
+
+    @Override
+    public SessionFiles files() {
+        return workdirFiles;
     }
 
     /** The running kernel (null between a lost one and its replacement), for tests that speak the protocol themselves. */

@@ -26,6 +26,15 @@ final class OutputCollector implements OutputListener {
         }
     }
 
+    @Override
+    public synchronized void onDisplay(Display display) {
+        try {
+            listener.onDisplay(display);
+        } catch (RuntimeException ignored) {
+            // as for output
+        }
+    }
+
     synchronized String stdout() {
         return stdout.text();
     }

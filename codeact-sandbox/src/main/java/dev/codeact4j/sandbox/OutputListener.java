@@ -1,8 +1,9 @@
 package dev.codeact4j.sandbox;
 
 /**
- * Receives a running execution's output as it is printed. The interpreter's own output arrives on the thread
- * that called {@code execute}; output of child processes arrives on reader threads. Calls never overlap.
+ * Receives a running execution's output as it is printed, and its displays as they are shown. The interpreter's
+ * own output and displays arrive on the thread that called {@code execute}; output of child processes arrives on
+ * reader threads. Calls never overlap.
  */
 @FunctionalInterface
 public interface OutputListener {
@@ -10,4 +11,8 @@ public interface OutputListener {
 
     /** @param stream "stdout" or "stderr" */
     void onOutput(String stream, String text);
+
+    /** A figure or table as the code shows it (the result lists it too, in the same order). */
+    default void onDisplay(Display display) {
+    }
 }

@@ -52,6 +52,12 @@ public interface Session extends AutoCloseable {
     /** The working directory on the host: files the code writes to its current directory appear here. */
     Path workdir();
 
+    /**
+     * The working directory's files, to list, read, write and delete from the host by relative paths, confined to
+     * it (no link is followed) and written as the code's own; usable while the code runs.
+     */
+    SessionFiles files();
+
     SandboxPolicy policy();
 
     /** The language of the session's code: its policy's. */

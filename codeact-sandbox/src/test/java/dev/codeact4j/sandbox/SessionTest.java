@@ -197,6 +197,25 @@ class SessionTest {
     }
 
     @Test
+    void displaysReachTheListenerAsTheyAreShownBetweenTheOutput() {
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        ExecutionResult result = session.execute("print('before', flush=True)\ndisplay('shown')\nprint('after')",
+                new OutputListener() {
+                    @Override
+                    public void onOutput(String stream, String text) {
+                        seen.add(text.strip());
+                    }
+
+                    @Override
+                    public void onDisplay(Display display) {
+                        seen.add(display.mime() + " " + display.data());
+                    }
+                });
+        assertThat(seen).containsExactly("before", "text/plain 'shown'", "after");
+        assertThat(result.displays()).extracting(Display::data).containsExactly("'shown'");
+    }
+
+    @Test
     void displayShowsObjectsExplicitly() {
         ExecutionResult result = session.execute("display({'k': 1}, 'text')");
         assertThat(result.displays()).extracting(Display::data).containsExactly("{'k': 1}", "'text'");

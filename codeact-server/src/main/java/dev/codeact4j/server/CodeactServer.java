@@ -10,6 +10,7 @@ import dev.codeact4j.server.http.Feature;
 import dev.codeact4j.server.http.GuardFilter;
 import dev.codeact4j.server.http.Json;
 import dev.codeact4j.server.mcp.http.McpFeature;
+import dev.codeact4j.server.sessions.SessionsFeature;
 import dev.codeact4j.server.settings.RunAgents;
 import dev.codeact4j.server.settings.ServerLimits;
 import dev.codeact4j.server.settings.ServerSettings;
@@ -68,6 +69,7 @@ public final class CodeactServer implements AutoCloseable {
                 builder.tools, builder.defaultModel, List.copyOf(builder.models), builder.limits, builder.log);
         features = new ArrayList<>();
         features.add(new WebPage());
+        features.add(new SessionsFeature(settings));
         features.add(new McpFeature(settings, VERSION));
         byte[] openApi = openApiDocument();
         PrintWriter log = builder.log;
