@@ -274,6 +274,13 @@ class PageTest {
         WebElement failed = browser.all(".cell").get(2);
         assertThat(failed.findElement(By.cssSelector(".traceback")).getText()).contains("<cell-");
         assertThat(failed.findElement(By.cssSelector(".error-summary")).getText()).contains("ZeroDivisionError");
+
+        browser.awaitElement("#code").sendKeys("import matplotlib.pyplot as plt\nplt.plot([x, x * 2, x])\nplt.show()");
+        browser.awaitElement("#run-code").click();
+        WebElement figure = browser.awaitElement(".cell:nth-child(4) .display-image img");
+        Number width = browser.await("the console's figure loaded", driver -> browser.<Boolean>script(
+                "return arguments[0].complete", figure) ? browser.<Number>script("return arguments[0].naturalWidth", figure) : null);
+        assertThat(width.intValue()).isGreaterThan(100);
         browser.screenshot("console", Browser.LAPTOP);
 
         browser.awaitElement("#close-session").click();
