@@ -38,6 +38,8 @@ final class LocalSession implements Session {
     private int hostExecutions;
     private int restarts;
     private volatile boolean closed;
+    /** The execution under way, for {@link #interrupt()} from another thread; null between executions. */
+    private volatile Running running;
     /** Set by the first close(), which alone does the work: the shutdown hook may close a session the owner is closing. */
     private final AtomicBoolean closing = new AtomicBoolean();
 
@@ -122,6 +124,8 @@ final class LocalSession implements Session {
         String id = "e" + (++executions);
         AtomicBoolean interrupted = new AtomicBoolean();
         KernelProcess current = kernel;
+        Running execution = new Running(current);
+        running = execution;
         current.processOutput(output);
         ScheduledFuture<?> interrupt = sandbox.scheduler().schedule(() -> {
             interrupted.set(true);
@@ -139,12 +143,16 @@ final class LocalSession implements Session {
                             "it refused a frame of the host: " + refused.message());
                     case KernelFrame.Hello hello -> throw new FrameChannel.KernelProtocolException("it said hello twice");
                     case KernelFrame.Stream stream when stream.id().equals(id) -> output.onOutput(stream.name(), stream.text());
-                    case KernelFrame.Display display when display.id().equals(id) -> {
-                        Display shown = new Display(display.mime(), display.data());
-                        displays.add(shown);
-                        output.onDisplay(shown);
+                    case KernelFrame.Display frame when frame.id().equals(id) -> {
+                        Display display = new Display(frame.mime(), frame.data());
+                        displays.add(display);
+                        output.onDisplay(display);
                     }
-                    case KernelFrame.ToolCall call when call.id().equals(id) -> toolCalls.add(answerToolCall(current, call));
+                    case KernelFrame.ToolCall frame when frame.id().equals(id) -> {
+                        ToolCall call = answerToolCall(current, frame);
+                        toolCalls.add(call);
+                        output.onToolCall(call);
+                    }
                     case KernelFrame.Done done when done.id().equals(id) -> {
                         return finished(done, output, displays, toolCalls, started, interrupted.get(), timeout, restarted);
                     }
@@ -157,8 +165,11 @@ final class LocalSession implements Session {
                     "the interpreter broke the host protocol (" + e.getMessage() + "); it was killed and will be "
                             + "replaced: variables and imports are gone, files in the working directory are kept", ""));
         } catch (IOException e) {
-            return died(current, output, started, restarted, interrupted.get(), timeout);
+            return execution.stopped() ? stopped(current, output, started, restarted)
+                    : died(current, output, started, restarted, interrupted.get(), timeout);
         } finally {
+            execution.end();
+            running = null;
             interrupt.cancel(false);
             kill.cancel(false);
             current.processOutput(OutputListener.NONE);
@@ -166,6 +177,65 @@ final class LocalSession implements Session {
                 SetIdBits.stripAfterExecution(policy.workdir(), launch.user());
             }
         }
+    }
+
+    @Override
+    public void interrupt() {
+        Running execution = running;
+        if (execution != null) {
+            execution.stop(sandbox, policy.interruptGrace());
+        }
+    }
+
+    /**
+     * One execution under way, as {@link #interrupt()} sees it: stopping it interrupts its kernel and kills it
+     * after the grace unless the execution has ended by then (a kill must never reach the next execution).
+     */
+    private static final class Running {
+        private final KernelProcess kernel;
+        private boolean stopped;
+        private boolean ended;
+        private ScheduledFuture<?> kill;
+
+        Running(KernelProcess kernel) {
+            this.kernel = kernel;
+        }
+
+        void stop(LocalSandbox sandbox, Duration grace) {
+            synchronized (this) {
+                if (stopped || ended) {
+                    return;
+                }
+                stopped = true;
+                kill = sandbox.scheduler().schedule(kernel::kill, grace.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            kernel.interrupt(); // outside the lock: it waits for kill(1)
+        }
+
+        synchronized boolean stopped() {
+            return stopped;
+        }
+
+        synchronized void end() {
+            ended = true;
+            if (kill != null) {
+                kill.cancel(false);
+            }
+        }
+    }
+
+    /** The interpreter was killed because an interrupted execution did not stop within the grace. */
+    private ExecutionResult stopped(KernelProcess current, OutputCollector output, long started, boolean restarted) {
+        if (closed) {
+            return died(current, output, started, restarted, false, policy.timeout());
+        }
+        current.kill();
+        kernel = null;
+        return failed(output, started, restarted, false, new ExecutionError(KernelProtocol.INTERRUPTED,
+                "the execution was interrupted and did not stop within " + seconds(policy.interruptGrace())
+                        + " (it may catch KeyboardInterrupt or be stuck in native code), so the interpreter was "
+                        + "killed. A fresh one will run the next code: variables and imports are gone, files in the "
+                        + "working directory are kept.", ""));
     }
 
     /** Runs the tool the code asked for and sends the answer back; the code waits meanwhile. */

@@ -10,6 +10,7 @@ import dev.codeact4j.server.http.Feature;
 import dev.codeact4j.server.http.GuardFilter;
 import dev.codeact4j.server.http.Json;
 import dev.codeact4j.server.mcp.http.McpFeature;
+import dev.codeact4j.server.runs.RunsFeature;
 import dev.codeact4j.server.sessions.SessionsFeature;
 import dev.codeact4j.server.settings.RunAgents;
 import dev.codeact4j.server.settings.ServerLimits;
@@ -59,6 +60,7 @@ public final class CodeactServer implements AutoCloseable {
     private final List<Feature> features;
     private final ServerLimits limits;
     private final Object stopped = new Object();
+    private boolean closing;
     private boolean closed;
 
     private CodeactServer(Builder builder) {
@@ -69,6 +71,7 @@ public final class CodeactServer implements AutoCloseable {
                 builder.tools, builder.defaultModel, List.copyOf(builder.models), builder.limits, builder.log);
         features = new ArrayList<>();
         features.add(new WebPage());
+        features.add(new RunsFeature(settings));
         features.add(new SessionsFeature(settings));
         features.add(new McpFeature(settings, VERSION));
         byte[] openApi = openApiDocument();
@@ -155,9 +158,10 @@ public final class CodeactServer implements AutoCloseable {
     @Override
     public void close() {
         synchronized (stopped) {
-            if (closed) {
-                return;
+            if (closing) {
+                return; // stopping already (a second Ctrl-C, the shutdown hook after a signal)
             }
+            closing = true;
         }
         features.forEach(Feature::stopAccepting);
         Instant deadline = Instant.now().plus(limits.shutdownGrace());
