@@ -46,11 +46,9 @@ class RunPage {
       return;
     }
     this.head(run);
-    if (run.status === 'running') {
-      this.follow();
-    } else {
-      this.showStored(run);
-    }
+    // Always from the event stream: while the server keeps a run's events (it runs, or ended lately) they replay
+    // it whole, figures included; a run it knows only from the store comes as its end alone, the stored run.
+    this.follow();
   }
 
   /** The run's facts: task, model, status, when, how long, how much. */
@@ -104,7 +102,7 @@ class RunPage {
     replace(this.stepList);
     while (!this.ended && !this.signal.aborted) {
       try {
-        replace(this.notice, h('p', {class: 'live'}, h('span', {class: 'pulse'}), 'live'));
+        replace(this.notice, this.run?.status === 'running' ? h('p', {class: 'live'}, h('span', {class: 'pulse'}), 'live') : null);
         await readEvents(`/api/runs/${encodeURIComponent(this.id)}/events`, {
           lastEventId, signal: this.signal,
           onEvent: event => {
@@ -178,17 +176,23 @@ class RunPage {
         if (data.step !== undefined && data.step !== null && this.steps.has(data.step)) this.step(data.step).problem(data.message);
         else this.notice.append(h('p', {class: 'warning'}, `! ${data.message}`));
         break;
-      case 'end':
+      case 'end': {
         this.ended = true;
         // What the end says wins; what only the store knew (when it started) stays.
-        this.head(Object.assign({}, this.run, ...Object.entries(data.run ?? {})
+        const run = Object.assign({}, this.run, ...Object.entries(data.run ?? {})
           .filter(([, value]) => value !== null && value !== undefined).map(([key, value]) => ({[key]: value})),
-        {status: data.status}));
+        {status: data.status});
+        this.head(run);
+        if (this.steps.size === 0) {
+          this.showStored(run); // no events but the end: the run as the store has it
+          break;
+        }
         for (const view of this.steps.values()) {
           if (view.element.dataset.state === 'running') view.setState(data.status === 'cancelled' ? 'warning' : 'ok');
         }
-        this.showEnd({...data.run, status: data.status});
+        this.showEnd(run);
         break;
+      }
       default:
         break; // a kind this page does not know yet
     }

@@ -171,13 +171,29 @@ class PageTest {
         browser.go("#/runs");
         browser.awaitElement("tr[data-run=\"" + runId + "\"] td.task-cell").click();
         browser.await("the run's page", driver -> driver.getCurrentUrl().endsWith("#/runs/" + runId));
-        // Its own page, read back from the store as codeact show shows it: the steps, their output, the answer.
+        // Its own page, every step as codeact show shows it (replayed from the events the server keeps a while).
         browser.await("both steps", driver -> browser.all(".step").size() == 2);
         assertThat(browser.awaitElement(".run-status .badge").getText()).isEqualTo("succeeded");
         assertThat(browser.all(".step[data-step=\"0\"] pre.output").get(0).getText()).contains("read 8\nall read");
         assertThat(browser.all(".step[data-step=\"1\"] pre.code").get(0).getText()).contains("final_answer(");
         assertThat(browser.awaitElement(".answer pre.json").getText()).contains("\"total\": 16");
         assertThat(browser.awaitElement(".run-head .task").getText()).contains("slowly");
+        assertThat(browser.all(".step[data-step=\"1\"] .display-image img")).hasSize(1);
+    }
+
+    @Test
+    void aRunTheServerKnowsOnlyFromTheStoreIsShownAsCodeactShowShowsIt() {
+        browser.open(server.readyUrl() + "#/runs/" + recordedRun);
+        browser.await("both steps", driver -> browser.all(".step").size() == 2);
+        assertThat(browser.awaitElement(".run-status .badge").getText()).isEqualTo("succeeded");
+        assertThat(browser.awaitElement(".run-head .task").getText()).isEqualTo("Add up the readings 3, 5 and 8.");
+        WebElement failed = browser.awaitElement(".step[data-step=\"0\"]");
+        assertThat(failed.getAttribute("data-state")).isEqualTo("failed");
+        assertThat(failed.findElement(By.cssSelector(".traceback")).getText()).contains("<cell-");
+        assertThat(failed.findElement(By.cssSelector(".error-summary")).getText()).contains("IndexError");
+        assertThat(browser.awaitElement(".step[data-step=\"1\"] .step-outcome").getText()).contains("final answer");
+        assertThat(browser.awaitElement(".answer pre.json").getText()).contains("\"total\": 16");
+        assertThat(browser.awaitElement(".run-head .facts").getText()).contains(MODEL).contains("720 in");
     }
 
     @Test
