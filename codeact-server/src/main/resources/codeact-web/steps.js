@@ -104,6 +104,7 @@ export class StepView {
 
   /** Something went wrong that the run goes on from (a reply without code, an answer the checks refused). */
   problem(message) {
+    if (this.element.dataset.state !== 'failed') this.setState('warning');
     this.outcome.append(h('p', {class: 'warning'}, `! ${message}`));
   }
 

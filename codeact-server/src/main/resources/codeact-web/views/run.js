@@ -188,7 +188,8 @@ class RunPage {
           break;
         }
         for (const view of this.steps.values()) {
-          if (view.element.dataset.state === 'running') view.setState(data.status === 'cancelled' ? 'warning' : 'ok');
+          // a step still under way at the end is where the run stopped
+          if (view.element.dataset.state === 'running') view.setState(data.status === 'succeeded' ? 'ok' : 'failed');
         }
         this.showEnd(run);
         break;

@@ -297,7 +297,7 @@ class PageTest {
         Number width = browser.await("the console's figure loaded", driver -> browser.<Boolean>script(
                 "return arguments[0].complete", figure) ? browser.<Number>script("return arguments[0].naturalWidth", figure) : null);
         assertThat(width.intValue()).isGreaterThan(100);
-        browser.screenshot("console", Browser.LAPTOP);
+        browser.screenshot("console-session", Browser.LAPTOP);
 
         browser.awaitElement("#close-session").click();
         browser.await("the list of sessions", driver -> driver.getCurrentUrl().endsWith("#/console"));
