@@ -170,7 +170,22 @@ public final class HubDatasets {
             } catch (IOException e) {
                 throw new DatasetException(Kind.FAILED, "the dataset cache " + directory + " cannot be written: "
                         + e.getMessage(), e);
+            } finally {
+                forgetIfEmpty(directory);
             }
+        }
+    }
+
+    /** A dataset that could not be fetched leaves no directory behind (its lock file aside, it would be empty). */
+    private static void forgetIfEmpty(Path directory) {
+        try (Stream<Path> entries = Files.list(directory)) {
+            if (entries.allMatch(entry -> entry.getFileName().toString().equals(".lock"))) {
+                Files.deleteIfExists(directory.resolve(".lock"));
+                Files.deleteIfExists(directory);
+                Files.deleteIfExists(directory.getParent()); // the owner's, when no other dataset of it is there
+            }
+        } catch (IOException ignored) {
+            // not empty, or already gone
         }
     }
 

@@ -150,6 +150,7 @@ class HubDatasetsTest {
                 .isInstanceOfSatisfying(DatasetException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND))
                 .hasMessageContaining("(401), or it is private")
                 .hasMessageContaining("set HF_TOKEN");
+        assertThat(home.resolve("datasets/hf/127.0.0.1_" + port() + "/acme/nothing")).doesNotExist(); // nothing left
     }
 
     @Test
