@@ -72,7 +72,7 @@ public final class CodeActAgent {
                         ? builder.chat.defaultRequestParameters() : builder.streaming.defaultRequestParameters()),
                 policy, builder.maxSteps, builder.mode, builder.expectedFormat, builder.answerSchema, checks,
                 builder.maxObservationChars, builder.prompts != null ? builder.prompts : PromptTemplates.defaults(language),
-                builder.listeners, builder.tools, builder.toolTimeout, tracing, builder.memory);
+                builder.listeners, builder.tools, builder.toolTimeout, tracing, builder.memory, builder.dataListing);
         this.pool = builder.pool;
         this.sandbox = builder.pool != null ? null : builder.sandbox != null ? builder.sandbox : Sandbox.create();
     }
@@ -238,6 +238,7 @@ public final class CodeActAgent {
         private OpenTelemetry openTelemetry;
         private RunMemory memory;
         private final List<AnswerCheck> checks = new ArrayList<>();
+        private String dataListing = "";
 
         private Builder() {
         }
@@ -278,6 +279,16 @@ public final class CodeActAgent {
          */
         public Builder tools(Tools tools) {
             this.tools = Objects.requireNonNull(tools, "tools");
+            return this;
+        }
+
+        /**
+         * What the model is told of the session's data (the policy's {@code data}): its files, their columns and
+         * first rows, datasets and how to load them; it fills the system prompt's {@code {{data}}}. codeact-data's
+         * {@code DataListing} writes it.
+         */
+        public Builder dataListing(String dataListing) {
+            this.dataListing = Objects.requireNonNull(dataListing, "dataListing");
             return this;
         }
 

@@ -44,6 +44,8 @@ final class AgentFactory {
     private final Sandbox sandbox;
     private final SandboxPolicy policy;
     private final Tools tools;
+    /** What the model is told of the policy's data (empty: none). */
+    private final String dataListing;
     private final OpenTelemetry openTelemetry;
     private final RunRecording recording;
     private final boolean memory;
@@ -60,6 +62,7 @@ final class AgentFactory {
         sandbox = builder.sandbox;
         policy = builder.policy;
         tools = builder.tools;
+        dataListing = builder.dataListing;
         openTelemetry = builder.openTelemetry;
         recording = builder.recording;
         memory = builder.memory;
@@ -189,6 +192,7 @@ final class AgentFactory {
                 .answerSchema(schema)
                 .prompts(prompts)
                 .tools(tools)
+                .dataListing(dataListing)
                 .toolTimeout(HostTools.CALL_LIMIT)
                 .openTelemetry(openTelemetry)
                 .listener(recording.listener())
@@ -206,6 +210,7 @@ final class AgentFactory {
         private Sandbox sandbox;
         private SandboxPolicy policy = SandboxPolicy.defaults();
         private Tools tools = Tools.none();
+        private String dataListing = "";
         private OpenTelemetry openTelemetry = OpenTelemetry.noop();
         private RunRecording recording = RunRecording.NONE;
         private boolean memory = true;
@@ -225,6 +230,7 @@ final class AgentFactory {
             sandbox = factory.sandbox;
             policy = factory.policy;
             tools = factory.tools;
+            dataListing = factory.dataListing;
             openTelemetry = factory.openTelemetry;
             recording = factory.recording;
             memory = factory.memory;
@@ -280,6 +286,12 @@ final class AgentFactory {
 
         Builder tools(Tools tools) {
             this.tools = tools;
+            return this;
+        }
+
+        /** The policy's data as the model is told of it ({@link DataOptions.Offer#listing()}). */
+        Builder dataListing(String dataListing) {
+            this.dataListing = dataListing;
             return this;
         }
 

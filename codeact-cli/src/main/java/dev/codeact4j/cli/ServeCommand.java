@@ -48,7 +48,7 @@ import java.util.concurrent.Callable;
                 "4:an MCP server of --mcp or --mcp-url could not be started or reached"},
         footer = {
                 "",
-                "Config file: every key of $CODEACT_HOME/config.json applies (see codeact run --help), and these:",
+                "Config file: every key of $CODEACT_HOME/config.json but data and datasets applies (see codeact run --help), and these:",
                 "  models             the models the page offers, e.g. [\"openai:gpt-4o-mini\"] (\"model\" first)",
                 "  maxRuns            runs at once (default 4); more are answered 429 with Retry-After",
                 "  maxSessions        sessions open at once (default 32); likewise",

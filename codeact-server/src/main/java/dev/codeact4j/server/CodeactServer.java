@@ -19,6 +19,8 @@ import dev.codeact4j.server.web.WebPage;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.tools.Tools;
 import io.javalin.Javalin;
+import io.javalin.router.Endpoint;
+import io.javalin.router.ParsedEndpoint;
 import io.javalin.http.Context;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -82,6 +84,9 @@ public final class CodeactServer implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.http.maxRequestSize = limits.maxBodyBytes();
+            // An event stream holds its request's thread for as long as a run or an execution lasts: virtual
+            // threads, so that open streams are not bounded by a pool of platform threads.
+            config.concurrency.useVirtualThreads = true;
             config.jetty.host = host;
             config.jetty.port = builder.port;
             ApiErrors.install(config.routes, log);
@@ -173,6 +178,24 @@ public final class CodeactServer implements AutoCloseable {
             closed = true;
             stopped.notifyAll();
         }
+    }
+
+    /**
+     * The API's routes as {@code METHOD /path} with OpenAPI's path syntax ({@code {name}}), the servlets' as
+     * {@code * /path}: what /api/openapi.json must describe (OpenApiTest holds them together).
+     */
+    List<String> apiRoutes() {
+        List<String> routes = new ArrayList<>();
+        for (ParsedEndpoint parsed : app.unsafe.internalRouter.allHttpHandlers()) {
+            Endpoint endpoint = parsed.endpoint;
+            if (endpoint.method.isHttpMethod() && isGuarded(endpoint.path)) {
+                routes.add(endpoint.method.name() + " " + endpoint.path.replaceAll("<([^>]+)>", "{$1}"));
+            }
+        }
+        for (Feature feature : features) {
+            feature.servlets().keySet().forEach(path -> routes.add("* " + path.replaceAll("/\\*$", "")));
+        }
+        return routes;
     }
 
     /** The routes that need the token: the API and MCP; the page's assets hold no data and do not. */
