@@ -75,8 +75,10 @@ async function errorOf(response) {
   let error = {type: 'http', message: `The server answered HTTP ${response.status}.`};
   try {
     error = (await response.json()).error ?? error;
-  } catch {
-    // not the API's error shape (a proxy's page, say): the status says enough
+  } catch (e) {
+    // The page went elsewhere while the body was read (another 401 already showed the token page): nothing to say.
+    if (e.name === 'AbortError') throw e;
+    // Otherwise not the API's error shape (a proxy's page, say): the status says enough.
   }
   const failure = new ApiError(response.status, error.type, error.message, error.field,
     response.headers.get('Retry-After'));
