@@ -21,18 +21,19 @@ import java.util.stream.IntStream;
  * request that shares no word with the tool; fusing the two rankings (reciprocal rank fusion) did worse than meaning
  * alone, the keywords' wrong matches (a word of a server's name, say) pulling the right tool down.
  *
- * <p>The model is loaded on the first search (about a second) and each tool's vector is computed once per process,
- * shared by every agent ({@code codeact serve} builds one per run). Where ONNX Runtime cannot run, the keywords
- * rank the tools.
+ * <p>The model is loaded on the first search (about a second), once per process. Each tool's vector is computed once
+ * per instance: give the same instance to every agent that has the same tools ({@code codeact serve} builds an agent
+ * per run). Where ONNX Runtime cannot run, the keywords rank the tools.
  */
 public final class ToolEmbeddings implements ToolSearch {
-    private static final Map<String, float[]> VECTORS = new ConcurrentHashMap<>();
+    /** By the text of the tool: the same tool of another agent is not embedded again. */
+    private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
 
     @Override
     public Index index(List<Tool> tools) {
-        List<float[]> vectors;
+        List<float[]> toolVectors;
         try {
-            vectors = tools.stream().map(tool -> VECTORS.computeIfAbsent(ToolSearch.text(tool), TaskEmbeddings::embed)).toList();
+            toolVectors = tools.stream().map(tool -> vectors.computeIfAbsent(ToolSearch.text(tool), TaskEmbeddings::embed)).toList();
         } catch (RuntimeException | LinkageError e) {
             return ToolSearch.keywords().index(tools); // no embedding model here: the keywords are still an answer
         }
@@ -45,7 +46,7 @@ public final class ToolEmbeddings implements ToolSearch {
             String words = query.replace('-', '_').toLowerCase(Locale.ROOT);
             double[] scores = new double[tools.size()];
             for (int i = 0; i < scores.length; i++) {
-                scores[i] = TaskEmbeddings.cosine(asked, vectors.get(i)) + (names.get(i).matcher(words).find() ? 2 : 0);
+                scores[i] = TaskEmbeddings.cosine(asked, toolVectors.get(i)) + (names.get(i).matcher(words).find() ? 2 : 0);
             }
             return IntStream.range(0, tools.size()).boxed()
                     .sorted(Comparator.comparingDouble((Integer i) -> -scores[i]))
