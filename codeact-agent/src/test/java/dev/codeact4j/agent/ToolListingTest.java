@@ -7,14 +7,19 @@ import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.testing.ManyTools;
+import dev.codeact4j.testing.McpTestServers;
 import dev.codeact4j.testing.ScriptedModelServer;
+import dev.codeact4j.tools.McpServers;
 import dev.codeact4j.tools.TokenCount;
 import dev.codeact4j.tools.Tool;
 import dev.codeact4j.tools.ToolListing;
 import dev.codeact4j.tools.Tools;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -141,6 +146,39 @@ class ToolListingTest {
                 .isNotEqualTo(observation.lastIndexOf("async function convert_currency"));
         assertThat(observation.lines().filter(line -> line.contains(" | ")).findFirst().orElseThrow())
                 .startsWith("convert_currency | ");
+    }
+
+    @Test
+    void withTheThreeReferenceMcpServersEachServerIsAGroupAndTheCodeFindsReadsAndCallsAFileTool(@TempDir Path files)
+            throws Exception {
+        Files.writeString(files.resolve("notes.txt"), "first line\nsecond line\n");
+        server = ScriptedModelServer.openAi()
+                .reply("Find a tool that reads a file.\n" + python("""
+                        for tool in search_tools("read the contents of a text file", limit=3):
+                            print(tool["name"], "|", tool["group"])
+                        help("read_text_file")
+                        """))
+                .reply(python("final_answer(read_text_file(path=%s, head=1))"
+                        .formatted(com.fasterxml.jackson.databind.node.TextNode.valueOf(files.resolve("notes.txt").toString()))));
+
+        AgentResult result;
+        CodeActAgent agent;
+        try (McpServers servers = McpServers.start(McpTestServers.memoryServer(files.resolve("memory.jsonl")),
+                McpTestServers.filesystemServer(files), McpTestServers.everythingServer())) {
+            Tools tools = servers.addTo(Tools.none());
+            assertThat(TokenCount.of(tools.stubs(Language.PYTHON))).as("36 tools' signatures").isGreaterThan(1_500);
+            agent = agent(server).tools(tools).toolListingBudget(1_500).build();
+            result = agent.run("What is the first line of notes.txt?");
+        }
+
+        assertThat(agent.toolListing()).isEqualTo(ToolListing.SEARCH);
+        assertThat(result.success()).as(result.toString()).isTrue();
+        assertThat(result.answerValue().path("content").asText()).as("the server's structured content").isEqualTo("first line");
+        assertThat(systemPrompt(0)).contains("memory_server (9 tools):", "secure_filesystem_server (14 tools):",
+                        "mcp_servers_everything (13 tools):", "- read_text_file: ", "- create_entities: ")
+                .doesNotContain("def read_text_file(");
+        assertThat(result.steps().get(0).observation())
+                .contains("read_text_file | secure_filesystem_server", "def read_text_file(path: str, tail: float = None, head: float = None):");
     }
 
     @Test
