@@ -1,7 +1,9 @@
 package dev.codeact4j.agent;
 
 import dev.codeact4j.result.ProcessedAnswer;
+import dev.codeact4j.sandbox.Display;
 import dev.codeact4j.sandbox.Language;
+import dev.codeact4j.sandbox.ToolCall;
 
 import java.util.List;
 
@@ -33,6 +35,15 @@ public sealed interface AgentEvent {
 
     /** Output of the running code, as it is printed. */
     record ExecutionOutput(String runId, int step, String stream, String text) implements AgentEvent { }
+
+    /** A figure or a table the running code displayed, as soon as it is shown (also in the step's execution). */
+    record ExecutionDisplay(String runId, int step, Display display) implements AgentEvent { }
+
+    /**
+     * A host tool the running code called, once the tool has answered or failed (its name, arguments, result or
+     * error, and how long it took), before the code goes on.
+     */
+    record ToolCalled(String runId, int step, ToolCall call) implements AgentEvent { }
 
     record Observation(String runId, int step, String text, boolean error, long durationMs) implements AgentEvent { }
 

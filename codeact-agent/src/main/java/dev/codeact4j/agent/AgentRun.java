@@ -36,16 +36,19 @@ final class AgentRun {
     // The memory only serves runs in a fresh session: in a session with state, the same task may well mean
     // something else.
     private final boolean freshSession;
+    private final Cancellation cancellation;
     private RunMemory.RunSetup setup;
     private boolean cached;
     private String reusedFrom;
     private String reuseNote = "";
 
-    AgentRun(AgentSettings settings, String task, AgentListener extraListener, boolean freshSession) {
+    AgentRun(AgentSettings settings, String task, AgentListener extraListener, boolean freshSession,
+             Cancellation cancellation) {
         this.settings = settings;
         this.task = Objects.requireNonNull(task, "task");
         this.extraListener = extraListener;
         this.freshSession = freshSession;
+        this.cancellation = cancellation;
     }
 
     String runId() {
@@ -60,10 +63,15 @@ final class AgentRun {
         return steps;
     }
 
+    Cancellation cancellation() {
+        return cancellation;
+    }
+
     AgentResult execute(Session session) {
         emit(new AgentEvent.RunStarted(runId, task, settings.mode().label(), settings.modelName(), settings.language()));
         Span span = settings.tracing().startRun(runId, settings.mode().label());
         AgentResult result;
+        cancellation.onRequest(session::interrupt);
         try (Scope ignored = span.makeCurrent()) {
             offerTools(session);
             StepCycle cycle = new StepCycle(this, settings, session);
@@ -75,11 +83,15 @@ final class AgentRun {
                 settings.memory().remember(setup, result);
             }
         } catch (RuntimeException | Error e) {
-            AgentTracing.fail(span, e);
-            if (e instanceof RuntimeException failure) {
-                failed(failure);
+            if (!(e instanceof RuntimeException) || !cancellation.requested()) {
+                AgentTracing.fail(span, e);
+                if (e instanceof RuntimeException failure) {
+                    failed(failure);
+                }
+                throw e;
             }
-            throw e;
+            // Stopped on request: whatever failed on the way (an interrupted tool definition, say) is its doing.
+            result = finish(false, StopReason.CANCELLED, null);
         }
         settings.tracing().endRun(span, result.success(), result.reason().label(), result.steps().size(),
                 result.inputTokens(), result.outputTokens());

@@ -27,6 +27,8 @@ import java.util.TreeSet;
  * and what counts as an answer. Shared by every run of the agent.
  *
  * @param checks            what a final answer must pass, in order: the schema's check first, when there is a schema
+ * @param dataListing       what the session's data is (files, columns, first rows; datasets and how to load them),
+ *                          for the system prompt's {@code {{data}}}; empty when there is none
  * @param toolListing       how the tools are shown: {@link ToolListing#FULL} or {@link ToolListing#SEARCH}, resolved
  * @param toolListingBudget the tokens the tool descriptions may take in the system prompt
  * @param discovery         search_tools and help for these tools in the session's language; null without tools
@@ -35,7 +37,8 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
                      int maxSteps, AgentMode mode, AnswerFormat expectedFormat, AnswerSchema answerSchema,
                      List<AnswerCheck> checks, int maxObservationChars, PromptTemplates prompts,
                      List<AgentListener> listeners, Tools tools, Duration toolTimeout, AgentTracing tracing,
-                     RunMemory memory, ToolListing toolListing, int toolListingBudget, ToolDiscovery discovery) {
+                     RunMemory memory, String dataListing, ToolListing toolListing, int toolListingBudget,
+                     ToolDiscovery discovery) {
 
     /** A problem an answer check found: what the model is told, and the line for those watching. */
     record Rejection(String problem, String summary) { }
@@ -94,13 +97,17 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
         } else if (expectedFormat == AnswerFormat.TEXT) {
             format = "The task expects text: pass a string to final_answer.";
         }
-        return PromptTemplates.render(template, Map.of(
+        String data = dataListing.isBlank() ? "" : "\n" + dataListing.strip() + "\n";
+        String prompt = PromptTemplates.render(template, Map.of(
                 "language", language().id(),
                 "authorized_imports", imports(),
                 "answer_format", format,
                 "network", networkRule(),
                 "tools", toolsSection(),
-                "pattern", prompts.pattern(pattern)));
+                "pattern", prompts.pattern(pattern),
+                "data", data));
+        // A prompt of the user's own, written before there was {{data}}, still tells the model of the data.
+        return template.contains("{{data}}") || data.isEmpty() ? prompt : prompt + "\n" + data.stripTrailing();
     }
 
     String cutOffObservation() {

@@ -19,12 +19,14 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A CodeAct agent: the model writes Python (or JavaScript: {@link Builder#language}), the code runs in a sandboxed
@@ -72,7 +74,7 @@ public final class CodeActAgent {
                         ? builder.chat.defaultRequestParameters() : builder.streaming.defaultRequestParameters()),
                 policy, builder.maxSteps, builder.mode, builder.expectedFormat, builder.answerSchema, checks,
                 builder.maxObservationChars, builder.prompts != null ? builder.prompts : PromptTemplates.defaults(language),
-                builder.listeners, builder.tools, builder.toolTimeout, tracing, builder.memory,
+                builder.listeners, builder.tools, builder.toolTimeout, tracing, builder.memory, builder.dataListing,
                 toolListing(builder, language), builder.toolListingBudget,
                 builder.tools.isEmpty() ? null : builder.tools.discovery(language, builder.toolSearch));
         this.pool = builder.pool;
@@ -110,8 +112,34 @@ public final class CodeActAgent {
     /** Like {@link #run(String)}, with one more listener for this run's events. */
     public AgentResult run(String task, AgentListener listener) {
         try (Session session = openSession()) {
-            return new AgentRun(settings, task, listener, true).execute(session);
+            return new AgentRun(settings, task, listener, true, Cancellation.impossible()).execute(session);
         }
+    }
+
+    /** Like {@link #start(String, AgentListener)} without a listener of its own. */
+    public RunHandle start(String task) {
+        return start(task, null);
+    }
+
+    /**
+     * Starts working on a task in a fresh session, on a thread of its own, and returns at once: the handle gives the
+     * run's id, its result when it ends, and {@link RunHandle#cancel()}. Its events go to the agent's listeners and
+     * to {@code listener} (null for none), as with {@link #run(String, AgentListener)}. The caller's trace context
+     * goes along.
+     */
+    public RunHandle start(String task, AgentListener listener) {
+        Cancellation cancellation = Cancellation.possible();
+        AgentRun run = new AgentRun(settings, task, listener, true, cancellation);
+        CompletableFuture<AgentResult> result = new CompletableFuture<>();
+        Runnable work = Context.current().wrap(() -> {
+            try (Session session = openSession()) {
+                result.complete(run.execute(session));
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        Thread.ofPlatform().name("codeact-run-" + run.runId()).start(work);
+        return new RunHandle(run.runId(), result, cancellation);
     }
 
     /**
@@ -119,7 +147,8 @@ public final class CodeActAgent {
      * interpreter is there for this one, and what this run leaves stays for the next.
      */
     public AgentResult run(String task, Session session, AgentListener listener) {
-        return new AgentRun(settings, task, listener, false).execute(Objects.requireNonNull(session, "session"));
+        return new AgentRun(settings, task, listener, false, Cancellation.impossible())
+                .execute(Objects.requireNonNull(session, "session"));
     }
 
     /**
@@ -235,6 +264,7 @@ public final class CodeActAgent {
         private OpenTelemetry openTelemetry;
         private RunMemory memory;
         private final List<AnswerCheck> checks = new ArrayList<>();
+        private String dataListing = "";
 
         private Builder() {
         }
@@ -307,6 +337,16 @@ public final class CodeActAgent {
          */
         public Builder toolSearch(ToolSearch toolSearch) {
             this.toolSearch = Objects.requireNonNull(toolSearch, "toolSearch");
+            return this;
+        }
+
+        /**
+         * What the model is told of the session's data (the policy's {@code data}): its files, their columns and
+         * first rows, datasets and how to load them; it fills the system prompt's {@code {{data}}}. codeact-data's
+         * {@code DataListing} writes it.
+         */
+        public Builder dataListing(String dataListing) {
+            this.dataListing = Objects.requireNonNull(dataListing, "dataListing");
             return this;
         }
 

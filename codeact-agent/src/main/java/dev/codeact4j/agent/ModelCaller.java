@@ -76,7 +76,8 @@ final class ModelCaller {
         this.tracing = tracing;
     }
 
-    Reply call(List<ChatMessage> messages, Consumer<String> onText) {
+    /** Asks the model; a run asked to stop meanwhile abandons the call ({@link Cancellation.Cancelled}). */
+    Reply call(List<ChatMessage> messages, Consumer<String> onText, Cancellation cancellation) {
         long started = System.nanoTime();
         ChatRequest.Builder builder = ChatRequest.builder().messages(messages);
         if (acceptsStopSequences()) {
@@ -86,7 +87,11 @@ final class ModelCaller {
         ChatResponse response;
         Span span = tracing.startModelCall();
         try (Scope ignored = span.makeCurrent()) {
-            response = streaming == null ? chat.chat(request) : stream(request, onText);
+            response = streaming == null ? cancellation.call(() -> chat.chat(request))
+                    : stream(request, onText, cancellation);
+        } catch (Cancellation.Cancelled e) {
+            AgentTracing.fail(span, e);
+            throw e;
         } catch (RuntimeException e) {
             ModelException failure = ModelException.from(e, spec, endpoint);
             // error.type: what the client threw (e.g. LangChain4j's RateLimitException), not our wrapper
@@ -153,14 +158,16 @@ final class ModelCaller {
         };
     }
 
-    private ChatResponse stream(ChatRequest request, Consumer<String> onText) {
+    private ChatResponse stream(ChatRequest request, Consumer<String> onText, Cancellation cancellation) {
         CompletableFuture<ChatResponse> done = new CompletableFuture<>();
         AtomicBoolean sawText = new AtomicBoolean();
         streaming.chat(request, new StreamingChatResponseHandler() {
             @Override
             public void onPartialResponse(String partial) {
                 sawText.set(true);
-                onText.accept(partial);
+                if (!cancellation.requested()) { // an abandoned reply streams on unheard
+                    onText.accept(partial);
+                }
             }
 
             @Override
@@ -174,11 +181,11 @@ final class ModelCaller {
             }
         });
         try {
-            return done.get(streamTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return cancellation.await(done, streamTimeout);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RetriableException && !sawText.get() && chat != null) {
-                return chat.chat(request);
+                return cancellation.call(() -> chat.chat(request));
             }
             throw ModelException.from(cause, spec, endpoint);
         } catch (TimeoutException e) {

@@ -3,8 +3,11 @@ package dev.codeact4j.agent;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.result.ResultProcessor;
+import dev.codeact4j.sandbox.Display;
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.OutputListener;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.sandbox.ToolCall;
 import dev.codeact4j.trace.AgentTracing;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.UserMessage;
@@ -91,8 +94,13 @@ final class StepCycle {
     }
 
     private Outcome execute(int index, CodeExtractor.Extracted extracted, ModelCaller.Reply reply, boolean answerEnds) {
+        run.cancellation().check();
         run.emit(new AgentEvent.CodeReady(run.runId(), index, extracted.code()));
         ExecutionResult execution = runCode(index, extracted.code());
+        if (run.cancellation().requested()) { // the code was interrupted: the step is kept as far as it went
+            record(index, extracted, execution, "The run was cancelled while this code ran.", reply);
+            throw new Cancellation.Cancelled();
+        }
         ProcessedAnswer answer = answerEnds && execution.finalAnswer() != null ? settings.answerOf(execution) : null;
         if (answer != null) {
             Optional<AgentSettings.Rejection> rejection = settings.rejection(answer);
@@ -115,8 +123,9 @@ final class StepCycle {
     }
 
     private ModelCaller.Reply ask(int index) {
+        run.cancellation().check();
         ModelCaller.Reply reply = settings.caller().call(run.messages(),
-                text -> run.emit(new AgentEvent.ModelText(run.runId(), index, text)));
+                text -> run.emit(new AgentEvent.ModelText(run.runId(), index, text)), run.cancellation());
         // the conversation keeps the reply as far as it was acted on: never an observation the model invented
         String actedOn = CodeExtractor.actedOn(reply.text());
         run.messages().add(AiMessage.from(actedOn.isBlank() ? "(empty reply)" : actedOn));
@@ -129,8 +138,22 @@ final class StepCycle {
         Span span = settings.tracing().startExecution();
         ExecutionResult execution;
         try (Scope ignored = span.makeCurrent()) {
-            execution = session.execute(code,
-                    (stream, text) -> run.emit(new AgentEvent.ExecutionOutput(run.runId(), index, stream, text)));
+            execution = session.execute(code, new OutputListener() {
+                @Override
+                public void onOutput(String stream, String text) {
+                    run.emit(new AgentEvent.ExecutionOutput(run.runId(), index, stream, text));
+                }
+
+                @Override
+                public void onDisplay(Display display) {
+                    run.emit(new AgentEvent.ExecutionDisplay(run.runId(), index, display));
+                }
+
+                @Override
+                public void onToolCall(ToolCall call) {
+                    run.emit(new AgentEvent.ToolCalled(run.runId(), index, call));
+                }
+            });
         } catch (RuntimeException | Error e) {
             AgentTracing.fail(span, e);
             throw e;

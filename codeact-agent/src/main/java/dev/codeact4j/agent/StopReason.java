@@ -16,7 +16,12 @@ public enum StopReason {
      */
     MODEL_ERROR,
     /** Something else failed that the run could not go on from (the sandbox, the tools), likewise thrown. */
-    ERROR;
+    ERROR,
+    /**
+     * The run was stopped by whoever started it ({@link RunHandle#cancel()}): the code under way was interrupted,
+     * a model call under way abandoned; the result has the steps done so far and no answer.
+     */
+    CANCELLED;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

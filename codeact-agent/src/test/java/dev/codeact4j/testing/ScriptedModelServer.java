@@ -69,7 +69,10 @@ public final class ScriptedModelServer implements AutoCloseable {
         }
     }
 
-    private sealed interface Scripted permits Text, ToolCallReply, Failure {}
+    private sealed interface Scripted permits Text, ToolCallReply, Failure, Stall {}
+
+    /** A request that is never answered while the server is open: a model that hangs. */
+    private record Stall() implements Scripted {}
 
     /** A reply that calls a function (OpenAI's tool_calls, Anthropic's tool_use), {@code arguments} a JSON object. */
     private record ToolCallReply(String name, String arguments) implements Scripted {}
@@ -95,6 +98,7 @@ public final class ScriptedModelServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Deque<Scripted> script = new ArrayDeque<>();
     private final List<Request> requests = new ArrayList<>();
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private int served;
 
     private ScriptedModelServer(Protocol protocol) {
@@ -170,6 +174,12 @@ public final class ScriptedModelServer implements AutoCloseable {
         return this;
     }
 
+    /** Queues a request that gets no answer until the server is closed: a model that hangs, for tests that give up on it. */
+    public synchronized ScriptedModelServer stall() {
+        script.add(new Stall());
+        return this;
+    }
+
     /** Every request received so far, in order. */
     public synchronized List<Request> requests() {
         return List.copyOf(requests);
@@ -190,6 +200,7 @@ public final class ScriptedModelServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         http.stop(0);
         executor.shutdownNow();
     }
@@ -233,6 +244,7 @@ public final class ScriptedModelServer implements AutoCloseable {
             }
             String model = body.path("model").asText("scripted-model");
             switch (next) {
+                case Stall stall -> awaitClose();
                 case Failure failure -> sendError(exchange, failure, model);
                 case Text text when request.streaming() -> stream(exchange, text, model, number, body);
                 case ToolCallReply call when request.streaming() -> streamToolCall(exchange, call, model, number);
@@ -241,6 +253,14 @@ public final class ScriptedModelServer implements AutoCloseable {
                 case Text text -> sendJson(exchange, 200, protocol == Protocol.OPENAI
                         ? openAiCompletion(text, model, number) : anthropicMessage(text, model, number));
             }
+        }
+    }
+
+    private void awaitClose() {
+        try {
+            closed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -140,7 +140,7 @@ public final class ToolCallSummary {
         }
     }
 
-    private static Stats jmhStats(JsonNode result) {
+    static Stats jmhStats(JsonNode result) {
         JsonNode metric = result.path("primaryMetric");
         double toMicros = switch (metric.path("scoreUnit").asText()) {
             case "ns/op" -> 1e-3;

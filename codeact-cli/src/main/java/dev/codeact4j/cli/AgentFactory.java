@@ -52,6 +52,8 @@ final class AgentFactory {
     private final Tools tools;
     private final ToolListing toolListing;
     private final int toolListingBudget;
+    /** What the model is told of the policy's data (empty: none). */
+    private final String dataListing;
     private final OpenTelemetry openTelemetry;
     private final RunRecording recording;
     private final boolean memory;
@@ -70,6 +72,7 @@ final class AgentFactory {
         tools = builder.tools;
         toolListing = builder.toolListing;
         toolListingBudget = builder.toolListingBudget;
+        dataListing = builder.dataListing;
         openTelemetry = builder.openTelemetry;
         recording = builder.recording;
         memory = builder.memory;
@@ -202,6 +205,7 @@ final class AgentFactory {
                 .toolListing(toolListing)
                 .toolListingBudget(toolListingBudget)
                 .toolSearch(TOOL_SEARCH)
+                .dataListing(dataListing)
                 .toolTimeout(HostTools.CALL_LIMIT)
                 .openTelemetry(openTelemetry)
                 .listener(recording.listener())
@@ -221,6 +225,7 @@ final class AgentFactory {
         private Tools tools = Tools.none();
         private ToolListing toolListing = ToolListing.AUTO;
         private int toolListingBudget = ToolListing.DEFAULT_BUDGET;
+        private String dataListing = "";
         private OpenTelemetry openTelemetry = OpenTelemetry.noop();
         private RunRecording recording = RunRecording.NONE;
         private boolean memory = true;
@@ -242,6 +247,7 @@ final class AgentFactory {
             tools = factory.tools;
             toolListing = factory.toolListing;
             toolListingBudget = factory.toolListingBudget;
+            dataListing = factory.dataListing;
             openTelemetry = factory.openTelemetry;
             recording = factory.recording;
             memory = factory.memory;
@@ -304,6 +310,12 @@ final class AgentFactory {
         Builder toolListing(ToolListingOptions options, CliConfig config) {
             this.toolListing = options.listing(config);
             this.toolListingBudget = options.budget(config);
+            return this;
+        }
+
+        /** The policy's data as the model is told of it ({@link DataOptions.Offer#listing()}). */
+        Builder dataListing(String dataListing) {
+            this.dataListing = dataListing;
             return this;
         }
 

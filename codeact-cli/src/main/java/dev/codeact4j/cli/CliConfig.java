@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.agent.AgentMode;
+import dev.codeact4j.data.DatasetSpec;
 import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Language;
@@ -33,25 +34,26 @@ import java.util.function.Function;
  *  "mcp": ["npx -y @modelcontextprotocol/server-memory"], "mcpUrls": ["http://localhost:3000/mcp"],
  *  "toolListing": "auto", "toolListingBudget": 8000,
  *  "models": ["openai:gpt-4o-mini", "anthropic:claude-sonnet-4-5"], "maxRuns": 4, "maxSessions": 32,
- *  "sessionTtlSeconds": 900}
+ *  "sessionTtlSeconds": 900, "data": ["/srv/sales.csv"], "datasets": ["hf:stanfordnlp/imdb:plain_text:test"]}
  * }</pre>
  */
 record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode, Double timeoutSeconds,
                  Integer memoryMb, Integer diskMb, List<String> allowImports, Boolean network, List<String> allowHosts,
                  List<String> mcp, List<String> mcpUrls, ToolListing toolListing, Integer toolListingBudget,
-                 Language language, List<String> models, Integer maxRuns, Integer maxSessions, Integer sessionTtlSeconds) {
+                 Language language, List<String> models, Integer maxRuns, Integer maxSessions, Integer sessionTtlSeconds,
+                 List<String> data, List<String> datasets) {
 
     /** The keys the file may hold, in the order the help lists them. */
     static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
             "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "toolListing", "toolListingBudget", "language",
-            "models", "maxRuns", "maxSessions", "sessionTtlSeconds");
+            "models", "maxRuns", "maxSessions", "sessionTtlSeconds", "data", "datasets");
 
     /** No config file: nothing set. */
     /** The step limit when neither an option nor the config file sets one. */
     static final int DEFAULT_MAX_STEPS = 10;
 
     static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, null, List.of(), null, List.of(),
-            List.of(), List.of(), null, null, null, List.of(), null, null, null);
+            List.of(), List.of(), null, null, null, List.of(), null, null, null, List.of(), List.of());
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -123,7 +125,9 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 models(file, root),
                 wholeNumber(file, root, "maxRuns", 1),
                 wholeNumber(file, root, "maxSessions", 1),
-                wholeNumber(file, root, "sessionTtlSeconds", 1));
+                wholeNumber(file, root, "sessionTtlSeconds", 1),
+                strings(file, root, "data", "paths such as [\"/srv/sales.csv\", \"reports\"] (relative to " + file.getParent() + ")"),
+                datasets(file, root));
     }
 
     private static String modelSpec(Path file, JsonNode root) {
@@ -222,6 +226,19 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
             }
         }
         return models;
+    }
+
+    /** Hugging Face datasets, each checked as --dataset checks it. */
+    private static List<String> datasets(Path file, JsonNode root) {
+        List<String> datasets = strings(file, root, "datasets", "datasets such as [\"hf:stanfordnlp/imdb\"]");
+        for (String dataset : datasets) {
+            try {
+                DatasetSpec.parse(dataset);
+            } catch (IllegalArgumentException e) {
+                throw invalid(file, "\"datasets\": " + e.getMessage());
+            }
+        }
+        return datasets;
     }
 
     private static List<String> modules(Path file, JsonNode root) {

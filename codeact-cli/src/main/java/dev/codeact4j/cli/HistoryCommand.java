@@ -46,8 +46,8 @@ import java.util.concurrent.Callable;
                 "",
                 "With --json: one JSON object per run, one per line, latest first, with the",
                 "fields id, startedAt (ISO-8601, UTC), model, mode, language (python or",
-                "javascript), status (running, succeeded, failed or incomplete), reason, steps,",
-                "durationMs (null unless finished),",
+                "javascript), status (running, succeeded, failed, incomplete or cancelled), reason,",
+                "steps, durationMs (null unless finished),",
                 "inputTokens, outputTokens and task."})
 public final class HistoryCommand implements Callable<Integer> {
 

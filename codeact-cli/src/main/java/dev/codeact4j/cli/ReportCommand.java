@@ -5,27 +5,23 @@ import dev.codeact4j.server.json.JsonText;
 import dev.codeact4j.server.json.ReportJson;
 import dev.codeact4j.cli.render.ReportView;
 import dev.codeact4j.cli.render.RunStoreViews;
+import dev.codeact4j.store.Age;
 import dev.codeact4j.store.ExecutionReport;
 import dev.codeact4j.store.RunStore;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** {@code codeact report}: how the recorded runs went, in figures: the seed's execution report. */
 @Command(name = "report",
@@ -56,7 +52,12 @@ import java.util.regex.Pattern;
                 "                       message of the latest",
                 "  inputTokens, outputTokens   in all",
                 "  cacheHits            how many runs were answered from the cache, without the model",
-                "  byModel              {MODEL: {the fields above but byModel}}, most runs first"})
+                "  byModel              {MODEL: {the fields above but byModel and byDay}}, most",
+                "                       runs first",
+                "  byDay                [{day, runs, succeeded, successRate, p50DurationMs,",
+                "                       p95DurationMs, inputTokens, outputTokens}]: every day (local",
+                "                       time) from --since (the first run's day without it) to",
+                "                       today, days without runs included"})
 public final class ReportCommand implements Callable<Integer> {
 
     @Spec
@@ -108,23 +109,10 @@ public final class ReportCommand implements Callable<Integer> {
                 .originalStringValues().get(0) + ")") + (model == null ? "" : " of " + model);
     }
 
-    /** 7d, 12h, 30m: an age back from now. */
-    static final class AgeConverter implements ITypeConverter<Duration> {
-        private static final Pattern AGE = Pattern.compile("(\\d{1,6})([dhm])");
-
-        @Override
-        public Duration convert(String value) {
-            Matcher age = AGE.matcher(value.strip().toLowerCase(Locale.ROOT));
-            if (!age.matches()) {
-                throw new TypeConversionException("'" + value + "' is not an age; write a number and d, h or m, "
-                        + "e.g. 7d (days), 12h (hours) or 30m (minutes)");
-            }
-            long amount = Long.parseLong(age.group(1));
-            return switch (age.group(2)) {
-                case "d" -> Duration.ofDays(amount);
-                case "h" -> Duration.ofHours(amount);
-                default -> Duration.ofMinutes(amount);
-            };
+    /** 7d, 12h, 30m: an age back from now (see {@link Age}). */
+    static final class AgeConverter extends ParsingConverter<Duration> {
+        AgeConverter() {
+            super(Age::parse);
         }
     }
 }

@@ -45,7 +45,9 @@ import java.util.concurrent.Callable;
                 "            [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
                 "            [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
                 "            [--tools-class CLASS]... [--tool-listing full|search|auto]",
-                "            [--tool-listing-budget TOKENS] [--no-store] [--no-cache] TASK"},
+                "            [--tool-listing-budget TOKENS] [--data PATH]...",
+                "            [--dataset hf:OWNER/NAME[:CONFIG[:SPLIT]]]... [--dataset-max-mb MB]",
+                "            [--dataset-refresh] [--no-store] [--no-cache] TASK"},
         description = {
                 "A model solves TASK by writing Python (or JavaScript, with --lang js) that runs in a sandboxed, "
                         + "stateful session.",
@@ -58,10 +60,13 @@ import java.util.concurrent.Callable;
                 "0:the agent gave an answer",
                 "1:the agent reached no answer (step limit, or simple mode's code failed), or its answer is not "
                         + "in the --format asked (nothing is printed on standard output; --json still has it)",
-                "2:usage error: no task, unknown option or value, no model named, bad config file",
+                "2:usage error: no task, unknown option or value, no model named, bad config file, a --data path "
+                        + "that does not exist, a dataset, config or split that does not exist, or a dataset over "
+                        + "--dataset-max-mb",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:the model could not be called (no API key, refused key, unknown model, provider down), "
-                        + "or an MCP server could not be started or reached"},
+                        + "or an MCP server could not be started or reached, or the Hugging Face Hub refused a "
+                        + "dataset (gated or private: HF_TOKEN) or could not be reached"},
         footerHeading = "%nModels:%n",
         // Written line by line: picocli wraps long footer lines without indenting them.
         footer = {
@@ -97,10 +102,14 @@ import java.util.concurrent.Callable;
                 "  maxRuns         codeact serve's: runs at once",
                 "  maxSessions     codeact serve's: sessions open at once",
                 "  sessionTtlSeconds  codeact serve's: an unused session is closed after it",
+                "  data            a list of files and directories, read besides --data's",
+                "                  (a relative path is relative to $CODEACT_HOME)",
+                "  datasets        a list of datasets, fetched besides --dataset's",
                 "For example: {\"model\": \"openrouter:google/gemini-2.5-flash\", \"maxSteps\": 8}",
-                "run, mcp and serve use every key (the last four are serve's alone); exec the",
-                "sandbox and tool keys (timeoutSeconds to mcpUrls, language); tools serve mcp and",
-                "mcpUrls; demo, history, show and report none.",
+                "run uses every key but serve's four (models to sessionTtlSeconds); mcp the",
+                "same but data and datasets; serve every key but data and datasets; exec the",
+                "sandbox, tool and data keys (timeoutSeconds to mcpUrls, language, data,",
+                "datasets); tools serve mcp and mcpUrls; demo, history, show and report none.",
                 "A config file that is not valid stops each of these with exit status 2.",
                 "",
                 "Tools:",
@@ -129,11 +138,27 @@ import java.util.concurrent.Callable;
                 "classpath, so start codeact with your jar on it:",
                 "  java -cp codeact.jar:tools.jar dev.codeact4j.cli.CodeactCommand run ...",
                 "",
+                "Data:",
+                "--data PATH makes a file or directory readable at /work/data/NAME (read-only,",
+                "not copied), and the model is told what is there: names and sizes, and for",
+                "CSV, JSON and Parquet files their columns and first rows. --dataset",
+                "hf:OWNER/NAME[:CONFIG[:SPLIT]] fetches a Hugging Face dataset (the Parquet files",
+                "the Hub converted it to, else its own Parquet, CSV and JSON Lines files; without",
+                "CONFIG its default one, without SPLIT every split), converts each split to JSON",
+                "Lines with its columns' types, and keeps it in $CODEACT_HOME/datasets/hf/HOST/",
+                "OWNER/NAME/CONFIG/SPLIT: a later run uses it without asking the Hub",
+                "(--dataset-refresh asks, and fetches the splits that changed). The code reads",
+                "it at /work/data/hf/OWNER/NAME/CONFIG/SPLIT/data.jsonl; in Python,",
+                "load_dataset(\"OWNER/NAME\", split=\"train\") returns a pandas DataFrame.",
+                "HF_TOKEN is sent for gated and private datasets; HF_ENDPOINT names a mirror.",
+                "",
                 "Prompts: a file $CODEACT_HOME/prompts/NAME.txt replaces the built-in prompt of",
                 "that name (system, simple, no-code, cut-off, max-steps, invalid-answer, multi-step, retry,",
                 "reuse, tools, tools-search, pattern-data_analysis, pattern-web_scraping,",
                 "pattern-machine_learning, pattern-general);",
-                "{{variables}} such as {{authorized_imports}} are filled in as in the built-in ones.",
+                "{{variables}} such as {{authorized_imports}} are filled in as in the built-in ones",
+                "({{data}} is what the model is told of the data; a system prompt without it gets",
+                "it at its end).",
                 "For --lang js, the files of $CODEACT_HOME/prompts/javascript/ replace those of",
                 "the built-in JavaScript prompts.",
                 "",
@@ -215,6 +240,9 @@ public final class RunCommand implements Callable<Integer> {
     ToolListingOptions toolListingOptions;
 
     @Mixin
+    DataOptions dataOptions;
+
+    @Mixin
     OutputOptions.Figures figures;
 
     @Mixin
@@ -238,12 +266,14 @@ public final class RunCommand implements Callable<Integer> {
                 .schema(readSchema())
                 .toolListing(toolListingOptions, config)
                 .build();
-        SandboxPolicy policy = sandboxOptions.policy(config, null);
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
         DisplayFiles displayFiles = figures.displayFiles();
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
+        DataOptions.Offer data = dataOptions.offer(sandboxOptions.policy(config, null), config, home,
+                codeact.environment(), err, colors);
+        SandboxPolicy policy = data.policy();
         AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, output.json, displayFiles);
         AgentProgress progress = report.progress(modelSpec.toString(), base.maxSteps(), policy.language());
         AgentFactory withRetries = base.newBuilder().retryListener(progress::retrying).build();
@@ -255,6 +285,7 @@ public final class RunCommand implements Callable<Integer> {
             CodeActAgent agent = withRetries.newBuilder()
                     .sandbox(sandbox, policy)
                     .tools(tools.tools())
+                    .dataListing(data.listing())
                     .openTelemetry(codeact.openTelemetry(err, colors))
                     .recording(recording)
                     .cache(store.cache())

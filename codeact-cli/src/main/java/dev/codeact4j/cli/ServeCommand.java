@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
 @Command(name = "serve",
         customSynopsis = {
                 "codeact serve [--host ADDRESS] [--port N] [--token TOKEN] [--max-runs N] [--max-sessions N]",
-                "              [--session-ttl SECONDS] [--model SPEC] [--base-url URL] [--api-key KEY]",
+                "              [--session-ttl SECONDS] [--shutdown-grace SECONDS] [--model SPEC] [--base-url URL]",
+                "              [--api-key KEY]",
                 "              [--max-steps N] [--lang python|js] [--timeout SECONDS] [--memory MB] [--disk MB]",
                 "              [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
                 "              [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]... [--no-store] [--no-cache]"},
@@ -36,8 +37,9 @@ import java.util.concurrent.Callable;
                         + "tools of codeact mcp over streamable HTTP), and the web page at /. It prints the page's "
                         + "address with its token, as Jupyter does; every route but the page's assets needs the "
                         + "token (Authorization: Bearer TOKEN). The API is described at /api/openapi.json.",
-                "On SIGTERM or Ctrl-C it takes nothing new, lets running steps end (30 s), records the runs "
-                        + "still going as incomplete, closes the sessions and exits.",
+                "On SIGTERM or Ctrl-C it takes nothing new (503), lets running runs end within the grace "
+                        + "(--shutdown-grace, 30 s), stops the rest and records them as incomplete, closes the "
+                        + "sessions and exits with 0.",
                 ""},
         exitCodeList = {
                 "0:stopped by SIGTERM or Ctrl-C",
@@ -46,7 +48,7 @@ import java.util.concurrent.Callable;
                 "4:an MCP server of --mcp or --mcp-url could not be started or reached"},
         footer = {
                 "",
-                "Config file: every key of $CODEACT_HOME/config.json applies (see codeact run --help), and these:",
+                "Config file: every key of $CODEACT_HOME/config.json but data and datasets applies (see codeact run --help), and these:",
                 "  models             the models the page offers, e.g. [\"openai:gpt-4o-mini\"] (\"model\" first)",
                 "  maxRuns            runs at once (default 4); more are answered 429 with Retry-After",
                 "  maxSessions        sessions open at once (default 32); likewise",
@@ -85,6 +87,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--session-ttl", paramLabel = "SECONDS",
             description = "Close a session unused this long (default: config sessionTtlSeconds, else 900).")
     Integer sessionTtl;
+
+    @Option(names = "--shutdown-grace", paramLabel = "SECONDS",
+            description = "On SIGTERM or Ctrl-C, how long running runs get to finish before they are stopped "
+                    + "(default: 30).")
+    Integer shutdownGrace;
 
     @Mixin
     ModelOptions modelOptions;
@@ -146,8 +153,9 @@ public final class ServeCommand implements Callable<Integer> {
                 // a network address without a token, a short token, a port taken: each fixed by an option
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
-            Thread stopper = new Thread(server::close, "codeact-serve-stop");
-            Runtime.getRuntime().addShutdownHook(stopper);
+            stopOnSignals(server);
+            // Any other way the JVM ends (SIGHUP, say) still stops the server the orderly way.
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "codeact-serve-stop"));
             out.println("codeact serve: listening on " + server.url());
             out.println("Open the page (the token is in the address):");
             out.println("    " + colors.bold(server.readyUrl().toString()));
@@ -160,6 +168,21 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * SIGTERM and Ctrl-C stop the server the orderly way (see {@link CodeactServer#close()}), after which the command
+     * ends normally and exits 0: left to the JVM, they would run the shutdown hooks and exit 143 or 130.
+     */
+    private static void stopOnSignals(CodeactServer server) {
+        for (String name : List.of("TERM", "INT")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name),
+                        signal -> Thread.ofPlatform().name("codeact-serve-stop").start(server::close));
+            } catch (IllegalArgumentException e) {
+                // The JVM keeps this signal to itself (-Xrs): the shutdown hook stops the server.
+            }
+        }
+    }
+
     private ServerLimits limits(CliConfig config) {
         ServerLimits limits = ServerLimits.defaults();
         int runs = first(maxRuns, config.maxRuns(), limits.maxRuns());
@@ -169,6 +192,10 @@ public final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--max-runs, --max-sessions and --session-ttl must be at least 1.");
         }
+        if (shutdownGrace != null && shutdownGrace < 0) {
+            throw new ParameterException(spec.commandLine(), "--shutdown-grace must be 0 or more seconds.");
+        }
+        limits = shutdownGrace == null ? limits : limits.withShutdownGrace(Duration.ofSeconds(shutdownGrace));
         return limits.withMaxRuns(runs).withMaxSessions(sessions).withSessionTtl(Duration.ofSeconds(ttl));
     }
 

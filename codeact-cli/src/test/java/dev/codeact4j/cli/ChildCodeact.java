@@ -50,12 +50,30 @@ final class ChildCodeact {
         return start(prefix, home, args);
     }
 
-    private static Result start(List<String> prefix, Path home, String... args) throws IOException, InterruptedException {
+    /**
+     * Starts {@code codeact args} with CODEACT_HOME set to {@code home} and returns at once, for a command that
+     * serves until it is stopped: its standard output is the process's input stream, its standard error goes to
+     * {@code err}.
+     */
+    static Process startServing(Path home, Path err, String... args) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command(List.of(), args))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectError(err.toFile());
+        builder.environment().put("CODEACT_HOME", home.toString());
+        return builder.start();
+    }
+
+    private static List<String> command(List<String> prefix, String... args) {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", TestClassPath.all(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", CodeactCommand.class.getName()));
         command.addAll(List.of(args));
+        return command;
+    }
+
+    private static Result start(List<String> prefix, Path home, String... args) throws IOException, InterruptedException {
+        List<String> command = command(prefix, args);
         Path out = Files.createTempFile("codeact-child-out", ".txt");
         Path err = Files.createTempFile("codeact-child-err", ".txt");
         try {

@@ -128,7 +128,11 @@ class RunStoreCommandsTest {
         JsonNode figures = report.json();
         assertThat(figures.fieldNames()).toIterable().containsExactly("runs", "succeeded", "successRate",
                 "averageDurationMs", "p50DurationMs", "p95DurationMs", "averageSteps", "executionTimeMs",
-                "commonErrors", "inputTokens", "outputTokens", "cacheHits", "byModel");
+                "commonErrors", "inputTokens", "outputTokens", "cacheHits", "byModel", "byDay");
+        assertThat(figures.get("byDay")).hasSize(1);
+        assertThat(figures.at("/byDay/0/day").asText()).isEqualTo(java.time.LocalDate.now().toString());
+        assertThat(figures.at("/byDay/0/runs").asInt()).isEqualTo(2);
+        assertThat(figures.at("/byDay/0/inputTokens").asLong()).isEqualTo(1270);
         assertThat(figures.get("runs").asInt()).isEqualTo(2);
         assertThat(figures.get("succeeded").asInt()).isEqualTo(1);
         assertThat(figures.get("successRate").asDouble()).isEqualTo(0.5);
@@ -202,6 +206,28 @@ class RunStoreCommandsTest {
         assertThat(show.out()).contains("status   incomplete (its process ended before the run finished)",
                 "No answer: the run never finished.");
         assertThat(codeact("report", "--json").json().get("runs").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void aCancelledRunShowsAsCancelled() throws Exception {
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply(code("Done.", "final_answer(1)"));
+            assertThat(run(server, "--json", "One.").exitCode()).isZero();
+        }
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("runs.db"));
+             PreparedStatement insert = connection.prepareStatement("INSERT INTO runs (id, task, model, mode, status, "
+                     + "reason, started_at, finished_at, duration_ms, host) SELECT 'cancel00-run', 'Stopped on request.', "
+                     + "'openai:test', 'multi-step', 'cancelled', 'cancelled', started_at + 1, started_at + 5, 4, host "
+                     + "FROM runs")) {
+            insert.executeUpdate();
+        }
+
+        assertThat(codeact("history").out().lines().skip(1).findFirst().orElseThrow())
+                .startsWith("cancel00").contains("cancelled", "Stopped on request.");
+        assertThat(codeact("history", "--json").jsonLines().get(0).get("status").asText()).isEqualTo("cancelled");
+        assertThat(codeact("show", "cancel00").out()).contains("status   cancelled (stopped by whoever started it)",
+                "No answer: the run was cancelled.");
+        assertThat(codeact("show", "--json", "cancel00").json().get("status").asText()).isEqualTo("cancelled");
     }
 
     @Test

@@ -27,9 +27,9 @@ import java.util.TreeSet;
  *     samples (temperature, the most tokens, ...: {@link ModelParameters}), the language, the mode, the answer
  *     format and schema;</li>
  * <li>the tools, by their Python signatures and docstrings;</li>
- * <li>what the policy lets the code see and do: its imports, network, working directory, environment and
- *     preloaded modules (not its time and memory limits, which decide whether code finishes, not what it
- *     answers).</li>
+ * <li>what the policy lets the code see and do: its imports, network, working directory, environment,
+ *     preloaded modules, data (each mount's name and host path) and startup code (not its time and memory limits,
+ *     which decide whether code finishes, not what it answers).</li>
  * </ul>
  *
  * @param value 64 hex digits
@@ -69,6 +69,13 @@ record CacheKey(String value) {
         if (!policy.allowHosts().isEmpty()) {
             // Only when set, so that the keys of earlier runs, which could not have allowed hosts, stay the same.
             canonical += "\nallowHosts=" + new TreeSet<>(policy.allowHosts());
+        }
+        if (!policy.data().isEmpty()) {
+            // Only when set, as above. Where the data is, not what it holds: a cached program runs again on it.
+            canonical += "\ndata=" + policy.data().stream().map(mount -> mount.name() + "=" + mount.source()).sorted().toList();
+        }
+        if (!policy.startupCode().isEmpty()) {
+            canonical += "\nstartupCode=" + String.join("\n\u0000\n", policy.startupCode());
         }
         return new CacheKey(sha256(canonical));
     }

@@ -108,7 +108,83 @@ final class Migrations {
             new Migration(5, "the language of each run's code, and of each past solution's", List.of(
                     // Every run and solution before this migration was Python.
                     "ALTER TABLE runs ADD COLUMN language TEXT NOT NULL DEFAULT 'python'",
-                    "ALTER TABLE solutions ADD COLUMN language TEXT NOT NULL DEFAULT 'python'")));
+                    "ALTER TABLE solutions ADD COLUMN language TEXT NOT NULL DEFAULT 'python'")),
+            // SQLite cannot change a CHECK constraint in place: both tables are made anew and filled from the old
+            // (runs keep their rowids, which order runs started in the same millisecond). The steps go first, so
+            // that dropping the old runs deletes no step through the foreign key; renaming runs_v6 to runs
+            // updates the reference in steps_v6 (SQLite 3.26 and later).
+            new Migration(6, "runs may be cancelled (stopped by whoever started them)", List.of(
+                    """
+                    CREATE TABLE runs_v6 (
+                        id                 TEXT PRIMARY KEY,
+                        task               TEXT NOT NULL,
+                        model              TEXT,
+                        mode               TEXT,
+                        status             TEXT NOT NULL
+                                           CHECK (status IN ('running', 'succeeded', 'failed', 'incomplete', 'cancelled')),
+                        reason             TEXT,
+                        answer_json        TEXT,
+                        answer_text        TEXT,
+                        format             TEXT,
+                        parse_error        TEXT,
+                        started_at         INTEGER NOT NULL,
+                        finished_at        INTEGER,
+                        duration_ms        INTEGER,
+                        input_tokens       INTEGER NOT NULL DEFAULT 0,
+                        output_tokens      INTEGER NOT NULL DEFAULT 0,
+                        attempts           INTEGER NOT NULL DEFAULT 1,
+                        pid                INTEGER,
+                        process_started_at INTEGER,
+                        host               TEXT,
+                        cached             INTEGER NOT NULL DEFAULT 0,
+                        reused_from        TEXT,
+                        error              TEXT,
+                        language           TEXT NOT NULL DEFAULT 'python'
+                    )""",
+                    """
+                    INSERT INTO runs_v6 (rowid, id, task, model, mode, status, reason, answer_json, answer_text, format,
+                                         parse_error, started_at, finished_at, duration_ms, input_tokens, output_tokens,
+                                         attempts, pid, process_started_at, host, cached, reused_from, error, language)
+                    SELECT rowid, id, task, model, mode, status, reason, answer_json, answer_text, format, parse_error,
+                           started_at, finished_at, duration_ms, input_tokens, output_tokens, attempts, pid,
+                           process_started_at, host, cached, reused_from, error, language
+                    FROM runs""",
+                    """
+                    CREATE TABLE steps_v6 (
+                        run_id          TEXT NOT NULL REFERENCES runs_v6 (id) ON DELETE CASCADE,
+                        step_index      INTEGER NOT NULL,
+                        thought         TEXT,
+                        code            TEXT,
+                        observation     TEXT,
+                        stdout          TEXT,
+                        stderr          TEXT,
+                        result_repr     TEXT,
+                        error_type      TEXT,
+                        error_message   TEXT,
+                        traceback       TEXT,
+                        model_ms        INTEGER NOT NULL DEFAULT 0,
+                        execution_ms    INTEGER NOT NULL DEFAULT 0,
+                        input_tokens    INTEGER NOT NULL DEFAULT 0,
+                        output_tokens   INTEGER NOT NULL DEFAULT 0,
+                        tool_calls_json TEXT,
+                        network_json    TEXT,
+                        PRIMARY KEY (run_id, step_index)
+                    )""",
+                    """
+                    INSERT INTO steps_v6 (run_id, step_index, thought, code, observation, stdout, stderr, result_repr,
+                                          error_type, error_message, traceback, model_ms, execution_ms, input_tokens,
+                                          output_tokens, tool_calls_json, network_json)
+                    SELECT run_id, step_index, thought, code, observation, stdout, stderr, result_repr, error_type,
+                           error_message, traceback, model_ms, execution_ms, input_tokens, output_tokens,
+                           tool_calls_json, network_json
+                    FROM steps""",
+                    "DROP TABLE steps",
+                    "DROP TABLE runs",
+                    "ALTER TABLE runs_v6 RENAME TO runs",
+                    "ALTER TABLE steps_v6 RENAME TO steps",
+                    "CREATE INDEX runs_by_start ON runs (started_at)",
+                    "CREATE INDEX runs_running ON runs (status) WHERE status = 'running'",
+                    "CREATE INDEX steps_by_error ON steps (error_type) WHERE error_type IS NOT NULL")));
 
     private Migrations() {
     }

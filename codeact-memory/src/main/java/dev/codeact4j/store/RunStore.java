@@ -33,6 +33,8 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -346,7 +348,7 @@ public final class RunStore implements AutoCloseable {
                 upsert.setString(1, result.runId());
                 upsert.setString(2, result.task());
                 upsert.setString(3, result.model());
-                upsert.setString(4, (result.success() ? RunStatus.SUCCEEDED : RunStatus.FAILED).label());
+                upsert.setString(4, RunStatus.of(result).label());
                 upsert.setString(5, result.reason() == null ? null : result.reason().label());
                 upsert.setString(6, answer == null || answer.value() == null ? null : StoreJson.json(answer.value()));
                 upsert.setString(7, answer == null ? null : answer.text());
@@ -396,6 +398,26 @@ public final class RunStore implements AutoCloseable {
             }
         });
         unfinished.remove(failure.runId());
+    }
+
+    /**
+     * Records that a run was stopped before it finished because the process running it is ending (codeact serve
+     * shutting down within its grace): {@link RunStatus#INCOMPLETE incomplete}, as if the process had ended first,
+     * with {@code why} as its error. An end already recorded by the stop itself (cancelled) is undone: the run never
+     * finished. Its steps stay.
+     */
+    public synchronized void runIncomplete(String runId, String why) {
+        write(() -> {
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE runs SET status = 'incomplete', reason = NULL, error = ?, finished_at = NULL,
+                                    duration_ms = NULL
+                    WHERE id = ?""")) {
+                update.setString(1, why);
+                update.setString(2, runId);
+                update.executeUpdate();
+            }
+        });
+        unfinished.remove(runId);
     }
 
     private void insertStep(String runId, Step step, String insert) throws SQLException {
@@ -488,6 +510,15 @@ public final class RunStore implements AutoCloseable {
      * (COUNT(code) below): a reply without code, or the model's last word at the step limit, is not a step.
      */
     public synchronized List<RunSummary> history(int limit) {
+        return history(limit, null, null);
+    }
+
+    /**
+     * The latest {@code limit} runs, latest first, of those with {@code status} (any when null) whose task
+     * contains {@code text} (any when null or blank; ignoring case in ASCII letters), counted as
+     * {@link #history(int)} counts them.
+     */
+    public synchronized List<RunSummary> history(int limit, RunStatus status, String text) {
         if (limit < 1) {
             throw new IllegalArgumentException("the number of runs must be at least 1, got " + limit);
         }
@@ -497,10 +528,13 @@ public final class RunStore implements AutoCloseable {
                        r.finished_at, r.input_tokens, r.output_tokens,
                        COUNT(s.code), COALESCE(SUM(s.input_tokens), 0), COALESCE(SUM(s.output_tokens), 0), r.language
                 FROM runs r LEFT JOIN steps s ON s.run_id = r.id
+                WHERE (?2 IS NULL OR r.status = ?2) AND (?3 IS NULL OR instr(lower(r.task), lower(?3)) > 0)
                 GROUP BY r.id
                 ORDER BY r.started_at DESC, r.rowid DESC
-                LIMIT ?""")) {
+                LIMIT ?1""")) {
             select.setInt(1, limit);
+            select.setString(2, status == null ? null : status.label());
+            select.setString(3, text == null || text.isBlank() ? null : text.strip());
             try (ResultSet row = select.executeQuery()) {
                 while (row.next()) {
                     boolean finished = row.getObject(9) != null;
@@ -602,7 +636,8 @@ public final class RunStore implements AutoCloseable {
 
     /**
      * The execution report over the runs started at {@code since} or later (all when null), of {@code model}
-     * only when it is not null. Runs still under way are left out; incomplete runs count, as unsuccessful.
+     * only when it is not null. Runs still under way are left out; incomplete and cancelled runs count, as
+     * unsuccessful. Its days ({@link ExecutionReport#byDay()}) are in this machine's time zone.
      */
     public synchronized ExecutionReport report(Instant since, String model) {
         long from = since == null ? Long.MIN_VALUE : since.toEpochMilli();
@@ -614,7 +649,8 @@ public final class RunStore implements AutoCloseable {
                     SELECT r.model, r.status, r.duration_ms, COUNT(s.code), COALESCE(SUM(s.execution_ms), 0),
                            r.cached,
                            CASE WHEN r.finished_at IS NULL THEN COALESCE(SUM(s.input_tokens), 0) ELSE r.input_tokens END,
-                           CASE WHEN r.finished_at IS NULL THEN COALESCE(SUM(s.output_tokens), 0) ELSE r.output_tokens END
+                           CASE WHEN r.finished_at IS NULL THEN COALESCE(SUM(s.output_tokens), 0) ELSE r.output_tokens END,
+                           r.started_at
                     FROM runs r LEFT JOIN steps s ON s.run_id = r.id
                     WHERE %s
                     GROUP BY r.id""".formatted(filter))) {
@@ -624,7 +660,7 @@ public final class RunStore implements AutoCloseable {
                     while (row.next()) {
                         runs.add(new RunFigures(modelName(row.getString(1)), RunStatus.parse(row.getString(2)),
                                 nullableLong(row, 3), row.getInt(4), row.getLong(5), row.getInt(6) != 0,
-                                row.getLong(7), row.getLong(8)));
+                                row.getLong(7), row.getLong(8), Instant.ofEpochMilli(row.getLong(9))));
                     }
                 }
             }
@@ -651,22 +687,53 @@ public final class RunStore implements AutoCloseable {
                 .sorted(Comparator.<Map.Entry<String, List<RunFigures>>>comparingInt(entry -> -entry.getValue().size())
                         .thenComparing(Map.Entry::getKey))
                 .forEach(entry -> byModel.put(entry.getKey(), report(entry.getValue(),
-                        errors.stream().filter(error -> error.model().equals(entry.getKey())).toList(), Map.of())));
-        return report(runs, errors, byModel);
+                        errors.stream().filter(error -> error.model().equals(entry.getKey())).toList(), Map.of(),
+                        List.of())));
+        return report(runs, errors, byModel, byDay(runs, since, ZoneId.systemDefault()));
     }
 
     private record RunFigures(String model, RunStatus status, Long durationMs, int steps, long executionMs,
-                              boolean cached, long inputTokens, long outputTokens) {
+                              boolean cached, long inputTokens, long outputTokens, Instant startedAt) {
+    }
+
+    /** Every day from {@code since}'s (the first run's without it) to today, with the runs that started on it. */
+    private static List<ExecutionReport.Day> byDay(List<RunFigures> runs, Instant since, ZoneId zone) {
+        Map<LocalDate, List<RunFigures>> byDay = new HashMap<>();
+        runs.forEach(run -> byDay.computeIfAbsent(LocalDate.ofInstant(run.startedAt(), zone), day -> new ArrayList<>())
+                .add(run));
+        LocalDate first = since != null ? LocalDate.ofInstant(since, zone)
+                : byDay.keySet().stream().min(Comparator.naturalOrder()).orElse(null);
+        if (first == null) {
+            return List.of();
+        }
+        LocalDate today = LocalDate.now(zone);
+        LocalDate last = byDay.keySet().stream().max(Comparator.naturalOrder()).filter(today::isBefore).orElse(today);
+        List<ExecutionReport.Day> days = new ArrayList<>();
+        for (LocalDate day = first; !day.isAfter(last); day = day.plusDays(1)) {
+            List<RunFigures> ofDay = byDay.getOrDefault(day, List.of());
+            int succeeded = (int) ofDay.stream().filter(run -> run.status() == RunStatus.SUCCEEDED).count();
+            long[] durations = durations(ofDay);
+            days.add(new ExecutionReport.Day(day, ofDay.size(), succeeded,
+                    ofDay.isEmpty() ? 0 : rounded((double) succeeded / ofDay.size(), 4),
+                    percentile(durations, 50), percentile(durations, 95),
+                    ofDay.stream().mapToLong(RunFigures::inputTokens).sum(),
+                    ofDay.stream().mapToLong(RunFigures::outputTokens).sum()));
+        }
+        return days;
+    }
+
+    /** The wall-clock times of the finished runs among {@code runs}, sorted. */
+    private static long[] durations(List<RunFigures> runs) {
+        return runs.stream().filter(run -> run.durationMs() != null).mapToLong(RunFigures::durationMs).sorted().toArray();
     }
 
     private record ErrorSeen(String model, String type, String message) {
     }
 
     private static ExecutionReport report(List<RunFigures> runs, List<ErrorSeen> errors,
-                                          Map<String, ExecutionReport> byModel) {
+                                          Map<String, ExecutionReport> byModel, List<ExecutionReport.Day> byDay) {
         int succeeded = (int) runs.stream().filter(run -> run.status() == RunStatus.SUCCEEDED).count();
-        long[] durations = runs.stream().filter(run -> run.durationMs() != null)
-                .mapToLong(RunFigures::durationMs).sorted().toArray();
+        long[] durations = durations(runs);
         Map<String, int[]> counts = new LinkedHashMap<>();
         Map<String, String> examples = new HashMap<>();
         for (ErrorSeen error : errors) { // latest first: the first message seen of a type is its example
@@ -692,7 +759,8 @@ public final class RunStore implements AutoCloseable {
                 runs.stream().mapToLong(RunFigures::inputTokens).sum(),
                 runs.stream().mapToLong(RunFigures::outputTokens).sum(),
                 (int) runs.stream().filter(RunFigures::cached).count(),
-                byModel);
+                byModel,
+                byDay);
     }
 
     /** The nearest-rank percentile: the smallest value that at least {@code percent}% of the values do not exceed. */

@@ -59,4 +59,16 @@ final class SyntheticRuns {
         listener.onEvent(new AgentEvent.RunFinished(runId, result));
         return result;
     }
+
+    /** Emits a run that was cancelled during its one step, as the agent does when its handle is cancelled. */
+    static AgentResult cancelled(AgentListener listener, String model, String task) {
+        String runId = UUID.randomUUID().toString();
+        listener.onEvent(new AgentEvent.RunStarted(runId, task, "multi-step", model, Language.PYTHON));
+        Step step = step(0, "KeyboardInterrupt", 5);
+        listener.onEvent(new AgentEvent.StepFinished(runId, step));
+        AgentResult result = new AgentResult(runId, task, model, false, StopReason.CANCELLED, null, List.of(step), 50,
+                step.inputTokens(), step.outputTokens(), 1);
+        listener.onEvent(new AgentEvent.RunFinished(runId, result));
+        return result;
+    }
 }

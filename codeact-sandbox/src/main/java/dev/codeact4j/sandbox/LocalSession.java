@@ -29,6 +29,7 @@ final class LocalSession implements Session {
     private final SessionDirectory files;
     private final KernelProcess.Launch launch;
     private final EgressRoute egress;
+    private final WorkdirFiles workdirFiles;
     private KernelProcess kernel;
     private volatile ToolHandler toolHandler;
     private long executions;
@@ -37,8 +38,14 @@ final class LocalSession implements Session {
     private int hostExecutions;
     private int restarts;
     private volatile boolean closed;
+    /** The execution under way, for {@link #interrupt()} from another thread; null between executions. */
+    private volatile Running running;
     /** Set by the first close(), which alone does the work: the shutdown hook may close a session the owner is closing. */
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** What this session made in a named working directory for its data (removed at the end), deepest last. */
+    private final List<Path> madeForData = new ArrayList<>();
+    /** Set while the policy's startup code runs: a kernel that dies then is not replaced (again and again). */
+    private boolean startingUp;
 
     private LocalSession(LocalSandbox sandbox, SandboxPolicy policy, SessionDirectory files, KernelProcess.Launch launch,
                          EgressRoute egress) {
@@ -47,12 +54,21 @@ final class LocalSession implements Session {
         this.files = files;
         this.launch = launch;
         this.egress = egress;
+        // Disk-image or not, what bounds a write from the host is what bounds the code's (see WorkdirFiles).
+        this.workdirFiles = new WorkdirFiles(launch.workdir(), launch.user(), policy.maxFileSizeMb(),
+                policy.workdir() == null && files.onDiskImage() ? policy.diskMb() : 0);
     }
 
     static LocalSession start(LocalSandbox sandbox, SandboxPolicy policy) {
         Path named = policy.workdir();
         if (named != null && !Files.isDirectory(named)) {
             throw new SandboxException("the working directory " + named + " does not exist; create it or name another");
+        }
+        for (DataMount mount : policy.data()) {
+            if (!Files.exists(mount.source())) {
+                throw new SandboxException("the data path " + mount.source() + " does not exist; name an existing "
+                        + "file or directory");
+            }
         }
         boolean bubblewrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
         HostUser user = bubblewrap ? HostUser.forSession(sandbox.jvmUser(), named) : sandbox.jvmUser();
@@ -64,14 +80,22 @@ final class LocalSession implements Session {
                         HostAllowlist.parse(policy.allowHosts()));
             }
             KernelProcess.Launch launch = new KernelProcess.Launch(files, named != null ? named : files.work(), user,
-                    egress != null);
+                    egress != null, policy.data());
             LocalSession session = new LocalSession(sandbox, policy, files, launch, egress);
             LocalSandbox.track(session);
             try {
-                session.kernel = KernelProcess.start(sandbox, policy, launch);
+                session.prepareData();
+                String problem = session.startKernel();
+                if (problem != null) {
+                    throw new SandboxException(problem);
+                }
             } catch (RuntimeException e) {
                 LocalSandbox.untrack(session);
-                throw e;
+                if (session.kernel != null) {
+                    session.kernel.close();
+                }
+                session.removeMadeForData();
+                throw e; // and below, the session's files and egress go
             }
             return session;
         } catch (RuntimeException e) {
@@ -107,17 +131,27 @@ final class LocalSession implements Session {
             // A kernel the previous execution lost (kernel == null) was reported in that execution's error; one that
             // died between executions (a thread of the code's, a signal) has not been reported yet: say it once, here.
             String unreported = kernel == null ? null : "the interpreter had died (" + kernel.exitDescription() + ")";
-            restart();
+            if (startingUp) {
+                return failed(output, System.nanoTime(), false, false, new ExecutionError("KernelDied",
+                        "the interpreter died while the session's startup code ran"
+                                + (unreported == null ? "" : " (" + unreported + ")"), ""));
+            }
+            String startupProblem = restart();
             restarted = true;
             if (unreported != null) {
                 output.onOutput("stderr", "[codeact] " + unreported + "; this code runs in a fresh interpreter: earlier "
                         + "variables and imports are gone, files in the working directory are kept.\n");
+            }
+            if (startupProblem != null) {
+                output.onOutput("stderr", "[codeact] in the fresh interpreter, " + startupProblem + "\n");
             }
         }
         long started = System.nanoTime();
         String id = "e" + (++executions);
         AtomicBoolean interrupted = new AtomicBoolean();
         KernelProcess current = kernel;
+        Running execution = new Running(current);
+        running = execution;
         current.processOutput(output);
         ScheduledFuture<?> interrupt = sandbox.scheduler().schedule(() -> {
             interrupted.set(true);
@@ -135,9 +169,16 @@ final class LocalSession implements Session {
                             "it refused a frame of the host: " + refused.message());
                     case KernelFrame.Hello hello -> throw new FrameChannel.KernelProtocolException("it said hello twice");
                     case KernelFrame.Stream stream when stream.id().equals(id) -> output.onOutput(stream.name(), stream.text());
-                    case KernelFrame.Display display when display.id().equals(id) ->
-                            displays.add(new Display(display.mime(), display.data()));
-                    case KernelFrame.ToolCall call when call.id().equals(id) -> toolCalls.add(answerToolCall(current, call));
+                    case KernelFrame.Display frame when frame.id().equals(id) -> {
+                        Display display = new Display(frame.mime(), frame.data());
+                        displays.add(display);
+                        output.onDisplay(display);
+                    }
+                    case KernelFrame.ToolCall frame when frame.id().equals(id) -> {
+                        ToolCall call = answerToolCall(current, frame);
+                        toolCalls.add(call);
+                        output.onToolCall(call);
+                    }
                     case KernelFrame.Done done when done.id().equals(id) -> {
                         return finished(done, output, displays, toolCalls, started, interrupted.get(), timeout, restarted);
                     }
@@ -150,8 +191,11 @@ final class LocalSession implements Session {
                     "the interpreter broke the host protocol (" + e.getMessage() + "); it was killed and will be "
                             + "replaced: variables and imports are gone, files in the working directory are kept", ""));
         } catch (IOException e) {
-            return died(current, output, started, restarted, interrupted.get(), timeout);
+            return execution.stopped() ? stopped(current, output, started, restarted)
+                    : died(current, output, started, restarted, interrupted.get(), timeout);
         } finally {
+            execution.end();
+            running = null;
             interrupt.cancel(false);
             kill.cancel(false);
             current.processOutput(OutputListener.NONE);
@@ -159,6 +203,65 @@ final class LocalSession implements Session {
                 SetIdBits.stripAfterExecution(policy.workdir(), launch.user());
             }
         }
+    }
+
+    @Override
+    public void interrupt() {
+        Running execution = running;
+        if (execution != null) {
+            execution.stop(sandbox, policy.interruptGrace());
+        }
+    }
+
+    /**
+     * One execution under way, as {@link #interrupt()} sees it: stopping it interrupts its kernel and kills it
+     * after the grace unless the execution has ended by then (a kill must never reach the next execution).
+     */
+    private static final class Running {
+        private final KernelProcess kernel;
+        private boolean stopped;
+        private boolean ended;
+        private ScheduledFuture<?> kill;
+
+        Running(KernelProcess kernel) {
+            this.kernel = kernel;
+        }
+
+        void stop(LocalSandbox sandbox, Duration grace) {
+            synchronized (this) {
+                if (stopped || ended) {
+                    return;
+                }
+                stopped = true;
+                kill = sandbox.scheduler().schedule(kernel::kill, grace.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            kernel.interrupt(); // outside the lock: it waits for kill(1)
+        }
+
+        synchronized boolean stopped() {
+            return stopped;
+        }
+
+        synchronized void end() {
+            ended = true;
+            if (kill != null) {
+                kill.cancel(false);
+            }
+        }
+    }
+
+    /** The interpreter was killed because an interrupted execution did not stop within the grace. */
+    private ExecutionResult stopped(KernelProcess current, OutputCollector output, long started, boolean restarted) {
+        if (closed) {
+            return died(current, output, started, restarted, false, policy.timeout());
+        }
+        current.kill();
+        kernel = null;
+        return failed(output, started, restarted, false, new ExecutionError(KernelProtocol.INTERRUPTED,
+                "the execution was interrupted and did not stop within " + seconds(policy.interruptGrace())
+                        + " (it may catch KeyboardInterrupt or be stuck in native code), so the interpreter was "
+                        + "killed. A fresh one will run the next code: variables and imports are gone, files in the "
+                        + "working directory are kept.", ""));
     }
 
     /** Runs the tool the code asked for and sends the answer back; the code waits meanwhile. */
@@ -265,13 +368,80 @@ final class LocalSession implements Session {
                 networkRequests(), elapsed(started), timedOut, output.truncated(), true);
     }
 
-    private void restart() {
+    /** Replaces the interpreter; what went wrong with the startup code in the fresh one, or null. */
+    private String restart() {
         if (kernel != null) {
             kernel.close();
             kernel = null;
         }
-        kernel = KernelProcess.start(sandbox, policy, launch);
         restarts++;
+        return startKernel();
+    }
+
+    /** Starts an interpreter and runs the policy's startup code in it; what went wrong with that code, or null. */
+    private String startKernel() {
+        kernel = KernelProcess.start(sandbox, policy, launch);
+        startingUp = true;
+        try {
+            int index = 0;
+            for (String code : policy.startupCode()) {
+                ExecutionResult result = run(code, "<codeact-startup-" + (++index) + ">", true, policy.startupTimeout(),
+                        OutputListener.NONE);
+                if (!result.ok()) {
+                    return "the session's startup code failed: " + result.error().summary();
+                }
+            }
+            return null;
+        } finally {
+            startingUp = false;
+        }
+    }
+
+    /**
+     * Makes the data readable where the code looks for it. Bubblewrap mounts it (see {@link Bubblewrap}); it only
+     * makes {@code data} in a named working directory when there is none, which {@link #close()} removes again.
+     * Without a sandbox there are no mounts: each data path is linked as {@code data/NAME} in the working directory.
+     */
+    private void prepareData() {
+        if (policy.data().isEmpty()) {
+            return;
+        }
+        Path directory = launch.workdir().resolve("data");
+        try {
+            if (sandbox.isolation() == Isolation.BUBBLEWRAP) {
+                if (policy.workdir() != null && !Files.exists(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    madeForData.add(directory); // bubblewrap makes it, as the session's user
+                }
+                return;
+            }
+            for (DataMount mount : policy.data()) {
+                Path link = directory.resolve(mount.name());
+                for (Path parent = link.getParent(); !Files.exists(parent); parent = parent.getParent()) {
+                    madeForData.add(parent);
+                }
+                Files.createDirectories(link.getParent());
+                Files.createSymbolicLink(link, mount.source());
+                madeForData.add(link);
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot link the session's data into " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes what {@link #prepareData} made in a named working directory: links, and directories left empty. */
+    private void removeMadeForData() {
+        if (policy.workdir() == null) {
+            return; // a private working directory goes as a whole
+        }
+        List<Path> made = new ArrayList<>(madeForData);
+        made.sort(java.util.Comparator.comparingInt(Path::getNameCount).reversed());
+        for (Path path : made) {
+            try {
+                Files.deleteIfExists(path); // a directory the code filled is not empty: it stays
+            } catch (IOException ignored) {
+                // kept, as anything else in the user's directory
+            }
+        }
     }
 
     private static Duration elapsed(long startedNanos) {
@@ -295,6 +465,11 @@ final class LocalSession implements Session {
     @Override
     public Path workdir() {
         return launch.workdir();
+    }
+
+    @Override
+    public SessionFiles files() {
+        return workdirFiles;
     }
 
     /** The running kernel (null between a lost one and its replacement), for tests that speak the protocol themselves. */
@@ -339,6 +514,7 @@ final class LocalSession implements Session {
             if (policy.workdir() != null) {
                 SetIdBits.strip(policy.workdir(), launch.user());
             }
+            removeMadeForData();
             files.close();
         }
         LocalSandbox.untrack(this);

@@ -2,7 +2,7 @@ package dev.codeact4j.sandbox;
 
 /**
  * Gathers one execution's stdout and stderr, from the kernel's frames and from child processes, forwarding
- * each piece to the caller's listener. The kernel already caps its output; this cap (twice as large) only
+ * each piece to the caller's listener (and the displays and tool calls the session passes through it). The kernel already caps its output; this cap (twice as large) only
  * guards the host against a kernel or a child process that does not.
  */
 final class OutputCollector implements OutputListener {
@@ -21,6 +21,24 @@ final class OutputCollector implements OutputListener {
         ("stderr".equals(stream) ? stderr : stdout).add(text);
         try {
             listener.onOutput(stream, text);
+        } catch (RuntimeException ignored) {
+            // a failing listener must not break the execution
+        }
+    }
+
+    @Override
+    public synchronized void onDisplay(Display display) {
+        try {
+            listener.onDisplay(display);
+        } catch (RuntimeException ignored) {
+            // a failing listener must not break the execution
+        }
+    }
+
+    @Override
+    public synchronized void onToolCall(ToolCall call) {
+        try {
+            listener.onToolCall(call);
         } catch (RuntimeException ignored) {
             // a failing listener must not break the execution
         }

@@ -38,6 +38,11 @@ import java.util.stream.Stream;
  * @param environment      the only environment variables the session sees besides the sandbox's own
  * @param preload          modules imported when the interpreter starts, before any snippet
  * @param language         the language of the session's code, which picks its kernel (Python by default)
+ * @param data             files and directories of the host the code may read, each at /work/data/NAME: read-only,
+ *                         never copied
+ * @param startupCode      code of the session's language run in every interpreter of the session as it starts (a
+ *                         fresh one after a restart too), before any snippet: what it defines is there for the code
+ *                         (a helper such as load_dataset); its output is not shown, and an error fails the start
  */
 public record SandboxPolicy(
         Duration timeout,
@@ -56,7 +61,9 @@ public record SandboxPolicy(
         Path workdir,
         Map<String, String> environment,
         List<String> preload,
-        Language language) {
+        Language language,
+        List<DataMount> data,
+        List<String> startupCode) {
 
     /** The safe part of the standard library plus the usual data-science stack. */
     public static final Set<String> DEFAULT_ALLOWED_IMPORTS = Set.of(
@@ -119,6 +126,9 @@ public record SandboxPolicy(
         preload = List.copyOf(Objects.requireNonNull(preload, "preload"));
         Objects.requireNonNull(language, "language");
         workdir = workdir == null ? null : workdir.toAbsolutePath().normalize();
+        data = List.copyOf(Objects.requireNonNull(data, "data"));
+        DataMount.checkDistinct(data);
+        startupCode = List.copyOf(Objects.requireNonNull(startupCode, "startupCode"));
     }
 
     public static SandboxPolicy defaults() {
@@ -169,6 +179,8 @@ public record SandboxPolicy(
         private Map<String, String> environment = new LinkedHashMap<>();
         private List<String> preload = List.of();
         private Language language = Language.PYTHON;
+        private List<DataMount> data = new ArrayList<>();
+        private List<String> startupCode = new ArrayList<>();
 
         private Builder() {
         }
@@ -193,6 +205,8 @@ public record SandboxPolicy(
             environment = new LinkedHashMap<>(policy.environment);
             preload = policy.preload;
             language = policy.language;
+            data = new ArrayList<>(policy.data);
+            startupCode = new ArrayList<>(policy.startupCode);
         }
 
         public Builder timeout(Duration timeout) {
@@ -298,12 +312,38 @@ public record SandboxPolicy(
             return this;
         }
 
+        /** Lets the code read these files and directories, each at /work/data/ and its own file name; repeatable. */
+        public Builder data(Path... paths) {
+            for (Path path : paths) {
+                this.data.add(DataMount.of(path));
+            }
+            return this;
+        }
+
+        /** Lets the code read these, each at /work/data/ and its name. */
+        public Builder data(DataMount... mounts) {
+            this.data.addAll(List.of(mounts));
+            return this;
+        }
+
+        /** Replaces the data the code may read. */
+        public Builder data(Collection<DataMount> mounts) {
+            this.data = new ArrayList<>(mounts);
+            return this;
+        }
+
+        /** Adds code run in every interpreter of the session as it starts, before any snippet (after earlier such code). */
+        public Builder startupCode(String code) {
+            this.startupCode.add(Objects.requireNonNull(code, "code"));
+            return this;
+        }
+
         public SandboxPolicy build() {
             Set<String> imports = new TreeSet<>(allowedImports != null ? allowedImports : defaultAllowedImports(language));
             imports.addAll(addedImports);
             return new SandboxPolicy(timeout, interruptGrace, startupTimeout, memoryMb, cpuTime, maxProcesses,
                     maxFileSizeMb, maxOpenFiles, maxOutputChars, imports, diskMb, network, allowHosts, workdir, environment,
-                    preload, language);
+                    preload, language, data, startupCode);
         }
     }
 }

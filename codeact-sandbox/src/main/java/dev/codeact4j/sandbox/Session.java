@@ -44,6 +44,15 @@ public interface Session extends AutoCloseable {
     ExecutionResult executeHostCode(String code);
 
     /**
+     * Stops the execution under way, if any, from another thread (its owner cancelled it, say): it ends as at its
+     * time limit, with the interpreter's state kept (Python's KeyboardInterrupt, with the traceback of where the
+     * code was; JavaScript likewise), except that the result does not count as timed out. Code that does not stop
+     * within the policy's interrupt grace (it catches the interrupt, or is stuck in native code) has its
+     * interpreter killed, and the result says that it was replaced. Does nothing between executions.
+     */
+    void interrupt();
+
+    /**
      * Where the code's calls to host tools go (see {@code dev.codeact4j.tools}); null for none. The functions
      * that call them are defined in the interpreter by running the code the tools package generates.
      */
@@ -51,6 +60,12 @@ public interface Session extends AutoCloseable {
 
     /** The working directory on the host: files the code writes to its current directory appear here. */
     Path workdir();
+
+    /**
+     * The working directory's files, to list, read, write and delete from the host by relative paths, confined to
+     * it (no link is followed) and written as the code's own; usable while the code runs.
+     */
+    SessionFiles files();
 
     SandboxPolicy policy();
 

@@ -1,6 +1,7 @@
 package dev.codeact4j.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -197,9 +198,92 @@ class SessionTest {
     }
 
     @Test
+    void displaysReachTheListenerAsTheyAreShownBetweenTheOutput() {
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        ExecutionResult result = session.execute("print('before', flush=True)\ndisplay('shown')\nprint('after')",
+                new OutputListener() {
+                    @Override
+                    public void onOutput(String stream, String text) {
+                        seen.add(text.strip());
+                    }
+
+                    @Override
+                    public void onDisplay(Display display) {
+                        seen.add(display.mime() + " " + display.data());
+                    }
+                });
+        assertThat(seen).containsExactly("before", "text/plain 'shown'", "after");
+        assertThat(result.displays()).extracting(Display::data).containsExactly("'shown'");
+    }
+
+    @Test
     void displayShowsObjectsExplicitly() {
         ExecutionResult result = session.execute("display({'k': 1}, 'text')");
         assertThat(result.displays()).extracting(Display::data).containsExactly("{'k': 1}", "'text'");
+    }
+
+    @Test
+    void displaysAndToolCallsReachTheListenerAsTheyHappen() {
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        OutputListener listener = new OutputListener() {
+            @Override
+            public void onOutput(String stream, String text) {
+                seen.add(stream + ":" + text.strip());
+            }
+
+            @Override
+            public void onDisplay(Display display) {
+                seen.add("display:" + display.mime() + ":" + display.data());
+            }
+
+            @Override
+            public void onToolCall(ToolCall call) {
+                seen.add("tool:" + call.name() + ":" + call.arguments() + "=" + call.result() + ":" + call.error());
+            }
+        };
+        try (Session tools = SANDBOX.open(quickPolicy().build())) {
+            tools.toolHandler((name, arguments) -> IntNode.valueOf(arguments.path("n").asInt() * 2));
+            tools.executeHostCode("def double(n):\n    return _codeact_call_tool('double', {'n': n})\n");
+            ExecutionResult result = tools.execute("print('before')\ndisplay('shown')\nprint(double(21))", listener);
+            assertThat(result.error()).isNull();
+            assertThat(seen).containsExactly("stdout:before", "display:text/plain:'shown'",
+                    "tool:double:{\"n\":21}=42:null", "stdout:42");
+            assertThat(result.toolCalls()).hasSize(1);
+        }
+    }
+
+    @Test
+    void interruptStopsTheExecutionUnderWayAndKeepsTheState() throws Exception {
+        try (Session own = SANDBOX.open(quickPolicy().build())) {
+            own.execute("kept = 7");
+            own.interrupt(); // between executions: nothing to stop
+            ExecutionResult result = own.execute("import time\nprint('sleeping', flush=True)\ntime.sleep(600)",
+                    (stream, text) -> Thread.ofVirtual().start(own::interrupt));
+            assertThat(result.error().type()).isEqualTo("KeyboardInterrupt");
+            assertThat(result.error().traceback()).contains("time.sleep(600)");
+            assertThat(result.timedOut()).isFalse();
+            assertThat(result.restarted()).isFalse();
+            assertThat(own.execute("kept").result().json().asInt()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void codeThatIgnoresTheInterruptHasItsInterpreterReplacedAfterTheGrace() {
+        try (Session own = SANDBOX.open(quickPolicy().build())) {
+            ExecutionResult result = own.execute("""
+                    import time
+                    while True:
+                        try:
+                            print('stubborn', flush=True)  # the interrupt comes once this is out: inside the try
+                            time.sleep(600)
+                        except KeyboardInterrupt:
+                            pass
+                    """, (stream, text) -> Thread.ofVirtual().start(own::interrupt));
+            assertThat(result.error().type()).isEqualTo("KeyboardInterrupt");
+            assertThat(result.error().message()).contains("did not stop within 1 s", "killed");
+            assertThat(result.restarted()).isTrue();
+            assertThat(own.execute("1 + 1").result().json().asInt()).isEqualTo(2);
+        }
     }
 
     @Test

@@ -10,12 +10,16 @@ import dev.codeact4j.server.http.Feature;
 import dev.codeact4j.server.http.GuardFilter;
 import dev.codeact4j.server.http.Json;
 import dev.codeact4j.server.mcp.http.McpFeature;
+import dev.codeact4j.server.runs.RunsFeature;
+import dev.codeact4j.server.sessions.SessionsFeature;
 import dev.codeact4j.server.settings.RunAgents;
 import dev.codeact4j.server.settings.ServerLimits;
 import dev.codeact4j.server.settings.ServerSettings;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.tools.Tools;
 import io.javalin.Javalin;
+import io.javalin.router.Endpoint;
+import io.javalin.router.ParsedEndpoint;
 import io.javalin.http.Context;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -57,6 +61,7 @@ public final class CodeactServer implements AutoCloseable {
     private final List<Feature> features;
     private final ServerLimits limits;
     private final Object stopped = new Object();
+    private boolean closing;
     private boolean closed;
 
     private CodeactServer(Builder builder) {
@@ -66,6 +71,8 @@ public final class CodeactServer implements AutoCloseable {
         ServerSettings settings = new ServerSettings(builder.sandbox, builder.policy, builder.agents, builder.store,
                 builder.tools, builder.defaultModel, List.copyOf(builder.models), builder.limits, builder.log);
         features = new ArrayList<>();
+        features.add(new RunsFeature(settings));
+        features.add(new SessionsFeature(settings));
         features.add(new McpFeature(settings, VERSION));
         byte[] openApi = openApiDocument();
         PrintWriter log = builder.log;
@@ -75,6 +82,9 @@ public final class CodeactServer implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.http.maxRequestSize = limits.maxBodyBytes();
+            // An event stream holds its request's thread for as long as a run or an execution lasts: virtual
+            // threads, so that open streams are not bounded by a pool of platform threads.
+            config.concurrency.useVirtualThreads = true;
             config.jetty.host = host;
             config.jetty.port = builder.port;
             ApiErrors.install(config.routes, log);
@@ -151,9 +161,10 @@ public final class CodeactServer implements AutoCloseable {
     @Override
     public void close() {
         synchronized (stopped) {
-            if (closed) {
-                return;
+            if (closing) {
+                return; // stopping already (a second Ctrl-C, the shutdown hook after a signal)
             }
+            closing = true;
         }
         features.forEach(Feature::stopAccepting);
         Instant deadline = Instant.now().plus(limits.shutdownGrace());
@@ -165,6 +176,24 @@ public final class CodeactServer implements AutoCloseable {
             closed = true;
             stopped.notifyAll();
         }
+    }
+
+    /**
+     * The API's routes as {@code METHOD /path} with OpenAPI's path syntax ({@code {name}}), the servlets' as
+     * {@code * /path}: what /api/openapi.json must describe (OpenApiTest holds them together).
+     */
+    List<String> apiRoutes() {
+        List<String> routes = new ArrayList<>();
+        for (ParsedEndpoint parsed : app.unsafe.internalRouter.allHttpHandlers()) {
+            Endpoint endpoint = parsed.endpoint;
+            if (endpoint.method.isHttpMethod() && isGuarded(endpoint.path)) {
+                routes.add(endpoint.method.name() + " " + endpoint.path.replaceAll("<([^>]+)>", "{$1}"));
+            }
+        }
+        for (Feature feature : features) {
+            feature.servlets().keySet().forEach(path -> routes.add("* " + path.replaceAll("/\\*$", "")));
+        }
+        return routes;
     }
 
     /** The routes that need the token: the API and MCP; the page's assets hold no data and do not. */

@@ -61,6 +61,8 @@ public final class AgentProgress implements AgentListener {
             case AgentEvent.ModelReplied replied -> modelReplied(replied);
             case AgentEvent.CodeReady ready -> codeReady(ready.code());
             case AgentEvent.ExecutionOutput output -> output(output.stream(), output.text());
+            case AgentEvent.ExecutionDisplay display -> { /* the command lists the figures with the result */ }
+            case AgentEvent.ToolCalled call -> { /* the step's tool calls are in its observation */ }
             case AgentEvent.Observation observation -> observed(observation);
             case AgentEvent.StepFinished finished -> { /* shown piece by piece above */ }
             case AgentEvent.FinalAnswer answer -> answered();

@@ -53,7 +53,8 @@ public record RunPage(PrintWriter out, Colors colors) {
     private static String statusDetail(StoredRun run) {
         return switch (run.status()) {
             case SUCCEEDED, FAILED -> run.reason() == null ? "" : " (" + run.reason() + ")";
-            case INCOMPLETE -> " (its process ended before the run finished)";
+            case INCOMPLETE -> run.error() != null ? " (" + run.error() + ")" : " (its process ended before the run finished)";
+            case CANCELLED -> " (stopped by whoever started it)";
             case RUNNING -> " (under way in process " + run.pid() + " on " + run.host() + ")";
         };
     }
@@ -155,8 +156,11 @@ public record RunPage(PrintWriter out, Colors colors) {
                 out.println(run.answerText().strip());
             }
         } else {
-            out.println(colors.yellow(run.status() == RunStatus.RUNNING ? "No answer yet: the run is under way."
-                    : "No answer: the run never finished."));
+            out.println(colors.yellow(switch (run.status()) {
+                case RUNNING -> "No answer yet: the run is under way.";
+                case CANCELLED -> "No answer: the run was cancelled.";
+                default -> "No answer: the run never finished.";
+            }));
         }
     }
 }

@@ -42,7 +42,7 @@ public final class RunStoreViews {
         return switch (status) {
             case SUCCEEDED -> colors.green(status.label());
             case FAILED -> colors.red(status.label());
-            case INCOMPLETE -> colors.yellow(status.label());
+            case INCOMPLETE, CANCELLED -> colors.yellow(status.label());
             case RUNNING -> colors.cyan(status.label());
         };
     }

@@ -12,7 +12,7 @@ public final class ReportJson {
     private ReportJson() {
     }
 
-    /** The report as {@code report --json} prints it; {@code byModel} only at the top. */
+    /** The report as {@code report --json} prints it; {@code byModel} and {@code byDay} only at the top. */
     public static ObjectNode of(ExecutionReport report) {
         return json(report, true);
     }
@@ -36,6 +36,18 @@ public final class ReportJson {
         if (withModels) {
             ObjectNode byModel = node.putObject("byModel");
             report.byModel().forEach((name, figures) -> byModel.set(name, json(figures, false)));
+            ArrayNode byDay = node.putArray("byDay");
+            for (ExecutionReport.Day day : report.byDay()) {
+                byDay.addObject()
+                        .put("day", day.day().toString())
+                        .put("runs", day.runs())
+                        .put("succeeded", day.succeeded())
+                        .put("successRate", day.successRate())
+                        .put("p50DurationMs", day.p50DurationMs())
+                        .put("p95DurationMs", day.p95DurationMs())
+                        .put("inputTokens", day.inputTokens())
+                        .put("outputTokens", day.outputTokens());
+            }
         }
         return node;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.agent.AgentResult;
+import dev.codeact4j.agent.Step;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.sandbox.ExecutionError;
 import dev.codeact4j.sandbox.Language;
@@ -44,14 +45,34 @@ public final class RunJson {
     /** A finished run whose figures were saved to these files (by step index). */
     public static ObjectNode of(AgentResult result, Map<Integer, List<Path>> figures) {
         ProcessedAnswer answer = result.answer();
-        List<RunStep> steps = result.steps().stream().map(step -> new RunStep(step.index(), step.thought(),
-                step.code(), step.observation(), step.error(), figures.getOrDefault(step.index(), List.of()),
-                step.modelMillis(), step.executionMillis(), step.inputTokens(), step.outputTokens(), null)).toList();
+        List<RunStep> steps = result.steps().stream()
+                .map(step -> runStep(step, figures.getOrDefault(step.index(), List.of()))).toList();
         return write(new Run(result.runId(), result.model(), result.task(), result.success(), result.reason().label(),
                 answer == null ? null : answer.value(), answer == null ? null : answer.text(),
                 answer == null ? null : answer.format().label(), answer == null ? null : answer.parseError(), steps,
                 result.durationMs(), result.inputTokens(), result.outputTokens(), result.cached(), result.reusedFrom(),
                 result.language(), null));
+    }
+
+    /**
+     * A run still under way, with its steps so far: no answer and no reason yet, success false, durationMs null,
+     * the tokens of its steps so far.
+     */
+    public static ObjectNode running(String runId, String task, String model, Language language, List<Step> steps) {
+        return write(new Run(runId, model, task, false, null, null, null, null, null,
+                steps.stream().map(step -> runStep(step, List.of())).toList(), null,
+                steps.stream().mapToInt(Step::inputTokens).sum(), steps.stream().mapToInt(Step::outputTokens).sum(),
+                false, null, language, null));
+    }
+
+    /** One step as in a run's {@code steps}, its figures saved to these files (none: an empty list). */
+    public static ObjectNode step(Step step, List<Path> figures) {
+        return step(runStep(step, figures));
+    }
+
+    private static RunStep runStep(Step step, List<Path> figures) {
+        return new RunStep(step.index(), step.thought(), step.code(), step.observation(), step.error(), figures,
+                step.modelMillis(), step.executionMillis(), step.inputTokens(), step.outputTokens(), null);
     }
 
     /** A run read back from the run store. */
@@ -93,28 +114,7 @@ public final class RunJson {
                 .put("format", run.format())
                 .put("parseError", run.parseError());
         ArrayNode steps = node.putArray("steps");
-        for (RunStep step : run.steps()) {
-            ObjectNode stepNode = steps.addObject()
-                    .put("index", step.index())
-                    .put("thought", step.thought())
-                    .put("code", step.code())
-                    .put("observation", step.observation());
-            stepNode.set("error", error(step.error()));
-            if (step.figures() == null) {
-                stepNode.putNull("figures");
-            } else {
-                ArrayNode paths = stepNode.putArray("figures");
-                step.figures().forEach(path -> paths.add(path.toString()));
-            }
-            stepNode.put("durationMs", step.modelMs() + step.executionMs())
-                    .put("modelMs", step.modelMs())
-                    .put("executionMs", step.executionMs())
-                    .put("inputTokens", step.inputTokens())
-                    .put("outputTokens", step.outputTokens());
-            if (step.recorded() != null) {
-                stepNode.setAll(step.recorded());
-            }
-        }
+        run.steps().forEach(step -> steps.add(step(step)));
         node.put("durationMs", run.durationMs())
                 .put("inputTokens", run.inputTokens())
                 .put("outputTokens", run.outputTokens())
@@ -123,6 +123,30 @@ public final class RunJson {
                 .put("language", run.language().id());
         if (run.recorded() != null) {
             node.setAll(run.recorded());
+        }
+        return node;
+    }
+
+    private static ObjectNode step(RunStep step) {
+        ObjectNode node = NODES.objectNode()
+                .put("index", step.index())
+                .put("thought", step.thought())
+                .put("code", step.code())
+                .put("observation", step.observation());
+        node.set("error", error(step.error()));
+        if (step.figures() == null) {
+            node.putNull("figures");
+        } else {
+            ArrayNode paths = node.putArray("figures");
+            step.figures().forEach(path -> paths.add(path.toString()));
+        }
+        node.put("durationMs", step.modelMs() + step.executionMs())
+                .put("modelMs", step.modelMs())
+                .put("executionMs", step.executionMs())
+                .put("inputTokens", step.inputTokens())
+                .put("outputTokens", step.outputTokens());
+        if (step.recorded() != null) {
+            node.setAll(step.recorded());
         }
         return node;
     }
