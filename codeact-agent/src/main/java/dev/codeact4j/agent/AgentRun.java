@@ -202,13 +202,18 @@ final class AgentRun {
         }
     }
 
-    /** Defines the tools as functions in the session and routes their calls to the host. */
+    /**
+     * Defines the tools as functions in the session, with search_tools and help (in every listing, so that code
+     * written in one still runs in the other), and routes their calls to the host.
+     */
     private void offerTools(Session session) {
         if (settings.tools().isEmpty()) {
             return;
         }
-        session.toolHandler(settings.tracing().traced(settings.tools().handler(settings.toolTimeout())));
-        ExecutionResult defined = session.executeHostCode(settings.tools().definitions(settings.language()));
+        session.toolHandler(settings.tracing().traced(
+                settings.discovery().handler(settings.tools().handler(settings.toolTimeout()))));
+        ExecutionResult defined = session.executeHostCode(settings.tools().definitions(settings.language())
+                + "\n" + settings.discovery().definitions());
         if (!defined.ok()) {
             throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
         }

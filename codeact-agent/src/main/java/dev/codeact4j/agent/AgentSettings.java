@@ -11,6 +11,8 @@ import dev.codeact4j.sandbox.ExecutionResult;
 import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.ResultValue;
 import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.tools.ToolDiscovery;
+import dev.codeact4j.tools.ToolListing;
 import dev.codeact4j.tools.Tools;
 import dev.codeact4j.trace.AgentTracing;
 
@@ -24,15 +26,19 @@ import java.util.TreeSet;
  * An agent's settings as its builder left them, and what follows from them alone: the texts the model is shown
  * and what counts as an answer. Shared by every run of the agent.
  *
- * @param checks what a final answer must pass, in order: the schema's check first, when there is a schema
- * @param dataListing what the session's data is (files, columns, first rows; datasets and how to load them), for the
- *                    system prompt's {@code {{data}}}; empty when there is none
+ * @param checks            what a final answer must pass, in order: the schema's check first, when there is a schema
+ * @param dataListing       what the session's data is (files, columns, first rows; datasets and how to load them),
+ *                          for the system prompt's {@code {{data}}}; empty when there is none
+ * @param toolListing       how the tools are shown: {@link ToolListing#FULL} or {@link ToolListing#SEARCH}, resolved
+ * @param toolListingBudget the tokens the tool descriptions may take in the system prompt
+ * @param discovery         search_tools and help for these tools in the session's language; null without tools
  */
 record AgentSettings(ModelCaller caller, String modelName, ModelParameters modelParameters, SandboxPolicy policy,
                      int maxSteps, AgentMode mode, AnswerFormat expectedFormat, AnswerSchema answerSchema,
                      List<AnswerCheck> checks, int maxObservationChars, PromptTemplates prompts,
                      List<AgentListener> listeners, Tools tools, Duration toolTimeout, AgentTracing tracing,
-                     RunMemory memory, String dataListing) {
+                     RunMemory memory, String dataListing, ToolListing toolListing, int toolListingBudget,
+                     ToolDiscovery discovery) {
 
     /** A problem an answer check found: what the model is told, and the line for those watching. */
     record Rejection(String problem, String summary) { }
@@ -149,19 +155,16 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
         return "There is no network access.";
     }
 
+    /** The tools as the listing has them: every signature, or how to find them and what groups there are. */
     private String toolsSection() {
         if (tools.isEmpty()) {
             return "";
         }
-        String how = switch (language()) {
-            case PYTHON -> "Call them like any Python function, from loops and conditions as you need: they return "
-                    + "Python values, and raise ToolError when they fail.";
-            case JAVASCRIPT -> "They are async: call them with await and one object of named arguments "
-                    + "(await name({arg: value})), from loops and conditions as you need; they resolve with plain "
-                    + "values, and reject with a ToolError (err.type, err.message) when they fail.";
-        };
-        return "\nHost tools: these functions are already defined in the interpreter. " + how
-                + " Filter and combine their results in code rather than printing them whole.\n```" + language().id()
-                + "\n" + tools.stubs(language()) + "\n```";
+        String section = toolListing == ToolListing.SEARCH
+                ? PromptTemplates.render(prompts.toolSearch(), Map.of("language", language().id(),
+                        "count", tools.list().size() == 1 ? "1 tool" : tools.list().size() + " tools", "catalog", discovery.catalog(toolListingBudget)))
+                : PromptTemplates.render(prompts.tools(), Map.of("language", language().id(),
+                        "stubs", tools.stubs(language())));
+        return "\n" + section;
     }
 }

@@ -51,13 +51,17 @@ public final class Tools {
     }
 
     /**
-     * Throws when two tools would get the same Python or JavaScript name; rename one (MCP tools are prefixed on a
-     * clash).
+     * Throws when two tools would get the same Python or JavaScript name, or one is named {@code search_tools} (the
+     * agent's own tool search, {@link ToolDiscovery}); rename one (MCP tools are prefixed on a clash).
      */
     public static Tools of(Collection<Tool> tools) {
         Map<String, Tool> byFunction = new LinkedHashMap<>();
         Map<String, Tool> byJavaScriptFunction = new LinkedHashMap<>();
         for (Tool tool : tools) {
+            if (tool.name().equals(ToolDiscovery.SEARCH_TOOLS)) {
+                throw new IllegalArgumentException("a tool cannot be named " + ToolDiscovery.SEARCH_TOOLS
+                        + ": that is the function with which the code finds the tools; rename it");
+            }
             unique(byFunction, PythonStubs.identifier(tool.name()), tool, "Python");
             unique(byJavaScriptFunction, JavaScriptStubs.identifier(tool.name()), tool, "JavaScript");
         }
@@ -92,6 +96,30 @@ public final class Tools {
         return byFunction.containsKey(function);
     }
 
+    /** The function a tool is in the session of this language. */
+    static String function(Tool tool, Language language) {
+        return switch (language) {
+            case PYTHON -> PythonStubs.identifier(tool.name());
+            case JAVASCRIPT -> JavaScriptStubs.identifier(tool.name());
+        };
+    }
+
+    /** What the model is shown of one tool: its Python signature and docstring, or its JavaScript one with JSDoc. */
+    static String stub(Tool tool, Language language) {
+        return switch (language) {
+            case PYTHON -> PythonStubs.stub(PythonStubs.identifier(tool.name()), tool);
+            case JAVASCRIPT -> JavaScriptStubs.stub(JavaScriptStubs.identifier(tool.name()), tool);
+        };
+    }
+
+    /**
+     * How the code of a session of this language finds these tools when they are not listed in full:
+     * {@code search_tools}, ranked by {@code search}, and {@code help} (see {@link ToolListing}).
+     */
+    public ToolDiscovery discovery(Language language, ToolSearch search) {
+        return new ToolDiscovery(this, language, search);
+    }
+
     /** Code that defines every tool as a Python function in the interpreter: {@link #definitions(Language)} for Python. */
     public String pythonDefinitions() {
         return definitions(Language.PYTHON);
@@ -122,10 +150,7 @@ public final class Tools {
     public String stubs(Language language) {
         StringBuilder code = new StringBuilder();
         for (Tool tool : byFunction.values()) {
-            code.append(switch (language) {
-                case PYTHON -> PythonStubs.stub(PythonStubs.identifier(tool.name()), tool);
-                case JAVASCRIPT -> JavaScriptStubs.stub(JavaScriptStubs.identifier(tool.name()), tool);
-            }).append('\n');
+            code.append(stub(tool, language)).append('\n');
         }
         return code.toString().strip();
     }

@@ -11,6 +11,7 @@ import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.McpEndpoint;
+import dev.codeact4j.tools.ToolListing;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -31,26 +32,28 @@ import java.util.function.Function;
  *  "timeoutSeconds": 60, "memoryMb": 2048, "diskMb": 4096, "allowImports": ["requests"],
  *  "allowHosts": ["api.github.com", "*.pypi.org"],
  *  "mcp": ["npx -y @modelcontextprotocol/server-memory"], "mcpUrls": ["http://localhost:3000/mcp"],
+ *  "toolListing": "auto", "toolListingBudget": 8000,
  *  "models": ["openai:gpt-4o-mini", "anthropic:claude-sonnet-4-5"], "maxRuns": 4, "maxSessions": 32,
  *  "sessionTtlSeconds": 900, "data": ["/srv/sales.csv"], "datasets": ["hf:stanfordnlp/imdb:plain_text:test"]}
  * }</pre>
  */
 record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode, Double timeoutSeconds,
                  Integer memoryMb, Integer diskMb, List<String> allowImports, Boolean network, List<String> allowHosts,
-                 List<String> mcp, List<String> mcpUrls, Language language, List<String> models, Integer maxRuns,
-                 Integer maxSessions, Integer sessionTtlSeconds, List<String> data, List<String> datasets) {
+                 List<String> mcp, List<String> mcpUrls, ToolListing toolListing, Integer toolListingBudget,
+                 Language language, List<String> models, Integer maxRuns, Integer maxSessions, Integer sessionTtlSeconds,
+                 List<String> data, List<String> datasets) {
 
     /** The keys the file may hold, in the order the help lists them. */
     static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
-            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "language", "models", "maxRuns", "maxSessions",
-            "sessionTtlSeconds", "data", "datasets");
+            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "toolListing", "toolListingBudget", "language",
+            "models", "maxRuns", "maxSessions", "sessionTtlSeconds", "data", "datasets");
 
     /** No config file: nothing set. */
     /** The step limit when neither an option nor the config file sets one. */
     static final int DEFAULT_MAX_STEPS = 10;
 
     static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, null, List.of(), null, List.of(),
-            List.of(), List.of(), null, List.of(), null, null, null, List.of(), List.of());
+            List.of(), List.of(), null, null, null, List.of(), null, null, null, List.of(), List.of());
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -116,6 +119,8 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 hosts(file, root),
                 mcpServers(file, root, "mcp", McpEndpoint::commandLine, "command lines such as [\"npx -y @modelcontextprotocol/server-memory\"]"),
                 mcpServers(file, root, "mcpUrls", McpEndpoint::http, "URLs such as [\"http://localhost:3000/mcp\"]"),
+                parsed(file, root, "toolListing", ToolListing::parse),
+                wholeNumber(file, root, "toolListingBudget", 0),
                 parsed(file, root, "language", Language::parse),
                 models(file, root),
                 wholeNumber(file, root, "maxRuns", 1),

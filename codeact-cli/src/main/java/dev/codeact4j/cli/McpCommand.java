@@ -101,6 +101,9 @@ public final class McpCommand implements Callable<Integer> {
     ToolOptions toolOptions;
 
     @Mixin
+    ToolListingOptions toolListingOptions;
+
+    @Mixin
     OutputOptions.Figures figures;
 
     @Mixin
@@ -112,7 +115,8 @@ public final class McpCommand implements Callable<Integer> {
         CliConfig config = CliConfig.load(home);
         SandboxPolicy policy = sandboxOptions.policy(config, null);
         ModelSpec defaultModel = modelOptions.spec(config);
-        AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config).build();
+        AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config)
+                .toolListing(toolListingOptions, config).build();
         DisplayFiles displayFiles = figures.displayFiles();
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();

@@ -15,6 +15,7 @@ import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.McpEndpoint;
+import dev.codeact4j.tools.ToolListing;
 import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,7 +44,8 @@ import java.util.concurrent.Callable;
                 "            [--disk MB]",
                 "            [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
                 "            [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
-                "            [--tools-class CLASS]... [--data PATH]...",
+                "            [--tools-class CLASS]... [--tool-listing full|search|auto]",
+                "            [--tool-listing-budget TOKENS] [--data PATH]...",
                 "            [--dataset hf:OWNER/NAME[:CONFIG[:SPLIT]]]... [--dataset-max-mb MB]",
                 "            [--dataset-refresh] [--no-store] [--no-cache] TASK"},
         description = {
@@ -94,6 +96,8 @@ import java.util.concurrent.Callable;
                 "  allowHosts      a list of hosts, like --allow-host (which replaces it)",
                 "  mcp             a list of MCP server command lines, started besides --mcp's",
                 "  mcpUrls         a list of MCP server URLs, reached besides --mcp-url's",
+                "  toolListing     \"full\", \"search\" or \"auto\", like --tool-listing",
+                "  toolListingBudget  tokens, like --tool-listing-budget",
                 "  models          codeact serve's: the models its page offers",
                 "  maxRuns         codeact serve's: runs at once",
                 "  maxSessions     codeact serve's: sessions open at once",
@@ -120,6 +124,15 @@ import java.util.concurrent.Callable;
                 "NAME=VALUE words before the program setting its environment:",
                 "  --mcp \"MEMORY_FILE_PATH=/tmp/m.jsonl npx -y",
                 "         @modelcontextprotocol/server-memory\"",
+                "With many tools the signatures cost tokens at every step: --tool-listing auto",
+                "(the default) then shows the model only the tool groups (one per server or",
+                "class) and the tools' names with one line each (only the groups when even that",
+                "takes more than the budget), when the full listing takes more than",
+                "--tool-listing-budget tokens (8000 by default, counted in OpenAI's o200k_base);",
+                "--tool-listing search always does, full never. The code then finds the tools:",
+                "search_tools(query, limit=10) ranks them by meaning (an embedding computed on",
+                "this machine), help(tool) prints one's signature and docstring. In --mode",
+                "simple, whose one program cannot read a search, auto lists them in full.",
                 "A server that cannot be started or reached stops the run (exit 4); one that",
                 "dies during a call fails that call. --tools-class loads a class from the",
                 "classpath, so start codeact with your jar on it:",
@@ -141,8 +154,8 @@ import java.util.concurrent.Callable;
                 "",
                 "Prompts: a file $CODEACT_HOME/prompts/NAME.txt replaces the built-in prompt of",
                 "that name (system, simple, no-code, cut-off, max-steps, invalid-answer, multi-step, retry,",
-                "reuse, pattern-data_analysis, pattern-web_scraping, pattern-machine_learning,",
-                "pattern-general);",
+                "reuse, tools, tools-search, pattern-data_analysis, pattern-web_scraping,",
+                "pattern-machine_learning, pattern-general);",
                 "{{variables}} such as {{authorized_imports}} are filled in as in the built-in ones",
                 "({{data}} is what the model is told of the data; a system prompt without it gets",
                 "it at its end).",
@@ -224,6 +237,9 @@ public final class RunCommand implements Callable<Integer> {
     ToolOptions toolOptions;
 
     @Mixin
+    ToolListingOptions toolListingOptions;
+
+    @Mixin
     DataOptions dataOptions;
 
     @Mixin
@@ -248,6 +264,7 @@ public final class RunCommand implements Callable<Integer> {
                 .mode(mode)
                 .format(format)
                 .schema(readSchema())
+                .toolListing(toolListingOptions, config)
                 .build();
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
@@ -274,6 +291,11 @@ public final class RunCommand implements Callable<Integer> {
                     .cache(store.cache())
                     .build()
                     .agent(models);
+            if (agent.toolListing() == ToolListing.SEARCH) {
+                err.println(colors.faint("[tool listing: search: the model is shown the tools' groups and names, and "
+                        + "its code finds them with search_tools and help]"));
+                err.flush();
+            }
             AgentResult result = agent.run(task, progress);
             boolean answered = report.finished(result, null, format);
             if (!output.json && recording.recording()) {

@@ -103,6 +103,9 @@ public final class ServeCommand implements Callable<Integer> {
     ToolOptions toolOptions;
 
     @Mixin
+    ToolListingOptions toolListingOptions;
+
+    @Mixin
     StoreOptions.WithCache store;
 
     @Override
@@ -111,7 +114,8 @@ public final class ServeCommand implements Callable<Integer> {
         CliConfig config = CliConfig.load(home);
         SandboxPolicy policy = sandboxOptions.policy(config, null);
         ModelSpec defaultModel = modelOptions.spec(config);
-        AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config).build();
+        AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config)
+                .toolListing(toolListingOptions, config).build();
         ServerLimits limits = limits(config);
         String chosenToken = token != null ? token : codeact.environment().get("CODEACT_SERVE_TOKEN");
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
