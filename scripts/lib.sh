@@ -152,19 +152,41 @@ ensure_cli_jar() {
 
 # npm packages the tests use, installed under .tools/npm (not committed) and handed to Maven as -Dcodeact.npmTools.
 NPM_TOOLS="$CODEACT_ROOT/.tools/npm"
-# The reference MCP memory server: the MCP tests call its tools from sandboxed code. Pinned, like every dependency.
+# The reference MCP servers, pinned like every dependency: the MCP tests call the memory server's tools from
+# sandboxed code; the tool-listing measurement (BENCHMARKS.md) starts all three.
 MCP_MEMORY_SERVER="@modelcontextprotocol/server-memory@2026.8.31"
+MCP_FILESYSTEM_SERVER="@modelcontextprotocol/server-filesystem@2026.8.31"
+MCP_EVERYTHING_SERVER="@modelcontextprotocol/server-everything@2026.8.31"
+TEST_NPM_PACKAGES=("$MCP_MEMORY_SERVER" "$MCP_FILESYSTEM_SERVER" "$MCP_EVERYTHING_SERVER")
 
-# Installs the npm packages the tests use when they are missing (once; later runs find them).
+# Installs the npm packages the tests use when one is missing or of another version (once; later runs find them).
 ensure_test_npm_packages() {
-  local package_json="$NPM_TOOLS/node_modules/${MCP_MEMORY_SERVER%@*}/package.json"
-  if [ -f "$package_json" ] && grep -q "\"version\": *\"${MCP_MEMORY_SERVER##*@}\"" "$package_json"; then return 0; fi
+  local package package_json missing=()
+  for package in "${TEST_NPM_PACKAGES[@]}"; do
+    package_json="$NPM_TOOLS/node_modules/${package%@*}/package.json"
+    if [ ! -f "$package_json" ] || ! grep -q "\"version\": *\"${package##*@}\"" "$package_json"; then
+      missing+=("$package")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
   if ! command -v npm >/dev/null 2>&1; then
     ensure_packages "nodejs:command -v node" "npm:command -v npm"
   fi
-  say "installing $MCP_MEMORY_SERVER into .tools/npm with npm (an MCP server the tests call)..."
-  npm install --prefix "$NPM_TOOLS" --no-audit --no-fund --loglevel=error "$MCP_MEMORY_SERVER" >&2 \
-    || { say "npm install of $MCP_MEMORY_SERVER failed; see the messages above."; exit 3; }
+  say "installing ${missing[*]} into .tools/npm with npm (MCP servers the tests and benchmarks start)..."
+  npm install --prefix "$NPM_TOOLS" --no-audit --no-fund --loglevel=error "${missing[@]}" >&2 \
+    || { say "npm install of ${missing[*]} failed; see the messages above."; exit 3; }
+}
+
+# The web page's tests (codeact-server's PageTest) drive Debian's Chromium through its chromedriver with Selenium,
+# which is told both paths and downloads nothing. Checked and remembered with the other packages (.tools/).
+TEST_BROWSER_PACKAGES=(
+  "chromium:test -x /usr/bin/chromium"
+  "chromium-driver:test -x /usr/bin/chromedriver"
+)
+
+# Installs Chromium and its driver for the page's tests when they are missing (once; later runs find them).
+ensure_test_browser() {
+  ensure_packages "${TEST_BROWSER_PACKAGES[@]}"
 }
 
 # The npm data stack of JavaScript sessions, pinned in the kernel's package.json (the one list; SandboxPolicy names

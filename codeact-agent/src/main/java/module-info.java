@@ -20,6 +20,7 @@ module dev.codeact4j.agent {
     requires com.networknt.schema;
     requires java.net.http;
     requires reactor.core;
+    requires jtokkit;
 
     exports dev.codeact4j.agent;
     exports dev.codeact4j.model;

@@ -11,8 +11,9 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 /**
  * The shape of the library modules, checked on their compiled classes: packages free of cycles, dependencies pointing
- * down only (sandbox, agent, memory, then the CLI; the egress proxy beside the sandbox, reached only as a service), and
- * the sandbox module free of everything but Jackson, the JDK and JNA (its way to libseccomp).
+ * down only (sandbox, agent, memory, then the CLI; the egress proxy beside the sandbox, reached only as a service; the
+ * data module on the sandbox alone, used by the CLI), and the sandbox module free of everything but Jackson, the JDK
+ * and JNA (its way to libseccomp), the agent free of DuckDB.
  */
 class ArchitectureTest {
 
@@ -35,14 +36,16 @@ class ArchitectureTest {
                 .layer("agent").definedBy("dev.codeact4j.agent..", "dev.codeact4j.model..", "dev.codeact4j.result..",
                         "dev.codeact4j.tools..", "dev.codeact4j.trace..")
                 .layer("memory").definedBy("dev.codeact4j.memory..", "dev.codeact4j.store..")
+                .layer("data").definedBy("dev.codeact4j.data..")
                 .layer("server").definedBy("dev.codeact4j.server..")
                 .layer("cli").definedBy("dev.codeact4j.cli..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("egress").mayNotBeAccessedByAnyLayer()
+                .whereLayer("data").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("server").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("memory").mayOnlyBeAccessedByLayers("server", "cli")
                 .whereLayer("agent").mayOnlyBeAccessedByLayers("memory", "server", "cli")
-                .whereLayer("sandbox").mayOnlyBeAccessedByLayers("egress", "agent", "memory", "server", "cli")
+                .whereLayer("sandbox").mayOnlyBeAccessedByLayers("egress", "agent", "memory", "data", "server", "cli")
                 .check(CODEACT);
     }
 
@@ -51,6 +54,13 @@ class ArchitectureTest {
         classes().that().resideInAPackage("dev.codeact4j.sandbox..")
                 .should().onlyDependOnClassesThat().resideInAnyPackage(
                         "dev.codeact4j.sandbox..", "java..", "com.fasterxml.jackson..", "com.sun.jna..")
+                .check(CODEACT);
+    }
+
+    @Test
+    void duckDbIsTheDataModulesAlone() {
+        classes().that().resideOutsideOfPackages("dev.codeact4j.data..", "dev.codeact4j.cli..")
+                .should().onlyDependOnClassesThat().resideOutsideOfPackage("org.duckdb..")
                 .check(CODEACT);
     }
 }

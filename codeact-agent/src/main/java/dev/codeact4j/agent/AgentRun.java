@@ -4,9 +4,12 @@ import dev.codeact4j.model.ModelException;
 import dev.codeact4j.result.ProcessedAnswer;
 import dev.codeact4j.result.ResultProcessor;
 import dev.codeact4j.sandbox.ExecutionResult;
+import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.sandbox.StartupFile;
+import dev.codeact4j.sandbox.StartupFileException;
 import dev.codeact4j.sandbox.ToolHandler;
+import dev.codeact4j.tools.ToolDiscovery;
 import dev.codeact4j.trace.AgentTracing;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
@@ -214,14 +217,32 @@ final class AgentRun {
         }
     }
 
-    /** Defines the tools as functions in the session and routes their calls to the host, traced. */
+    /**
+     * Defines the tools as functions in the session, with search_tools and help (in every listing, so that code
+     * written in one still runs in the other), and routes their calls to the host, traced.
+     */
     private void offerTools(Session session) {
-        settings.tools().offerTo(session, toolHandler());
+        if (settings.discovery() != null) { // defined after the Python tools, they would replace one of these names
+            for (PythonTool tool : session.pythonTools()) {
+                if (tool.name().equals(ToolDiscovery.SEARCH_TOOLS) || tool.name().equals("help")) {
+                    throw new StartupFileException("the Python tool file " + tool.file() + " defines " + tool.name()
+                            + ", which the agent defines itself beside host tools (search_tools and help find "
+                            + "them); rename it", tool.file(), 0, "");
+                }
+            }
+        }
+        settings.tools().offerTo(session, toolHandler(), discoveryDefinitions());
     }
 
-    /** Where the code's calls of host tools go: the tools, each call traced. */
+    /** Where the code's calls of host tools go: search_tools to the discovery, the rest to the tools; each traced. */
     ToolHandler toolHandler() {
-        return settings.tracing().traced(settings.tools().handler(settings.toolTimeout()));
+        return settings.tracing().traced(settings.discovery() == null ? settings.tools().handler(settings.toolTimeout())
+                : settings.discovery().handler(settings.tools().handler(settings.toolTimeout())));
+    }
+
+    /** The code that defines search_tools and help after the tools, whenever they are defined; empty without tools. */
+    String discoveryDefinitions() {
+        return settings.discovery() == null ? "" : settings.discovery().definitions();
     }
 
     /** Tells the listeners (a run store, say) how the run ended when it ends by an exception. */

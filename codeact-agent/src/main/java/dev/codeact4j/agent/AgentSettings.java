@@ -14,6 +14,8 @@ import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.sandbox.StartupFile;
+import dev.codeact4j.tools.ToolDiscovery;
+import dev.codeact4j.tools.ToolListing;
 import dev.codeact4j.tools.Tools;
 import dev.codeact4j.trace.AgentTracing;
 
@@ -27,13 +29,19 @@ import java.util.TreeSet;
  * An agent's settings as its builder left them, and what follows from them alone: the texts the model is shown
  * and what counts as an answer. Shared by every run of the agent.
  *
- * @param checks what a final answer must pass, in order: the schema's check first, when there is a schema
+ * @param checks            what a final answer must pass, in order: the schema's check first, when there is a schema
+ * @param dataListing       what the session's data is (files, columns, first rows; datasets and how to load them),
+ *                          for the system prompt's {@code {{data}}}; empty when there is none
+ * @param toolListing       how the tools are shown: {@link ToolListing#FULL} or {@link ToolListing#SEARCH}, resolved
+ * @param toolListingBudget the tokens the tool descriptions may take in the system prompt
+ * @param discovery         search_tools and help for these tools in the session's language; null without tools
  */
 record AgentSettings(ModelCaller caller, String modelName, ModelParameters modelParameters, SandboxPolicy policy,
                      int maxSteps, AgentMode mode, AnswerFormat expectedFormat, AnswerSchema answerSchema,
                      List<AnswerCheck> checks, int maxObservationChars, PromptTemplates prompts,
                      List<AgentListener> listeners, Tools tools, Duration toolTimeout, AgentTracing tracing,
-                     RunMemory memory) {
+                     RunMemory memory, String dataListing, ToolListing toolListing, int toolListingBudget,
+                     ToolDiscovery discovery) {
 
     /** A problem an answer check found: what the model is told, and the line for those watching. */
     record Rejection(String problem, String summary) { }
@@ -93,13 +101,17 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
         } else if (expectedFormat == AnswerFormat.TEXT) {
             format = "The task expects text: pass a string to final_answer.";
         }
-        return PromptTemplates.render(template, Map.of(
+        String data = dataListing.isBlank() ? "" : "\n" + dataListing.strip() + "\n";
+        String prompt = PromptTemplates.render(template, Map.of(
                 "language", language().id(),
                 "authorized_imports", imports(),
                 "answer_format", format,
                 "network", networkRule(),
                 "tools", toolsSection(session) + setupSection(session),
-                "pattern", prompts.pattern(pattern)));
+                "pattern", prompts.pattern(pattern),
+                "data", data));
+        // A prompt of the user's own, written before there was {{data}}, still tells the model of the data.
+        return template.contains("{{data}}") || data.isEmpty() ? prompt : prompt + "\n" + data.stripTrailing();
     }
 
     String cutOffObservation() {
@@ -147,6 +159,10 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
         return "There is no network access.";
     }
 
+    /**
+     * The tools as the listing has them: every signature, or how to find them and what groups there are; the
+     * session's Python tools (the functions of its tool files) are always listed in full, after the host tools.
+     */
     private String toolsSection(Session session) {
         List<PythonTool> pythonTools = session.pythonTools();
         if (tools.isEmpty() && pythonTools.isEmpty()) {
@@ -157,16 +173,16 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
                     + "function, from loops and conditions as you need. Filter and combine their results in code rather "
                     + "than printing them whole.\n```python\n" + tools.stubs(language(), pythonTools) + "\n```";
         }
-        String how = switch (language()) {
-            case PYTHON -> "Call them like any Python function, from loops and conditions as you need: they return "
-                    + "Python values, and raise ToolError when they fail.";
-            case JAVASCRIPT -> "They are async: call them with await and one object of named arguments "
-                    + "(await name({arg: value})), from loops and conditions as you need; they resolve with plain "
-                    + "values, and reject with a ToolError (err.type, err.message) when they fail.";
-        };
-        return "\nHost tools: these functions are already defined in the interpreter. " + how
-                + " Filter and combine their results in code rather than printing them whole.\n```" + language().id()
-                + "\n" + tools.stubs(language(), pythonTools) + "\n```";
+        if (toolListing == ToolListing.SEARCH) {
+            String section = PromptTemplates.render(prompts.toolSearch(), Map.of("language", language().id(),
+                    "count", tools.list().size() == 1 ? "1 tool" : tools.list().size() + " tools",
+                    "catalog", discovery.catalog(toolListingBudget)));
+            return "\n" + section + (pythonTools.isEmpty() ? "" : "\n\nPython tools: these functions of the session's "
+                    + "own are defined in the interpreter too, and search_tools does not list them. Call them like any "
+                    + "Python function.\n```python\n" + Tools.none().stubs(language(), pythonTools) + "\n```");
+        }
+        return "\n" + PromptTemplates.render(prompts.tools(), Map.of("language", language().id(),
+                "stubs", tools.stubs(language(), pythonTools)));
     }
 
     /** The most of a setup's output the model is shown; the rest is cut in the middle. */

@@ -12,6 +12,8 @@ import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
 import dev.codeact4j.sandbox.StartupFile;
 import dev.codeact4j.sandbox.SessionPool;
+import dev.codeact4j.tools.ToolListing;
+import dev.codeact4j.tools.ToolSearch;
 import dev.codeact4j.tools.Tools;
 import dev.codeact4j.trace.AgentTracing;
 import dev.langchain4j.model.chat.ChatModel;
@@ -85,13 +87,34 @@ public final class CodeActAgent {
                         ? builder.chat.defaultRequestParameters() : builder.streaming.defaultRequestParameters()),
                 policy, builder.maxSteps, builder.mode, builder.expectedFormat, builder.answerSchema, checks,
                 builder.maxObservationChars, builder.prompts != null ? builder.prompts : PromptTemplates.defaults(language),
-                builder.listeners, builder.tools, builder.toolTimeout, tracing, builder.memory);
+                builder.listeners, builder.tools, builder.toolTimeout, tracing, builder.memory, builder.dataListing,
+                toolListing(builder, language), builder.toolListingBudget,
+                builder.tools.isEmpty() ? null : builder.tools.discovery(language, builder.toolSearch));
         this.pool = builder.pool;
         this.sandbox = builder.pool != null ? null : builder.sandbox != null ? builder.sandbox : Sandbox.create();
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The listing the builder asked for, resolved for these tools: in simple mode, whose one program cannot look at
+     * what a search found before it calls a tool, auto lists them in full.
+     */
+    private static ToolListing toolListing(Builder builder, Language language) {
+        if (builder.toolListing == ToolListing.AUTO && builder.mode == AgentMode.SIMPLE) {
+            return ToolListing.FULL;
+        }
+        return builder.toolListing.resolve(builder.tools, language, builder.toolListingBudget);
+    }
+
+    /**
+     * How the model is shown the host tools: {@link ToolListing#FULL} (every signature in the system prompt) or
+     * {@link ToolListing#SEARCH} (the groups and names; the code finds the rest with search_tools and help).
+     */
+    public ToolListing toolListing() {
+        return settings.toolListing();
     }
 
     /** Works on a task in a fresh session and returns how it ended. Throws a ModelException if the model fails. */
@@ -250,11 +273,15 @@ public final class CodeActAgent {
         private Duration modelTimeout = Duration.ofMinutes(10);
         private Tools tools = Tools.none();
         private Duration toolTimeout = Duration.ofSeconds(60);
+        private ToolListing toolListing = ToolListing.AUTO;
+        private int toolListingBudget = ToolListing.DEFAULT_BUDGET;
+        private ToolSearch toolSearch = ToolSearch.keywords();
         private OpenTelemetry openTelemetry;
         private RunMemory memory;
         private final List<AnswerCheck> checks = new ArrayList<>();
         private final List<StartupFile> pythonTools = new ArrayList<>();
         private final List<StartupFile> setup = new ArrayList<>();
+        private String dataListing = "";
 
         private Builder() {
         }
@@ -321,6 +348,48 @@ public final class CodeActAgent {
          */
         public Builder tools(Tools tools) {
             this.tools = Objects.requireNonNull(tools, "tools");
+            return this;
+        }
+
+        /**
+         * How the tools are shown to the model (default {@link ToolListing#AUTO}): every signature in the system
+         * prompt, or their groups and names with search_tools and help in the code; auto lists them in full while
+         * that takes no more than {@link #toolListingBudget} tokens, and always in simple mode.
+         */
+        public Builder toolListing(ToolListing toolListing) {
+            this.toolListing = Objects.requireNonNull(toolListing, "toolListing");
+            return this;
+        }
+
+        /**
+         * The tokens the tool descriptions may take in the system prompt (default {@link ToolListing#DEFAULT_BUDGET},
+         * counted by {@link dev.codeact4j.tools.TokenCount}): beyond it, auto searches rather than lists, and the
+         * search listing names only the groups.
+         */
+        public Builder toolListingBudget(int tokens) {
+            if (tokens < 0) {
+                throw new IllegalArgumentException("the tool listing's budget must be 0 tokens or more, got " + tokens);
+            }
+            this.toolListingBudget = tokens;
+            return this;
+        }
+
+        /**
+         * How search_tools ranks the tools (default {@link ToolSearch#keywords()}); the memory module's
+         * {@code ToolEmbeddings} ranks them by meaning.
+         */
+        public Builder toolSearch(ToolSearch toolSearch) {
+            this.toolSearch = Objects.requireNonNull(toolSearch, "toolSearch");
+            return this;
+        }
+
+        /**
+         * What the model is told of the session's data (the policy's {@code data}): its files, their columns and
+         * first rows, datasets and how to load them; it fills the system prompt's {@code {{data}}}. codeact-data's
+         * {@code DataListing} writes it.
+         */
+        public Builder dataListing(String dataListing) {
+            this.dataListing = Objects.requireNonNull(dataListing, "dataListing");
             return this;
         }
 

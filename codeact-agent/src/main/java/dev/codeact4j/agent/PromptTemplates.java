@@ -28,13 +28,19 @@ import java.util.function.Function;
  * @param multiStep     the task of one step of {@link CodeActAgent#executeMultiStep}
  * @param retry         the task of a new attempt of {@link CodeActAgent#executeWithRetry}
  * @param reuse         added to the task when a similar one was solved before (see {@code AgentMemory})
+ * @param tools         the system prompts' {@code {{tools}}} when the host tools are listed in full: {@code {{stubs}}}
+ *                      are their signatures and docstrings
+ * @param toolSearch    the system prompts' {@code {{tools}}} when the code finds the tools with search_tools and help
+ *                      ({@code ToolListing.SEARCH}, file {@code tools-search.txt}): {@code {{count}}} says how many there
+ *                      are, {@code {{catalog}}} lists their groups, with their names unless they are too many
  * @param patterns      the advice for each kind of task, by {@link TaskPattern#label()} (files
  *                      {@code pattern-data_analysis.txt}, ...): the system prompts' {@code {{pattern}}}
  */
 public record PromptTemplates(String system, String simple, String noCode, String cutOff, String maxSteps, String invalidAnswer,
-                              String multiStep, String retry, String reuse, Map<String, String> patterns) {
+                              String multiStep, String retry, String reuse, String tools, String toolSearch,
+                              Map<String, String> patterns) {
     private static final String[] NAMES = {"system", "simple", "no-code", "cut-off", "max-steps", "invalid-answer", "multi-step",
-            "retry", "reuse"};
+            "retry", "reuse", "tools", "tools-search"};
 
     public PromptTemplates {
         patterns = Map.copyOf(patterns);
@@ -74,7 +80,7 @@ public record PromptTemplates(String system, String simple, String noCode, Strin
 
     /** These templates, with each one {@code replacement} has a text for (by its file's name, without .txt) replaced. */
     private PromptTemplates overridden(Function<String, String> replacement) {
-        String[] texts = {system, simple, noCode, cutOff, maxSteps, invalidAnswer, multiStep, retry, reuse};
+        String[] texts = {system, simple, noCode, cutOff, maxSteps, invalidAnswer, multiStep, retry, reuse, tools, toolSearch};
         for (int i = 0; i < NAMES.length; i++) {
             texts[i] = Objects.requireNonNullElse(replacement.apply(NAMES[i]), texts[i]);
         }
@@ -87,18 +93,20 @@ public record PromptTemplates(String system, String simple, String noCode, Strin
     }
 
     public PromptTemplates withSystem(String system) {
-        return new PromptTemplates(system, simple, noCode, cutOff, maxSteps, invalidAnswer, multiStep, retry, reuse, patterns);
+        return new PromptTemplates(system, simple, noCode, cutOff, maxSteps, invalidAnswer, multiStep, retry, reuse, tools,
+                toolSearch, patterns);
     }
 
     /** These templates with the advice for one kind of task replaced. */
     public PromptTemplates withPattern(TaskPattern pattern, String advice) {
         Map<String, String> changed = new LinkedHashMap<>(patterns);
         changed.put(pattern.label(), Objects.requireNonNull(advice, "advice"));
-        return new PromptTemplates(system, simple, noCode, cutOff, maxSteps, invalidAnswer, multiStep, retry, reuse, changed);
+        return new PromptTemplates(system, simple, noCode, cutOff, maxSteps, invalidAnswer, multiStep, retry, reuse, tools,
+                toolSearch, changed);
     }
 
     private static PromptTemplates of(String[] t, Map<String, String> patterns) {
-        return new PromptTemplates(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], patterns);
+        return new PromptTemplates(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], patterns);
     }
 
     /** The file's text, or null when there is no such file. */

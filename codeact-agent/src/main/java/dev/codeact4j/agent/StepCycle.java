@@ -154,7 +154,7 @@ final class StepCycle {
                 public void onToolCall(ToolCall call) {
                     run.emit(new AgentEvent.ToolCalled(run.runId(), index, call));
                 }
-            }, run.toolHandler());
+            }, run.toolHandler(), run.discoveryDefinitions());
         } catch (RuntimeException | Error e) {
             AgentTracing.fail(span, e);
             throw e;

@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * LangChain4j tool classes, unchanged: every method annotated with {@code @Tool} (its parameters described by
- * {@code @P}) becomes a {@link Tool}, invoked through LangChain4j's own executor.
+ * {@code @P}) becomes a {@link Tool}, invoked through LangChain4j's own executor, in the group of its class's simple
+ * name.
  */
 public final class AnnotatedTools {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,7 +49,7 @@ public final class AnnotatedTools {
                 } catch (ToolExecutionException e) {
                     throw e.getCause() instanceof Exception cause ? cause : e;
                 }
-            }));
+            }, target.getClass().getSimpleName()));
         }
         if (tools.isEmpty()) {
             throw new IllegalArgumentException(target.getClass().getName() + " has no public method annotated with "

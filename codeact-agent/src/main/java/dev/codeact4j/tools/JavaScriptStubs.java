@@ -26,7 +26,7 @@ final class JavaScriptStubs {
             "String", "Number", "Boolean", "Date", "Promise", "Map", "Set", "Error", "RegExp", "Symbol", "BigInt",
             "fetch", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "Buffer", "URL", "parseInt",
             "parseFloat", "isNaN", "structuredClone", "final_answer", "finalAnswer", "display", "ToolError",
-            "_codeact_call_tool");
+            "_codeact_call_tool", "help", ToolDiscovery.SEARCH_TOOLS);
 
     private JavaScriptStubs() {
     }
@@ -49,6 +49,22 @@ final class JavaScriptStubs {
     /** What the model sees: the JSDoc and the signature. */
     static String stub(String function, Tool tool) {
         return jsDoc(tool) + "async function " + function + "(args) {}\n";
+    }
+
+    /**
+     * The call's signature on one line, as search_tools gives it: {@code name({a: string, b?: number})}, the
+     * optional properties marked with {@code ?}.
+     */
+    static String callSignature(String function, Tool tool) {
+        JsonNode schema = tool.parameters();
+        Set<String> required = new HashSet<>();
+        schema.path("required").forEach(node -> required.add(node.asText()));
+        List<String> parts = new ArrayList<>();
+        schema.path("properties").properties().forEach(entry -> {
+            String key = entry.getKey().matches("[A-Za-z_$][\\w$]*") ? entry.getKey() : TextNode.valueOf(entry.getKey()).toString();
+            parts.add(key + (required.contains(entry.getKey()) ? "" : "?") + ": " + type(entry.getValue()));
+        });
+        return function + (parts.isEmpty() ? "()" : "({" + String.join(", ", parts) + "})");
     }
 
     private static String jsDoc(Tool tool) {

@@ -29,7 +29,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * Connections to MCP servers, whose tools become {@link Tool}s: each calls its server when the code calls it.
  * A tool keeps its own name (made a valid Python identifier); only when two servers, or a server and another
- * tool, offer the same name is it prefixed with its server's name, as in {@code memory_server_read_graph}.
+ * tool, offer the same name is it prefixed with its server's name, as in {@code memory_server_read_graph} (so is a
+ * tool named {@code search_tools}, the agent's own tool search: {@link ToolDiscovery}). Each tool's group is its
+ * server's name as an identifier, as in that prefix.
  *
  * <pre>{@code
  * try (McpServers servers = McpServers.start(List.of(McpEndpoint.commandLine("npx -y @modelcontextprotocol/server-memory")))) {
@@ -91,7 +93,8 @@ public final class McpServers implements AutoCloseable {
         for (Connection connection : connections) {
             for (McpSchema.Tool tool : connection.tools) {
                 String function = PythonStubs.identifier(tool.name());
-                boolean clash = offered.get(function) > 1 || others.definesFunction(function);
+                boolean clash = offered.get(function) > 1 || others.definesFunction(function)
+                        || tool.name().equals(ToolDiscovery.SEARCH_TOOLS);
                 tools.add(connection.tool(tool, clash ? connection.prefix + "_" + tool.name() : tool.name()));
             }
         }
@@ -174,7 +177,7 @@ public final class McpServers implements AutoCloseable {
             String description = tool.description() != null && !tool.description().isBlank() ? tool.description()
                     : tool.title() != null ? tool.title() : "The tool " + tool.name() + " of the MCP server " + this.name + ".";
             JsonNode parameters = tool.inputSchema() == null ? null : JSON.valueToTree(tool.inputSchema());
-            return new Tool(name, description, parameters, arguments -> call(tool.name(), arguments));
+            return new Tool(name, description, parameters, arguments -> call(tool.name(), arguments), prefix);
         }
 
         private Object call(String tool, JsonNode arguments) {

@@ -21,7 +21,8 @@ final class PythonStubs {
     /** Builtins and the kernel's own names that a tool function must not hide (parameters may). */
     private static final Set<String> HIDDEN_BY_FUNCTIONS = Set.of(
             "print", "open", "len", "range", "list", "dict", "set", "str", "int", "float", "bool", "type", "input",
-            "sum", "min", "max", "map", "filter", "sorted", "display", "final_answer", "ToolError", "id", "format");
+            "sum", "min", "max", "map", "filter", "sorted", "display", "final_answer", "ToolError", "id", "format",
+            "help", ToolDiscovery.SEARCH_TOOLS);
 
     private PythonStubs() {
     }
@@ -61,6 +62,12 @@ final class PythonStubs {
     static String stub(String function, Tool tool) {
         List<Parameter> parameters = parameters(tool.parameters());
         return signature(function, parameters) + "\n" + docstring(tool, parameters) + "    ...\n";
+    }
+
+    /** The call's signature on one line, as search_tools gives it: {@code name(a: str, b: int = 10)}. */
+    static String callSignature(String function, Tool tool) {
+        String definition = signature(function, parameters(tool.parameters()));
+        return definition.substring("def ".length(), definition.length() - 1);
     }
 
     /**

@@ -14,8 +14,10 @@ import java.util.Objects;
  * @param parameters  a JSON Schema object: its {@code properties} become the function's parameters, the
  *                    {@code required} ones first, the others keyword arguments with their default (or None)
  * @param function    what runs on the host when the code calls it
+ * @param group       where it comes from, as the model is shown it when the tools are too many to list in full
+ *                    (see {@link ToolListing}): its MCP server's or its Java class's name; empty when none was given
  */
-public record Tool(String name, String description, JsonNode parameters, ToolFunction function) {
+public record Tool(String name, String description, JsonNode parameters, ToolFunction function, String group) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public Tool {
@@ -23,11 +25,22 @@ public record Tool(String name, String description, JsonNode parameters, ToolFun
             throw new IllegalArgumentException("a tool needs a name");
         }
         description = description == null ? "" : description.strip();
+        group = group == null ? "" : group.strip();
         parameters = parameters == null ? emptySchema() : parameters;
         if (!parameters.isObject()) {
             throw new IllegalArgumentException("the parameters of tool " + name + " must be a JSON Schema object");
         }
         Objects.requireNonNull(function, "function");
+    }
+
+    /** A tool of no group. */
+    public Tool(String name, String description, JsonNode parameters, ToolFunction function) {
+        this(name, description, parameters, function, "");
+    }
+
+    /** This tool in that group (its server's or class's name). */
+    public Tool withGroup(String group) {
+        return new Tool(name, description, parameters, function, group);
     }
 
     public static Builder builder(String name) {
@@ -46,6 +59,7 @@ public record Tool(String name, String description, JsonNode parameters, ToolFun
         private String description = "";
         private final ObjectNode schema = emptySchema();
         private ToolFunction function;
+        private String group = "";
 
         private Builder(String name) {
             this.name = name;
@@ -81,6 +95,12 @@ public record Tool(String name, String description, JsonNode parameters, ToolFun
             return property;
         }
 
+        /** The group the tool is listed in when the tools are searched rather than listed (see {@link ToolListing}). */
+        public Builder group(String group) {
+            this.group = group;
+            return this;
+        }
+
         public Builder function(ToolFunction function) {
             this.function = function;
             return this;
@@ -90,7 +110,7 @@ public record Tool(String name, String description, JsonNode parameters, ToolFun
             if (function == null) {
                 throw new IllegalStateException("the tool " + name + " needs a function");
             }
-            return new Tool(name, description, schema, function);
+            return new Tool(name, description, schema, function, group);
         }
     }
 }

@@ -53,13 +53,17 @@ public final class Tools {
     }
 
     /**
-     * Throws when two tools would get the same Python or JavaScript name; rename one (MCP tools are prefixed on a
-     * clash).
+     * Throws when two tools would get the same Python or JavaScript name, or one is named {@code search_tools} (the
+     * agent's own tool search, {@link ToolDiscovery}); rename one (MCP tools are prefixed on a clash).
      */
     public static Tools of(Collection<Tool> tools) {
         Map<String, Tool> byFunction = new LinkedHashMap<>();
         Map<String, Tool> byJavaScriptFunction = new LinkedHashMap<>();
         for (Tool tool : tools) {
+            if (tool.name().equals(ToolDiscovery.SEARCH_TOOLS)) {
+                throw new IllegalArgumentException("a tool cannot be named " + ToolDiscovery.SEARCH_TOOLS
+                        + ": that is the function with which the code finds the tools; rename it");
+            }
             unique(byFunction, PythonStubs.identifier(tool.name()), tool, "Python");
             unique(byJavaScriptFunction, JavaScriptStubs.identifier(tool.name()), tool, "JavaScript");
         }
@@ -92,6 +96,30 @@ public final class Tools {
     /** Whether a tool would be the Python function of this name. */
     public boolean definesFunction(String function) {
         return byFunction.containsKey(function);
+    }
+
+    /** The function a tool is in the session of this language. */
+    static String function(Tool tool, Language language) {
+        return switch (language) {
+            case PYTHON -> PythonStubs.identifier(tool.name());
+            case JAVASCRIPT -> JavaScriptStubs.identifier(tool.name());
+        };
+    }
+
+    /** What the model is shown of one tool: its Python signature and docstring, or its JavaScript one with JSDoc. */
+    static String stub(Tool tool, Language language) {
+        return switch (language) {
+            case PYTHON -> PythonStubs.stub(PythonStubs.identifier(tool.name()), tool);
+            case JAVASCRIPT -> JavaScriptStubs.stub(JavaScriptStubs.identifier(tool.name()), tool);
+        };
+    }
+
+    /**
+     * How the code of a session of this language finds these tools when they are not listed in full:
+     * {@code search_tools}, ranked by {@code search}, and {@code help} (see {@link ToolListing}).
+     */
+    public ToolDiscovery discovery(Language language, ToolSearch search) {
+        return new ToolDiscovery(this, language, search);
     }
 
     /** Code that defines every tool as a Python function in the interpreter: {@link #definitions(Language)} for Python. */
@@ -132,10 +160,7 @@ public final class Tools {
     public String stubs(Language language, List<PythonTool> pythonTools) {
         StringBuilder code = new StringBuilder();
         for (Tool tool : byFunction.values()) {
-            code.append(switch (language) {
-                case PYTHON -> PythonStubs.stub(PythonStubs.identifier(tool.name()), tool);
-                case JAVASCRIPT -> JavaScriptStubs.stub(JavaScriptStubs.identifier(tool.name()), tool);
-            }).append('\n');
+            code.append(stub(tool, language)).append('\n');
         }
         for (PythonTool tool : pythonTools) {
             code.append(PythonStubs.stub(tool)).append('\n');
@@ -163,7 +188,7 @@ public final class Tools {
      * allowed {@code callLimit}. Nothing happens without tools.
      */
     public void offerTo(Session session, Duration callLimit) {
-        offerTo(session, handler(callLimit));
+        offerTo(session, handler(callLimit), "");
     }
 
     /**
@@ -172,9 +197,17 @@ public final class Tools {
      * tools is a {@link StartupFileException} ({@link #checkNoClash}).
      */
     public void offerTo(Session session, ToolHandler handler) {
+        offerTo(session, handler, "");
+    }
+
+    /**
+     * As {@link #offerTo(Session, ToolHandler)}, with {@code moreDefinitions} run after the tools' own definitions
+     * (the agent's search_tools and help, {@link ToolDiscovery#definitions()}), whose calls {@code handler} answers.
+     */
+    public void offerTo(Session session, ToolHandler handler, String moreDefinitions) {
         if (!isEmpty()) {
             checkNoClash(session.pythonTools());
-            define(session, handler);
+            define(session, handler, moreDefinitions);
         }
     }
 
@@ -185,16 +218,19 @@ public final class Tools {
      */
     public ExecutionResult execute(Session session, String code, String filename, Duration timeout,
                                    OutputListener listener, Duration callLimit) {
-        return execute(session, code, filename, timeout, listener, handler(callLimit));
+        return execute(session, code, filename, timeout, listener, handler(callLimit), "");
     }
 
-    /** As above, the calls going to {@code handler} (as in {@link #offerTo(Session, ToolHandler)}). */
+    /**
+     * As above, the calls going to {@code handler}, and {@code moreDefinitions} defined again after the tools (as in
+     * {@link #offerTo(Session, ToolHandler, String)}).
+     */
     public ExecutionResult execute(Session session, String code, String filename, Duration timeout,
-                                   OutputListener listener, ToolHandler handler) {
+                                   OutputListener listener, ToolHandler handler, String moreDefinitions) {
         if (isEmpty() || session.isAlive()) {
             return session.execute(code, filename, timeout, listener);
         }
-        ExecutionResult definitions = define(session, handler);
+        ExecutionResult definitions = define(session, handler, moreDefinitions);
         listener.onOutput("stderr", definitions.stderr());
         ExecutionResult result = session.execute(code, filename, timeout, listener);
         return new ExecutionResult(result.stdout(), definitions.stderr() + result.stderr(), result.result(),
@@ -203,9 +239,10 @@ public final class Tools {
                 result.restarted() || definitions.restarted());
     }
 
-    private ExecutionResult define(Session session, ToolHandler handler) {
+    private ExecutionResult define(Session session, ToolHandler handler, String moreDefinitions) {
         session.toolHandler(handler);
-        ExecutionResult defined = session.executeHostCode(definitions(session.language()));
+        ExecutionResult defined = session.executeHostCode(definitions(session.language())
+                + (moreDefinitions.isEmpty() ? "" : "\n" + moreDefinitions));
         if (!defined.ok()) {
             throw new IllegalStateException("the tools could not be defined in the session: " + defined.error().summary());
         }

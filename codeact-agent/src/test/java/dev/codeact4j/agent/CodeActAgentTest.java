@@ -432,6 +432,22 @@ class CodeActAgentTest {
                 .contains("Host tools");
     }
 
+    @Test
+    void theDataListingIsInTheSystemPromptEvenOneOfTheUsersOwn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path prompts)
+            throws java.io.IOException {
+        String listing = "Data: these files are readable:\n- /work/data/sales.csv: CSV, 98 B, 4 rows";
+        server = ScriptedModelServer.openAi().reply(python("final_answer(1)")).reply(python("final_answer(2)"));
+
+        agent(server).dataListing(listing).build().run("Use the data.");
+        java.nio.file.Files.writeString(prompts.resolve("system.txt"), "Write {{language}}. {{tools}}");
+        agent(server).dataListing(listing).prompts(PromptTemplates.defaults(dev.codeact4j.sandbox.Language.PYTHON)
+                .overriddenBy(prompts)).build().run("Use the data.");
+
+        String builtIn = server.requests().get(0).rawBody();
+        assertThat(builtIn).contains("Data: these files are readable:\\n- /work/data/sales.csv: CSV, 98 B, 4 rows");
+        assertThat(server.requests().get(1).rawBody()).contains("Write python.\\n\\nData: these files are readable:");
+    }
+
     private static double mean(double[] values, int from, int to) {
         double sum = 0;
         for (int i = from; i < to; i++) {

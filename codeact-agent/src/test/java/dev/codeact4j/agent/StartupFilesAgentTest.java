@@ -9,6 +9,7 @@ import dev.codeact4j.sandbox.StartupFileException;
 import dev.codeact4j.sandbox.SessionPool;
 import dev.codeact4j.testing.ScriptedModelServer;
 import dev.codeact4j.tools.Tool;
+import dev.codeact4j.tools.ToolListing;
 import dev.codeact4j.tools.Tools;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -140,5 +141,37 @@ class StartupFilesAgentTest {
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("give the pool a policy with the Python tool and setup files");
         }
+    }
+
+    @Test
+    void withTheSearchListingThePythonToolsAreListedInFullAndSearchToolsComesBackAfterARestart() throws Exception {
+        Path tools = file("units.py", "def to_celsius(fahrenheit: float) -> float:\n"
+                + "    \"\"\"Degrees Fahrenheit in Celsius.\"\"\"\n    return (fahrenheit - 32) * 5 / 9\n");
+        Tool offset = Tool.builder("offset").description("A constant the host knows.").function(arguments -> 100).build();
+        server = ScriptedModelServer.openAi()
+                .reply(python("import os\nos._exit(1)"), 100, 10)
+                .reply(python("found = [tool['name'] for tool in search_tools('a constant the host knows')]\n"
+                        + "final_answer([found[0], offset() + round(to_celsius(212))])"), 100, 10);
+
+        AgentResult result = agent(server).tools(Tools.of(offset)).toolListing(ToolListing.SEARCH).pythonTools(tools)
+                .build().run("Find the constant and add the boiling point.");
+
+        assertThat(result.success()).as(String.valueOf(result.steps())).isTrue();
+        assertThat(result.answerValue().toString()).isEqualTo("[\"offset\",200]");
+        assertThat(systemPrompt(server.requests().get(0))).containsSubsequence("search_tools(query, limit=10)",
+                "Python tools: these functions of the session's own are defined in the interpreter too",
+                "def to_celsius(fahrenheit: float) -> float:", "Degrees Fahrenheit in Celsius.");
+    }
+
+    @Test
+    void aPythonToolMayNotTakeTheNamesOfTheToolSearch() throws Exception {
+        Path tools = file("helpers.py", "def help(topic: str) -> str:\n    return topic\n");
+        Tool offset = Tool.builder("offset").description("A constant the host knows.").function(arguments -> 100).build();
+        server = ScriptedModelServer.openAi().reply(python("final_answer(1)"), 1, 1);
+        CodeActAgent agent = agent(server).tools(Tools.of(offset)).pythonTools(tools).build();
+
+        assertThatThrownBy(() -> agent.run("Anything.")).isInstanceOf(StartupFileException.class)
+                .hasMessageContaining("the Python tool file " + tools + " defines help");
+        assertThat(server.requests()).isEmpty();
     }
 }

@@ -16,6 +16,8 @@ import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.server.settings.InvalidRequestException;
 import dev.codeact4j.server.settings.RunAgents;
+import dev.codeact4j.memory.ToolEmbeddings;
+import dev.codeact4j.tools.ToolListing;
 import dev.codeact4j.tools.Tools;
 import io.opentelemetry.api.OpenTelemetry;
 
@@ -26,13 +28,17 @@ import java.util.function.Function;
 
 /**
  * Builds the agents of {@code run}, {@code demo}, {@code serve} and {@code mcp}'s {@code run_agent} alike, from the options and
- * the config file: the same sandbox, policy (and with it the language), tools, prompts ($CODEACT_HOME/prompts, for
- * JavaScript $CODEACT_HOME/prompts/javascript), tracing, and the same
+ * the config file: the same sandbox, policy (and with it the language), tools and their listing (searched by meaning,
+ * {@link ToolEmbeddings}), prompts ($CODEACT_HOME/prompts, for JavaScript $CODEACT_HOME/prompts/javascript), tracing,
+ * and the same
  * memory: each run recorded in the run store, and answered from its caches or helped by past solutions unless
  * that is switched off. Immutable; {@link #newBuilder()} derives a factory that differs in a setting or two
  * (a call's step limit, an example's working directory) and shares the rest, as OkHttp's clients do.
  */
 final class AgentFactory {
+    /** One for the process: it keeps the tools' vectors, which every agent (one per run under serve) then shares. */
+    private static final ToolEmbeddings TOOL_SEARCH = new ToolEmbeddings();
+
     private final Map<String, String> environment;
     private final ModelSettings modelSettings;
     private final int maxSteps;
@@ -44,6 +50,10 @@ final class AgentFactory {
     private final Sandbox sandbox;
     private final SandboxPolicy policy;
     private final Tools tools;
+    private final ToolListing toolListing;
+    private final int toolListingBudget;
+    /** What the model is told of the policy's data (empty: none). */
+    private final String dataListing;
     private final OpenTelemetry openTelemetry;
     private final RunRecording recording;
     private final boolean memory;
@@ -60,6 +70,9 @@ final class AgentFactory {
         sandbox = builder.sandbox;
         policy = builder.policy;
         tools = builder.tools;
+        toolListing = builder.toolListing;
+        toolListingBudget = builder.toolListingBudget;
+        dataListing = builder.dataListing;
         openTelemetry = builder.openTelemetry;
         recording = builder.recording;
         memory = builder.memory;
@@ -189,6 +202,10 @@ final class AgentFactory {
                 .answerSchema(schema)
                 .prompts(prompts)
                 .tools(tools)
+                .toolListing(toolListing)
+                .toolListingBudget(toolListingBudget)
+                .toolSearch(TOOL_SEARCH)
+                .dataListing(dataListing)
                 .toolTimeout(HostTools.CALL_LIMIT)
                 .openTelemetry(openTelemetry)
                 .listener(recording.listener())
@@ -206,6 +223,9 @@ final class AgentFactory {
         private Sandbox sandbox;
         private SandboxPolicy policy = SandboxPolicy.defaults();
         private Tools tools = Tools.none();
+        private ToolListing toolListing = ToolListing.AUTO;
+        private int toolListingBudget = ToolListing.DEFAULT_BUDGET;
+        private String dataListing = "";
         private OpenTelemetry openTelemetry = OpenTelemetry.noop();
         private RunRecording recording = RunRecording.NONE;
         private boolean memory = true;
@@ -225,6 +245,9 @@ final class AgentFactory {
             sandbox = factory.sandbox;
             policy = factory.policy;
             tools = factory.tools;
+            toolListing = factory.toolListing;
+            toolListingBudget = factory.toolListingBudget;
+            dataListing = factory.dataListing;
             openTelemetry = factory.openTelemetry;
             recording = factory.recording;
             memory = factory.memory;
@@ -280,6 +303,19 @@ final class AgentFactory {
 
         Builder tools(Tools tools) {
             this.tools = tools;
+            return this;
+        }
+
+        /** How the tools are shown to the model: the options over the config file ({@link ToolListingOptions}). */
+        Builder toolListing(ToolListingOptions options, CliConfig config) {
+            this.toolListing = options.listing(config);
+            this.toolListingBudget = options.budget(config);
+            return this;
+        }
+
+        /** The policy's data as the model is told of it ({@link DataOptions.Offer#listing()}). */
+        Builder dataListing(String dataListing) {
+            this.dataListing = dataListing;
             return this;
         }
 

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.agent.AgentMode;
+import dev.codeact4j.data.DatasetSpec;
 import dev.codeact4j.model.ModelSettings;
 import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.McpEndpoint;
+import dev.codeact4j.tools.ToolListing;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -31,28 +33,32 @@ import java.util.function.Function;
  *  "timeoutSeconds": 60, "memoryMb": 2048, "diskMb": 4096, "allowImports": ["requests"],
  *  "allowHosts": ["api.github.com", "*.pypi.org"],
  *  "mcp": ["npx -y @modelcontextprotocol/server-memory"], "mcpUrls": ["http://localhost:3000/mcp"],
+ *  "toolListing": "auto", "toolListingBudget": 8000,
  *  "models": ["openai:gpt-4o-mini", "anthropic:claude-sonnet-4-5"], "maxRuns": 4, "maxSessions": 32,
- *  "sessionTtlSeconds": 900, "toolsPy": ["tools/travel.py"], "setup": ["load_data.py"]}
+ *  "sessionTtlSeconds": 900, "toolsPy": ["tools/travel.py"], "setup": ["load_data.py"],
+ *  "data": ["/srv/sales.csv"], "datasets": ["hf:stanfordnlp/imdb:plain_text:test"]}
  * }</pre>
  *
  * The files of {@code toolsPy} and {@code setup} may be named relative to the config file's directory.
  */
 record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode, Double timeoutSeconds,
                  Integer memoryMb, Integer diskMb, List<String> allowImports, Boolean network, List<String> allowHosts,
-                 List<String> mcp, List<String> mcpUrls, Language language, List<String> models, Integer maxRuns,
-                 Integer maxSessions, Integer sessionTtlSeconds, List<Path> toolsPy, List<Path> setup) {
+                 List<String> mcp, List<String> mcpUrls, ToolListing toolListing, Integer toolListingBudget,
+                 List<Path> toolsPy, List<Path> setup, Language language, List<String> models, Integer maxRuns,
+                 Integer maxSessions, Integer sessionTtlSeconds, List<String> data, List<String> datasets) {
 
     /** The keys the file may hold, in the order the help lists them. */
     static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
-            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "toolsPy", "setup", "language", "models",
-            "maxRuns", "maxSessions", "sessionTtlSeconds");
+            "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "toolListing", "toolListingBudget",
+            "toolsPy", "setup", "language", "models", "maxRuns", "maxSessions", "sessionTtlSeconds", "data", "datasets");
 
     /** No config file: nothing set. */
     /** The step limit when neither an option nor the config file sets one. */
     static final int DEFAULT_MAX_STEPS = 10;
 
     static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, null, List.of(), null, List.of(),
-            List.of(), List.of(), null, List.of(), null, null, null, List.of(), List.of());
+            List.of(), List.of(), null, null, List.of(), List.of(), null, List.of(), null, null, null, List.of(),
+            List.of());
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -118,13 +124,17 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 hosts(file, root),
                 mcpServers(file, root, "mcp", McpEndpoint::commandLine, "command lines such as [\"npx -y @modelcontextprotocol/server-memory\"]"),
                 mcpServers(file, root, "mcpUrls", McpEndpoint::http, "URLs such as [\"http://localhost:3000/mcp\"]"),
+                parsed(file, root, "toolListing", ToolListing::parse),
+                wholeNumber(file, root, "toolListingBudget", 0),
+                files(file, root, "toolsPy", "Python tool files such as [\"tools/travel.py\"]"),
+                files(file, root, "setup", "setup files such as [\"load_data.py\"]"),
                 parsed(file, root, "language", Language::parse),
                 models(file, root),
                 wholeNumber(file, root, "maxRuns", 1),
                 wholeNumber(file, root, "maxSessions", 1),
                 wholeNumber(file, root, "sessionTtlSeconds", 1),
-                files(file, root, "toolsPy", "Python tool files such as [\"tools/travel.py\"]"),
-                files(file, root, "setup", "setup files such as [\"load_data.py\"]"));
+                strings(file, root, "data", "paths such as [\"/srv/sales.csv\", \"reports\"] (relative to " + file.getParent() + ")"),
+                datasets(file, root));
     }
 
     /**
@@ -244,6 +254,19 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
             }
         }
         return models;
+    }
+
+    /** Hugging Face datasets, each checked as --dataset checks it. */
+    private static List<String> datasets(Path file, JsonNode root) {
+        List<String> datasets = strings(file, root, "datasets", "datasets such as [\"hf:stanfordnlp/imdb\"]");
+        for (String dataset : datasets) {
+            try {
+                DatasetSpec.parse(dataset);
+            } catch (IllegalArgumentException e) {
+                throw invalid(file, "\"datasets\": " + e.getMessage());
+            }
+        }
+        return datasets;
     }
 
     private static List<String> modules(Path file, JsonNode root) {

@@ -1,6 +1,7 @@
 package dev.codeact4j.cli;
 
 import dev.codeact4j.cli.render.Colors;
+import dev.codeact4j.data.DatasetException;
 import dev.codeact4j.model.ModelException;
 import dev.codeact4j.sandbox.SandboxException;
 import dev.codeact4j.sandbox.SandboxUnavailableException;
@@ -25,7 +26,8 @@ import java.util.function.BooleanSupplier;
  * like those picocli reports itself, and so is a Python tool or setup file that cannot be used (with its
  * traceback); a sandbox that cannot be made exits 3 with its reason; a model that cannot be called exits 4 with
  * the provider's words, and so does an MCP server that cannot be started or reached (another service the run
- * depends on); a run store that cannot be read exits 1 naming its file.
+ * depends on), or a Hugging Face dataset the Hub refuses or cannot serve (one that does not exist as named, or is
+ * over the size limit, exits 2); a run store that cannot be read exits 1 naming its file.
  */
 final class CommandErrors implements IExecutionExceptionHandler, IExitCodeExceptionMapper {
     /** How a failure is reported: its line (after "codeact: ") and the exit status. */
@@ -44,6 +46,12 @@ final class CommandErrors implements IExecutionExceptionHandler, IExitCodeExcept
             case ModelException model -> new Failure(model.getMessage(), CodeactCommand.MODEL_ERROR);
             case McpServerException mcp -> new Failure(mcp.getMessage(), CodeactCommand.MODEL_ERROR);
             case StartupFileException file -> new Failure(file.getMessage() + traceback(file), CodeactCommand.USAGE);
+            case DatasetException dataset -> new Failure(dataset.getMessage() + ".", switch (dataset.kind()) {
+                // what was named cannot be had as named: like a usage error
+                case NOT_FOUND, NO_SUCH_SPLIT, TOO_LARGE -> CodeactCommand.USAGE;
+                // the Hub, another service the run depends on, refused or could not be reached
+                case NOT_AUTHORIZED, UNREACHABLE, FAILED -> CodeactCommand.MODEL_ERROR;
+            });
             case StoreException store -> new Failure(store.getMessage() + ".", CodeactCommand.FAILED);
             case SandboxUnavailableException unavailable ->
                     new Failure("cannot make a sandbox: " + unavailable.getMessage(), CodeactCommand.NO_SANDBOX);

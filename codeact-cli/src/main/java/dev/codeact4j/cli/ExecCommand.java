@@ -46,7 +46,8 @@ import java.util.concurrent.Callable;
                 "             [--workdir DIR] [--output-dir DIR] [--fail-fast]",
                 "             [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]...",
                 "             [--tools-py FILE]... [--setup FILE]...",
-                "             (-c CODE | FILE)..."},
+                "             [--data PATH]... [--dataset hf:OWNER/NAME[:CONFIG[:SPLIT]]]...",
+                "             [--dataset-max-mb MB] [--dataset-refresh] (-c CODE | FILE)..."},
         description = {
                 "Runs Python snippets (JavaScript ones with --lang js), in order, in ONE sandboxed session: "
                         + "variables, imports and files carry over from one snippet to the next.",
@@ -58,9 +59,11 @@ import java.util.concurrent.Callable;
                 "0:every snippet succeeded",
                 "1:a snippet failed, or a figure of one could not be saved",
                 "2:usage error: unknown option, no snippet, missing file, bad config file, a --tools-py or "
-                        + "--setup file that cannot be used",
+                        + "--setup file that cannot be used, a --data path that does not exist, a dataset, config or "
+                        + "split that does not exist, or a dataset over --dataset-max-mb",
                 "3:no sandbox can be made here (the message says why and what to do)",
-                "4:an MCP server could not be started or reached"},
+                "4:an MCP server could not be started or reached, or the Hugging Face Hub refused a dataset "
+                        + "(gated or private: HF_TOKEN) or could not be reached"},
         footerHeading = "%nOutput:%n",
         // Written line by line: picocli wraps long footer lines without indenting them.
         footer = {
@@ -110,11 +113,15 @@ import java.util.concurrent.Callable;
                 "the --tools-py functions are listed on standard error. --setup files run",
                 "before the first snippet too, and what they print is shown on standard error.",
                 "",
+                "Data: --data and --dataset as in codeact run (see codeact run --help): the",
+                "files at /work/data, and in Python load_dataset(\"OWNER/NAME\", split=...).",
+                "",
                 "Config file: exec uses these keys of $CODEACT_HOME/config.json (see codeact",
                 "run --help): timeoutSeconds, memoryMb, diskMb, allowImports, network,",
-                "allowHosts, mcp, mcpUrls, toolsPy, setup and language; the options override",
-                "them (toolsPy and setup come before --tools-py's and --setup's). A config",
-                "file that is not valid stops exec with exit status 2.",
+                "allowHosts, mcp, mcpUrls, toolsPy, setup, language, data and datasets; the",
+                "options override them (toolsPy and setup come before --tools-py's and",
+                "--setup's; data and datasets add to them). A config file that is not valid",
+                "stops exec with exit status 2.",
                 "",
                 "Examples:",
                 "  codeact exec -c 'x = 21' -c 'x * 2'",
@@ -140,6 +147,9 @@ public final class ExecCommand implements Callable<Integer> {
 
     @Mixin
     StartupFileOptions startupFiles;
+
+    @Mixin
+    DataOptions dataOptions;
 
     @Option(names = "--workdir", paramLabel = "DIR",
             description = "An existing directory to be the code's working directory (the code can read and write "
@@ -167,14 +177,15 @@ public final class ExecCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<Snippet> snippets = readSnippets();
-        CliConfig config = CliConfig.load(CliConfig.home(codeact.environment()));
-        SandboxPolicy policy = policy(config);
+        Path home = CliConfig.home(codeact.environment());
+        CliConfig config = CliConfig.load(home);
         DisplayFiles displayFiles = figures.displayFiles();
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
+        SandboxPolicy policy = dataOptions.offer(policy(config), config, home, codeact.environment(), err, colors).policy();
         ExecReport report = output.json ? new JsonReport(out) : new HumanReport(out, err, colors, snippets.size());
 
         Sandbox sandbox = codeact.sandbox(err, colors);

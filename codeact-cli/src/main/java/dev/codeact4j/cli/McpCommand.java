@@ -81,8 +81,8 @@ import java.util.concurrent.Callable;
                 "--setup files, in every session of --lang's language (execute_code's",
                 "description lists the Python tools).",
                 "",
-                "Config file: every key of $CODEACT_HOME/config.json applies (see codeact run",
-                "--help); the options override them.",
+                "Config file: every key of $CODEACT_HOME/config.json applies but serve's and the",
+                "data keys (see codeact run --help); the options override them.",
                 "",
                 "Setting it up, e.g. in Claude Desktop's claude_desktop_config.json:",
                 "  {\"mcpServers\": {\"codeact\": {\"command\": \"/path/to/codeact\",",
@@ -108,6 +108,9 @@ public final class McpCommand implements Callable<Integer> {
     StartupFileOptions startupFiles;
 
     @Mixin
+    ToolListingOptions toolListingOptions;
+
+    @Mixin
     OutputOptions.Figures figures;
 
     @Mixin
@@ -119,7 +122,8 @@ public final class McpCommand implements Callable<Integer> {
         CliConfig config = CliConfig.load(home);
         SandboxPolicy policy = startupFiles.applyTo(sandboxOptions.policy(config, null), config);
         ModelSpec defaultModel = modelOptions.spec(config);
-        AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config).build();
+        AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config)
+                .toolListing(toolListingOptions, config).build();
         DisplayFiles displayFiles = figures.displayFiles();
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();

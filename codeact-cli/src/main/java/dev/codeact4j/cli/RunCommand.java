@@ -15,6 +15,7 @@ import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.tools.McpEndpoint;
+import dev.codeact4j.tools.ToolListing;
 import dev.codeact4j.tools.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,7 +45,10 @@ import java.util.concurrent.Callable;
                 "            [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
                 "            [--output-dir DIR] [--mcp COMMAND]... [--mcp-url URL]...",
                 "            [--tools-class CLASS]... [--tools-py FILE]... [--setup FILE]...",
-                "            [--no-store] [--no-cache] TASK"},
+                "            [--tool-listing full|search|auto]",
+                "            [--tool-listing-budget TOKENS] [--data PATH]...",
+                "            [--dataset hf:OWNER/NAME[:CONFIG[:SPLIT]]]... [--dataset-max-mb MB]",
+                "            [--dataset-refresh] [--no-store] [--no-cache] TASK"},
         description = {
                 "A model solves TASK by writing Python (or JavaScript, with --lang js) that runs in a sandboxed, "
                         + "stateful session.",
@@ -58,10 +62,12 @@ import java.util.concurrent.Callable;
                 "1:the agent reached no answer (step limit, or simple mode's code failed), or its answer is not "
                         + "in the --format asked (nothing is printed on standard output; --json still has it)",
                 "2:usage error: no task, unknown option or value, no model named, bad config file, a "
-                        + "--tools-py or --setup file that cannot be used",
+                        + "--tools-py or --setup file that cannot be used, a --data path that does not exist, a "
+                        + "dataset, config or split that does not exist, or a dataset over --dataset-max-mb",
                 "3:no sandbox can be made here (the message says why and what to do)",
                 "4:the model could not be called (no API key, refused key, unknown model, provider down), "
-                        + "or an MCP server could not be started or reached"},
+                        + "or an MCP server could not be started or reached, or the Hugging Face Hub refused a "
+                        + "dataset (gated or private: HF_TOKEN) or could not be reached"},
         footerHeading = "%nModels:%n",
         // Written line by line: picocli wraps long footer lines without indenting them.
         footer = {
@@ -91,6 +97,8 @@ import java.util.concurrent.Callable;
                 "  allowHosts      a list of hosts, like --allow-host (which replaces it)",
                 "  mcp             a list of MCP server command lines, started besides --mcp's",
                 "  mcpUrls         a list of MCP server URLs, reached besides --mcp-url's",
+                "  toolListing     \"full\", \"search\" or \"auto\", like --tool-listing",
+                "  toolListingBudget  tokens, like --tool-listing-budget",
                 "  toolsPy         a list of Python tool files, loaded before --tools-py's",
                 "                  (relative to the config file's directory)",
                 "  setup           a list of setup files, run before --setup's (likewise)",
@@ -98,10 +106,15 @@ import java.util.concurrent.Callable;
                 "  maxRuns         codeact serve's: runs at once",
                 "  maxSessions     codeact serve's: sessions open at once",
                 "  sessionTtlSeconds  codeact serve's: an unused session is closed after it",
+                "  data            a list of files and directories, read besides --data's",
+                "                  (a relative path is relative to $CODEACT_HOME)",
+                "  datasets        a list of datasets, fetched besides --dataset's",
                 "For example: {\"model\": \"openrouter:google/gemini-2.5-flash\", \"maxSteps\": 8}",
-                "run, mcp and serve use every key (the last four are serve's alone); exec the",
-                "sandbox and tool keys (timeoutSeconds to setup, language); tools serve mcp and",
-                "mcpUrls; demo, history, show and report none.",
+                "run uses every key but serve's four (models to sessionTtlSeconds); mcp the",
+                "same but data and datasets; serve every key but data and datasets; exec the",
+                "sandbox, tool and data keys (timeoutSeconds to mcpUrls, toolsPy, setup,",
+                "language, data, datasets); tools serve mcp and mcpUrls; demo, history, show and",
+                "report none.",
                 "A config file that is not valid stops each of these with exit status 2.",
                 "",
                 "Tools:",
@@ -116,6 +129,15 @@ import java.util.concurrent.Callable;
                 "NAME=VALUE words before the program setting its environment:",
                 "  --mcp \"MEMORY_FILE_PATH=/tmp/m.jsonl npx -y",
                 "         @modelcontextprotocol/server-memory\"",
+                "With many tools the signatures cost tokens at every step: --tool-listing auto",
+                "(the default) then shows the model only the tool groups (one per server or",
+                "class) and the tools' names with one line each (only the groups when even that",
+                "takes more than the budget), when the full listing takes more than",
+                "--tool-listing-budget tokens (8000 by default, counted in OpenAI's o200k_base);",
+                "--tool-listing search always does, full never. The code then finds the tools:",
+                "search_tools(query, limit=10) ranks them by meaning (an embedding computed on",
+                "this machine), help(tool) prints one's signature and docstring. In --mode",
+                "simple, whose one program cannot read a search, auto lists them in full.",
                 "A server that cannot be started or reached stops the run (exit 4); one that",
                 "dies during a call fails that call. --tools-class loads a class from the",
                 "classpath, so start codeact with your jar on it:",
@@ -136,13 +158,30 @@ import java.util.concurrent.Callable;
                 "Its output is shown once, on standard error. A setup that fails stops the run",
                 "before any model call with its traceback (exit 2). Both run again in a fresh",
                 "interpreter after one is replaced (out of memory, say); the other host tools",
-                "are defined after them, so setup code cannot call those.",
+                "are defined after them, so setup code cannot call those. With --tool-listing",
+                "search the Python tools are still listed in full (search_tools finds the host's).",
+                "",
+                "Data:",
+                "--data PATH makes a file or directory readable at /work/data/NAME (read-only,",
+                "not copied), and the model is told what is there: names and sizes, and for",
+                "CSV, JSON and Parquet files their columns and first rows. --dataset",
+                "hf:OWNER/NAME[:CONFIG[:SPLIT]] fetches a Hugging Face dataset (the Parquet files",
+                "the Hub converted it to, else its own Parquet, CSV and JSON Lines files; without",
+                "CONFIG its default one, without SPLIT every split), converts each split to JSON",
+                "Lines with its columns' types, and keeps it in $CODEACT_HOME/datasets/hf/HOST/",
+                "OWNER/NAME/CONFIG/SPLIT: a later run uses it without asking the Hub",
+                "(--dataset-refresh asks, and fetches the splits that changed). The code reads",
+                "it at /work/data/hf/OWNER/NAME/CONFIG/SPLIT/data.jsonl; in Python,",
+                "load_dataset(\"OWNER/NAME\", split=\"train\") returns a pandas DataFrame.",
+                "HF_TOKEN is sent for gated and private datasets; HF_ENDPOINT names a mirror.",
                 "",
                 "Prompts: a file $CODEACT_HOME/prompts/NAME.txt replaces the built-in prompt of",
                 "that name (system, simple, no-code, cut-off, max-steps, invalid-answer, multi-step, retry,",
-                "reuse, pattern-data_analysis, pattern-web_scraping, pattern-machine_learning,",
-                "pattern-general);",
-                "{{variables}} such as {{authorized_imports}} are filled in as in the built-in ones.",
+                "reuse, tools, tools-search, pattern-data_analysis, pattern-web_scraping,",
+                "pattern-machine_learning, pattern-general);",
+                "{{variables}} such as {{authorized_imports}} are filled in as in the built-in ones",
+                "({{data}} is what the model is told of the data; a system prompt without it gets",
+                "it at its end).",
                 "For --lang js, the files of $CODEACT_HOME/prompts/javascript/ replace those of",
                 "the built-in JavaScript prompts.",
                 "",
@@ -224,6 +263,12 @@ public final class RunCommand implements Callable<Integer> {
     StartupFileOptions startupFiles;
 
     @Mixin
+    ToolListingOptions toolListingOptions;
+
+    @Mixin
+    DataOptions dataOptions;
+
+    @Mixin
     OutputOptions.Figures figures;
 
     @Mixin
@@ -245,13 +290,16 @@ public final class RunCommand implements Callable<Integer> {
                 .mode(mode)
                 .format(format)
                 .schema(readSchema())
+                .toolListing(toolListingOptions, config)
                 .build();
-        SandboxPolicy policy = startupFiles.applyTo(sandboxOptions.policy(config, null), config);
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);
         Tools classTools = toolOptions.classTools();
         DisplayFiles displayFiles = figures.displayFiles();
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
+        DataOptions.Offer data = dataOptions.offer(startupFiles.applyTo(sandboxOptions.policy(config, null), config),
+                config, home, codeact.environment(), err, colors);
+        SandboxPolicy policy = data.policy();
         AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, output.json, displayFiles);
         AgentProgress progress = report.progress(modelSpec.toString(), base.maxSteps(), policy.language());
         AgentFactory withRetries = base.newBuilder().retryListener(progress::retrying).build();
@@ -263,11 +311,17 @@ public final class RunCommand implements Callable<Integer> {
             CodeActAgent agent = withRetries.newBuilder()
                     .sandbox(sandbox, policy)
                     .tools(tools.tools())
+                    .dataListing(data.listing())
                     .openTelemetry(codeact.openTelemetry(err, colors))
                     .recording(recording)
                     .cache(store.cache())
                     .build()
                     .agent(models);
+            if (agent.toolListing() == ToolListing.SEARCH) {
+                err.println(colors.faint("[tool listing: search: the model is shown the tools' groups and names, and "
+                        + "its code finds them with search_tools and help]"));
+                err.flush();
+            }
             AgentResult result = agent.run(task, progress);
             boolean answered = report.finished(result, null, format);
             if (!output.json && recording.recording()) {

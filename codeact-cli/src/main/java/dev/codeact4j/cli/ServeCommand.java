@@ -51,7 +51,7 @@ import java.util.concurrent.Callable;
                 "4:an MCP server of --mcp or --mcp-url could not be started or reached"},
         footer = {
                 "",
-                "Config file: every key of $CODEACT_HOME/config.json applies (see codeact run --help), and these:",
+                "Config file: every key of $CODEACT_HOME/config.json but data and datasets applies (see codeact run --help), and these:",
                 "  models             the models the page offers, e.g. [\"openai:gpt-4o-mini\"] (\"model\" first)",
                 "  maxRuns            runs at once (default 4); more are answered 429 with Retry-After",
                 "  maxSessions        sessions open at once (default 32); likewise",
@@ -111,6 +111,9 @@ public final class ServeCommand implements Callable<Integer> {
     StartupFileOptions startupFiles;
 
     @Mixin
+    ToolListingOptions toolListingOptions;
+
+    @Mixin
     StoreOptions.WithCache store;
 
     @Override
@@ -119,7 +122,8 @@ public final class ServeCommand implements Callable<Integer> {
         CliConfig config = CliConfig.load(home);
         SandboxPolicy policy = startupFiles.applyTo(sandboxOptions.policy(config, null), config);
         ModelSpec defaultModel = modelOptions.spec(config);
-        AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config).build();
+        AgentFactory base = AgentFactory.builder(config, home, codeact.environment()).models(modelOptions, config)
+                .toolListing(toolListingOptions, config).build();
         ServerLimits limits = limits(config);
         String chosenToken = token != null ? token : codeact.environment().get("CODEACT_SERVE_TOKEN");
         List<McpEndpoint> mcpServers = toolOptions.mcpServers(config);

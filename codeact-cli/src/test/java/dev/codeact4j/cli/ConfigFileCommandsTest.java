@@ -70,11 +70,11 @@ class ConfigFileCommandsTest {
     @Test
     void theHelpSaysWhichKeysApplyWhere() {
         assertThat(codeact("exec", "--help").out()).contains("timeoutSeconds, memoryMb, diskMb, allowImports, network,",
-                "allowHosts, mcp, mcpUrls, toolsPy, setup and language; the options override", "bad config file");
-        assertThat(codeact("run", "--help").out()).contains(
-                "run, mcp and serve use every key (the last four are serve's alone); exec the",
-                "sandbox and tool keys (timeoutSeconds to setup, language)");
-        assertThat(codeact("mcp", "--help").out()).contains("every key of $CODEACT_HOME/config.json applies");
-        assertThat(codeact("serve", "--help").out()).contains("every key of $CODEACT_HOME/config.json applies");
+                "allowHosts, mcp, mcpUrls, toolsPy, setup, language, data and datasets; the", "bad config file");
+        assertThat(codeact("run", "--help").out()).contains("run uses every key but serve's four (models to sessionTtlSeconds); mcp the",
+                "same but data and datasets; serve every key but data and datasets; exec the",
+                "sandbox, tool and data keys (timeoutSeconds to mcpUrls, toolsPy, setup,");
+        assertThat(codeact("mcp", "--help").out()).contains("every key of $CODEACT_HOME/config.json applies but serve's and the",
+                "data keys");
     }
 }

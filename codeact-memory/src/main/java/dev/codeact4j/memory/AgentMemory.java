@@ -169,13 +169,13 @@ public final class AgentMemory implements RunMemory {
 
     /**
      * The answer of this program under this setup's key, when the cache is on, it has not expired, and it may
-     * stand for running the program again: not when the code can reach the network or call host tools, since
-     * what it finds there may have changed; then the program runs again.
+     * stand for running the program again: not when the code can reach the network, call host tools or read the
+     * session's data (files, datasets), since what it finds there may have changed; then the program runs again.
      */
     @Override
     public Optional<ProcessedAnswer> cachedAnswer(RunSetup setup, List<String> code) {
         boolean reachesOut = setup.policy().network() || !setup.policy().allowHosts().isEmpty();
-        if (!cache || reachesOut || !setup.tools().isEmpty()) {
+        if (!cache || reachesOut || !setup.tools().isEmpty() || !setup.policy().data().isEmpty()) {
             return Optional.empty();
         }
         return guarded(() -> tables().answer(CacheKey.of(setup).withCode(code).value(), notExpiredSince())

@@ -29,9 +29,10 @@ import java.util.stream.Collectors;
  *     samples (temperature, the most tokens, ...: {@link ModelParameters}), the language, the mode, the answer
  *     format and schema;</li>
  * <li>the tools, by their Python signatures and docstrings;</li>
- * <li>what the policy lets the code see and do: its imports, network, working directory, environment and
- *     preloaded modules, and the Python tool and setup files its sessions start with (not its time and memory
- *     limits, which decide whether code finishes, not what it answers).</li>
+ * <li>what the policy lets the code see and do: its imports, network, working directory, environment,
+ *     preloaded modules, data (each mount's name and host path), startup code, and the Python tool and setup files
+ *     its sessions start with (not its time and memory limits, which decide whether code finishes, not what it
+ *     answers).</li>
  * </ul>
  *
  * @param value 64 hex digits
@@ -71,6 +72,13 @@ record CacheKey(String value) {
         if (!policy.allowHosts().isEmpty()) {
             // Only when set, so that the keys of earlier runs, which could not have allowed hosts, stay the same.
             canonical += "\nallowHosts=" + new TreeSet<>(policy.allowHosts());
+        }
+        if (!policy.data().isEmpty()) {
+            // Only when set, as above. Where the data is, not what it holds: a cached program runs again on it.
+            canonical += "\ndata=" + policy.data().stream().map(mount -> mount.name() + "=" + mount.source()).sorted().toList();
+        }
+        if (!policy.startupCode().isEmpty()) {
+            canonical += "\nstartupCode=" + String.join("\n\u0000\n", policy.startupCode());
         }
         // Likewise: the code the sessions start with decides what the program finds there (whole, not only the
         // signatures: a tool's body decides its answers).

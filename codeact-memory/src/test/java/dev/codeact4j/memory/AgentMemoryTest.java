@@ -274,6 +274,49 @@ class AgentMemoryTest {
     }
 
     @Test
+    void aProgramOnTheSessionsDataRunsAgainOnWhatTheDataHoldsNow() throws Exception {
+        Path dir = Files.createTempDirectory("codeact-memory-data");
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path prices = Files.writeString(dir.resolve("prices.csv"), "price\n3\n5\n");
+            ChatModels models = ChatModels.create(ModelSpec.parse("openai:scripted-model"),
+                    ModelSettings.defaults().withBaseUrl(server.baseUrl()).withApiKey("test-key").withMaxRetries(1)
+                            .withTimeout(Duration.ofSeconds(20)), Map.of());
+            CodeActAgent agent = CodeActAgent.builder().models(models).sandbox(SANDBOX)
+                    .policy(SandboxPolicy.builder().timeout(Duration.ofSeconds(20)).data(prices).build())
+                    .memory(AgentMemory.in(store).withReuse(false)).build();
+            server.reply(python("import pandas as pd\nfinal_answer(int(pd.read_csv('/work/data/prices.csv').price.sum()))"));
+            assertThat(agent.run("Sum the prices").answerValue().asInt()).isEqualTo(8);
+
+            Files.writeString(prices, "price\n3\n5\n10\n");
+            AgentResult again = agent.run("Sum the prices");
+
+            assertThat(server.requests()).hasSize(1); // the cached program, without the model
+            assertThat(again.cached()).isTrue();
+            assertThat(again.answerValue().asInt()).isEqualTo(18); // run again, not the answer cached
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void theDataAndTheStartupCodeArePartOfTheCacheKey() {
+        SandboxPolicy none = SandboxPolicy.defaults();
+        var tools = dev.codeact4j.tools.Tools.none();
+        List<CacheKey> keys = List.of(
+                CacheKey.of("Sum the prices", "m", "python", "multi-step", null, null, tools, none),
+                CacheKey.of("Sum the prices", "m", "python", "multi-step", null, null, tools,
+                        none.toBuilder().data(Path.of("/srv/a/prices.csv")).build()),
+                CacheKey.of("Sum the prices", "m", "python", "multi-step", null, null, tools,
+                        none.toBuilder().data(Path.of("/srv/b/prices.csv")).build()),
+                CacheKey.of("Sum the prices", "m", "python", "multi-step", null, null, tools,
+                        none.toBuilder().startupCode("def helper(): pass").build()));
+        assertThat(keys).doesNotHaveDuplicates();
+    }
+
+    @Test
     void theHostsTheCodeMayReachArePartOfTheCacheKey() {
         SandboxPolicy closed = SandboxPolicy.defaults();
         CacheKey none = CacheKey.of("Fetch the rate", "m", "python", "multi-step", null, null, dev.codeact4j.tools.Tools.none(), closed);

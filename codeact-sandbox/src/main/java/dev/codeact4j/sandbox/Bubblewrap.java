@@ -11,13 +11,16 @@ import java.util.Map;
  * The bubblewrap command line of a session: fresh user, PID, network, IPC and UTS namespaces (no further user
  * namespaces inside); a seccomp filter ({@link SyscallFilter}); the system directories read-only; from /etc only
  * what programs need to run (no passwd, shadow, keys or host names); a private /tmp; the working directory at
- * {@value #WORKDIR}; no environment but the one given. Bind mounts are nosuid and nodev (bubblewrap's default).
+ * {@value #WORKDIR}; the policy's data read-only under {@value DataMount#DIRECTORY}; no environment but the one
+ * given. Bind mounts are nosuid and nodev (bubblewrap's default).
  */
 final class Bubblewrap {
     static final String WORKDIR = "/work";
     static final String KERNEL_DIR = "/opt/codeact";
     static final String CONTROL_DIR = "/run/codeact";
     static final int SANDBOX_UID = 1000;
+    /** The size of the tmpfs that holds the data's mount points (directories and empty files only). */
+    private static final int DATA_TMPFS_BYTES = 1024 * 1024;
     /** The launcher opens the seccomp filter on this descriptor; bubblewrap reads it and closes it. */
     static final int SECCOMP_FD = 9;
 
@@ -32,8 +35,15 @@ final class Bubblewrap {
     private Bubblewrap() {
     }
 
-    /** What a session's bubblewrap command is made of. */
-    record Mounts(Path controlDir, Path workdir, Path tmpdir, long tmpfsBytes, Path packages) {
+    /** What a session's bubblewrap command is made of; {@code data} is bound read-only under /work/data. */
+    record Mounts(Path controlDir, Path workdir, Path tmpdir, long tmpfsBytes, Path packages, List<DataBind> data) {
+    }
+
+    /**
+     * One data mount: {@code from} is the host path bubblewrap binds (the data itself, or the place in the session's
+     * control directory where the launcher bound it, see {@code KernelProcess}), at /work/data/{@code name}.
+     */
+    record DataBind(Path from, String name) {
     }
 
     /**
@@ -94,7 +104,17 @@ final class Bubblewrap {
         args.addAll(List.of(
                 "--ro-bind", kernelFile.getParent().toString(), KERNEL_DIR,
                 "--ro-bind", mounts.controlDir().toString(), CONTROL_DIR,
-                "--bind", mounts.workdir().toString(), WORKDIR,
+                "--bind", mounts.workdir().toString(), WORKDIR));
+        if (!mounts.data().isEmpty()) {
+            // The data's mount points are made on a tmpfs of their own, made read-only once they are in: nothing is
+            // created in the working directory but /work/data itself, and nothing can be written beside the data.
+            args.addAll(List.of("--size", Integer.toString(DATA_TMPFS_BYTES), "--tmpfs", DataMount.DIRECTORY));
+            for (DataBind bind : mounts.data()) {
+                args.addAll(List.of("--ro-bind", bind.from().toString(), DataMount.DIRECTORY + "/" + bind.name()));
+            }
+            args.addAll(List.of("--remount-ro", DataMount.DIRECTORY));
+        }
+        args.addAll(List.of(
                 "--remount-ro", "/",
                 "--chdir", WORKDIR,
                 "--clearenv"));

@@ -59,7 +59,7 @@ final class KernelProcess implements AutoCloseable {
     }
 
     /** Where a session's interpreter runs: its files, its working directory, its user, and its egress. */
-    record Launch(SessionDirectory files, Path workdir, HostUser user, boolean egress) {
+    record Launch(SessionDirectory files, Path workdir, HostUser user, boolean egress, List<DataMount> dataMounts) {
     }
 
     /** Starts an interpreter and waits until it has said hello (its preloads done). */
@@ -79,12 +79,14 @@ final class KernelProcess implements AutoCloseable {
                 server.bind(UnixDomainSocketAddress.of(socketPath));
                 // The kernel may run as another user: the socket sits in the session's private directory.
                 Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-rw-rw-"));
-                List<String> command = launcher(sandbox, cgroup, launch.user());
+                boolean dataByLauncher = dataByLauncher(sandbox, policy, launch);
+                List<String> command = launcher(sandbox, cgroup, launch.user(),
+                        dataByLauncher ? dataMountPoints(policy, controlDir) : List.of());
                 if (sandbox.isolation() == Isolation.BUBBLEWRAP) {
                     long tmpfsBytes = (long) policy.diskMb() * 1024 * 1024;
                     command.addAll(Bubblewrap.command(sandbox.bubblewrap(), kernel, KernelFiles.kernel(kernel.resource()),
                             new Bubblewrap.Mounts(controlDir, launch.workdir(), launch.files().tmp().orElse(null), tmpfsBytes,
-                                    packages(sandbox, kernel)),
+                                    packages(sandbox, kernel), dataBinds(policy, controlDir, dataByLauncher)),
                             policy.network(), environment, policy.memoryMb()));
                 } else {
                     command.addAll(kernel.command(KernelFiles.kernel(kernel.resource()).toString(), socketPath.toString(),
@@ -113,11 +115,58 @@ final class KernelProcess implements AutoCloseable {
     }
 
     /**
-     * The shell that starts the sandbox: it joins the session's cgroup (so nothing escapes the limits), opens the
-     * syscall filter for bubblewrap, and, when the JVM is root, becomes the session's unprivileged user for good
-     * before bubblewrap makes the namespaces, so that no process and no file of the session is root's on the host.
+     * Whether the launcher binds the data for bubblewrap: when the JVM is root, bubblewrap runs as the session's
+     * unprivileged user, who may not reach a data path (one under /root, or under $CODEACT_HOME there, as the
+     * dataset cache is); the launcher, still root, binds each into the session's control directory in a mount
+     * namespace of its own (nothing is mounted on the host, and it ends with the process), and bubblewrap binds it
+     * from there. The data's own permissions still hold: what that user may not read stays unreadable inside.
      */
-    private static List<String> launcher(LocalSandbox sandbox, Cgroups.Group cgroup, HostUser user) {
+    private static boolean dataByLauncher(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
+        return sandbox.isolation() == Isolation.BUBBLEWRAP && !policy.data().isEmpty() && launch.user().switched()
+                && LocalSandbox.privateMounts();
+    }
+
+    /** Where each data mount is bound from: the data itself, or its mount point in the control directory. */
+    private static List<Bubblewrap.DataBind> dataBinds(SandboxPolicy policy, Path controlDir, boolean byLauncher) {
+        List<Bubblewrap.DataBind> binds = new ArrayList<>();
+        for (int index = 0; index < policy.data().size(); index++) {
+            DataMount mount = policy.data().get(index);
+            binds.add(new Bubblewrap.DataBind(byLauncher ? dataMountPoint(controlDir, index) : mount.source(), mount.name()));
+        }
+        return binds;
+    }
+
+    private static Path dataMountPoint(Path controlDir, int index) {
+        return controlDir.resolve("data").resolve(Integer.toString(index));
+    }
+
+    /** The pairs (data, mount point) the launcher binds, the mount points made: a directory or an empty file, as the data. */
+    private static List<String> dataMountPoints(SandboxPolicy policy, Path controlDir) throws IOException {
+        Files.createDirectories(controlDir.resolve("data"));
+        List<String> pairs = new ArrayList<>();
+        for (int index = 0; index < policy.data().size(); index++) {
+            Path source = policy.data().get(index).source();
+            Path point = dataMountPoint(controlDir, index);
+            if (!Files.exists(point)) {
+                if (Files.isDirectory(source)) {
+                    Files.createDirectory(point);
+                } else {
+                    Files.createFile(point);
+                }
+            }
+            pairs.addAll(List.of(source.toString(), point.toString()));
+        }
+        return pairs;
+    }
+
+    /**
+     * The shell that starts the sandbox: it joins the session's cgroup (so nothing escapes the limits), opens the
+     * syscall filter for bubblewrap, binds the data where bubblewrap can reach it ({@code dataPairs}: data, mount
+     * point; see {@link #dataByLauncher}), and, when the JVM is root, becomes the session's unprivileged user for
+     * good before bubblewrap makes the namespaces, so that no process and no file of the session is root's on the host.
+     */
+    private static List<String> launcher(LocalSandbox sandbox, Cgroups.Group cgroup, HostUser user,
+                                         List<String> dataPairs) {
         StringBuilder script = new StringBuilder();
         if (cgroup != null) {
             for (Path procs : cgroup.procsFiles()) {
@@ -129,6 +178,17 @@ final class KernelProcess implements AutoCloseable {
             script.append(' ').append(Bubblewrap.SECCOMP_FD).append("< ").append(shellQuoted(SyscallFilter.compiled().toString()));
         }
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "codeact-launcher"));
+        if (!dataPairs.isEmpty()) {
+            StringBuilder binds = new StringBuilder();
+            for (int index = 1; index < dataPairs.size(); index += 2) {
+                // ${N}: a bare $10 would be $1 and a 0
+                binds.append("/usr/bin/mount --bind \"${").append(index).append("}\" \"${").append(index + 1).append("}\" && ");
+            }
+            binds.append("shift ").append(dataPairs.size()).append(" && exec \"$@\"");
+            command.addAll(List.of("/usr/bin/unshare", "--mount", "--propagation", "private", "--",
+                    "/bin/sh", "-c", binds.toString(), "codeact-data"));
+            command.addAll(dataPairs);
+        }
         if (sandbox.isolation() == Isolation.BUBBLEWRAP && user.switched()) {
             command.addAll(user.switchCommand());
         }
@@ -153,6 +213,12 @@ final class KernelProcess implements AutoCloseable {
             if (exited && stderr.startsWith("bwrap:") && (stderr.contains(launch.workdir().toString())
                     || stderr.contains("chdir to " + Bubblewrap.WORKDIR))) {
                 throw new SandboxException(workdirAccessMessage(launch, "cannot be reached by"));
+            }
+            Optional<DataMount> unreachable = launch.dataMounts().stream()
+                    .filter(mount -> stderr.contains(mount.source().toString())).findFirst();
+            if (exited && stderr.startsWith("bwrap:") && unreachable.isPresent()) {
+                throw new SandboxException(dataAccessMessage(launch, unreachable.get().source(), "cannot be reached by")
+                        + " (bubblewrap said: " + stderr + ")");
             }
             if (exited && stderr.startsWith("bwrap:") && stderr.contains("Permission denied")) {
                 throw new SandboxException("bubblewrap, running as " + launch.user().describe() + ", was refused a "
@@ -194,6 +260,11 @@ final class KernelProcess implements AutoCloseable {
             channel.close();
             throw new SandboxException(workdirAccessMessage(launch, "is not writable by"));
         }
+        if (hello.unreadableData() != null) {
+            channel.close();
+            throw new SandboxException(dataAccessMessage(launch, hostDataPath(sandbox, launch, hello.unreadableData()),
+                    "cannot be read by"));
+        }
         Thread.ofVirtual().start(() -> drain(process.getInputStream(), output::onStdout));
         return new KernelProcess(process, channel, cgroup, findKernelPid(process, kernel), output, hello);
     }
@@ -210,6 +281,38 @@ final class KernelProcess implements AutoCloseable {
                 + ", or setfacl -m u:" + name + ":rwx " + launch.workdir()
                 + " (every directory above it must let that user through: setfacl -m u:" + name + ":x DIR); "
                 + "or name another working directory, or none for a private one.";
+    }
+
+    /** Why the session's data cannot be used, and what to grant. */
+    private static String dataAccessMessage(Launch launch, Path path, String problem) {
+        HostUser user = launch.user();
+        String name = user.name();
+        String why = user.switched() && HostUser.SANDBOX_USER.equals(name)
+                ? " (codeact is running as root, so it runs code as " + name + ", which cannot read root's private files)"
+                : "";
+        boolean directory = Files.isDirectory(path);
+        return "the data " + (directory ? "directory " : "file ") + path + " " + problem + " " + user.describe()
+                + ", the user the sandbox runs code as" + why + ". Grant it: "
+                + (directory ? "setfacl -R -m u:" + name + ":rX " + path + " (or chmod -R o+rX " + path + ")"
+                        : "setfacl -m u:" + name + ":r " + path + " (or chmod o+r " + path + ")")
+                + (launch.user().switched() && !LocalSandbox.privateMounts()
+                        ? "; every directory above it must let that user through: setfacl -m u:" + name + ":x DIR" : "")
+                + "; or leave it out of the session's data.";
+    }
+
+    /** The host path of a path inside the session's data (the one the kernel could not read). */
+    private static Path hostDataPath(LocalSandbox sandbox, Launch launch, String sessionPath) {
+        String directory = dataDirectory(sandbox, launch);
+        for (DataMount mount : launch.dataMounts()) {
+            String root = directory + "/" + mount.name();
+            if (sessionPath.equals(root)) {
+                return mount.source();
+            }
+            if (sessionPath.startsWith(root + "/")) {
+                return mount.source().resolve(sessionPath.substring(root.length() + 1));
+            }
+        }
+        return Path.of(sessionPath);
     }
 
     private static SocketChannel accept(ServerSocketChannel server, Process process, Duration timeout) throws IOException {
@@ -244,7 +347,18 @@ final class KernelProcess implements AutoCloseable {
         return new KernelConfig(limits, Math.max(1, policy.cpuTime().toSeconds()), policy.maxFileSizeMb(),
                 policy.maxOutputChars(), policy.allowedImports(), policy.preload(), policy.diskMb(),
                 launch.files().onDiskImage() && launch.workdir().equals(launch.files().work()),
-                launch.egress() ? new KernelConfig.Egress(EGRESS_PORT, Bubblewrap.CONTROL_DIR + "/" + EGRESS_SOCKET_NAME) : null);
+                launch.egress() ? new KernelConfig.Egress(EGRESS_PORT, Bubblewrap.CONTROL_DIR + "/" + EGRESS_SOCKET_NAME) : null,
+                policy.data().isEmpty() ? null : policy.data().stream()
+                        .map(mount -> dataDirectory(sandbox, launch) + "/" + mount.name()).toList());
+    }
+
+    /**
+     * Where the session's data is as its code sees it: /work/data in the sandbox; without one, the {@code data}
+     * directory of the working directory, where {@link LocalSession} links it.
+     */
+    static String dataDirectory(LocalSandbox sandbox, Launch launch) {
+        return sandbox.isolation() == Isolation.BUBBLEWRAP ? DataMount.DIRECTORY
+                : launch.workdir().resolve("data").toString();
     }
 
     /** The JavaScript data stack's directory, for a JavaScript kernel when it is installed; else null. */
@@ -281,6 +395,9 @@ final class KernelProcess implements AutoCloseable {
             }
             env.put("NO_PROXY", "");
             env.put("no_proxy", "");
+        }
+        if (!policy.data().isEmpty()) {
+            env.put("CODEACT_DATA", dataDirectory(sandbox, launch)); // for helpers such as load_dataset
         }
         env.putAll(policy.environment());
         return env;

@@ -54,6 +54,19 @@ final class LocalSandbox implements Sandbox {
         static final boolean AVAILABLE = SessionDirectory.DiskImage.available();
     }
 
+    /**
+     * Whether this JVM, as root, may make a mount namespace and bind mounts in it (to hand a session data its user
+     * cannot reach, see {@code KernelProcess}): found out once, on first need, by trying (a few milliseconds).
+     */
+    private static final class PrivateMounts {
+        static final boolean AVAILABLE = HostUser.current().isRoot()
+                && runProbe(List.of("/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/true")).isEmpty();
+    }
+
+    static boolean privateMounts() {
+        return PrivateMounts.AVAILABLE;
+    }
+
     /** Every open session of this JVM, closed by a shutdown hook: Ctrl-C or SIGTERM leave no process and no file. */
     private static final Set<LocalSession> OPEN_SESSIONS = ConcurrentHashMap.newKeySet();
     private static final Thread CLOSE_AT_EXIT = new Thread(LocalSandbox::closeOpenSessions, "codeact-sandbox-exit");

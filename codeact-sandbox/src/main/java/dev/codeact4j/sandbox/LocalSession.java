@@ -45,6 +45,13 @@ final class LocalSession implements Session {
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile List<PythonTool> pythonTools = List.of();
     private ExecutionResult setupResult;
+    /** What this session made in a named working directory for its data (removed at the end), deepest last. */
+    private final List<Path> madeForData = new ArrayList<>();
+    /**
+     * Set while the policy's startup code, tool files or setup files run: a kernel that dies then is not replaced
+     * (again and again).
+     */
+    private boolean startingUp;
 
     private LocalSession(LocalSandbox sandbox, SandboxPolicy policy, SessionDirectory files, KernelProcess.Launch launch,
                          EgressRoute egress) {
@@ -63,6 +70,12 @@ final class LocalSession implements Session {
         if (named != null && !Files.isDirectory(named)) {
             throw new SandboxException("the working directory " + named + " does not exist; create it or name another");
         }
+        for (DataMount mount : policy.data()) {
+            if (!Files.exists(mount.source())) {
+                throw new SandboxException("the data path " + mount.source() + " does not exist; name an existing "
+                        + "file or directory");
+            }
+        }
         boolean bubblewrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
         HostUser user = bubblewrap ? HostUser.forSession(sandbox.jvmUser(), named) : sandbox.jvmUser();
         SessionDirectory files = SessionDirectory.take(user, policy.diskMb(), bubblewrap && sandbox.diskImages());
@@ -74,14 +87,22 @@ final class LocalSession implements Session {
                         HostAllowlist.parse(policy.allowHosts()));
             }
             KernelProcess.Launch launch = new KernelProcess.Launch(files, named != null ? named : files.work(), user,
-                    egress != null);
+                    egress != null, policy.data());
             session = new LocalSession(sandbox, policy, files, launch, egress);
             LocalSandbox.track(session);
             try {
-                session.kernel = KernelProcess.start(sandbox, policy, launch);
+                session.prepareData();
+                String problem = session.startKernel();
+                if (problem != null) {
+                    throw new SandboxException(problem);
+                }
             } catch (RuntimeException e) {
                 LocalSandbox.untrack(session);
-                throw e;
+                if (session.kernel != null) {
+                    session.kernel.close();
+                }
+                session.removeMadeForData();
+                throw e; // and below, the session's files and egress go
             }
         } catch (RuntimeException e) {
             if (egress != null) {
@@ -102,25 +123,30 @@ final class LocalSession implements Session {
     }
 
     /**
-     * Runs what the policy gives every interpreter at its start: the Python tool files (their functions defined as
-     * tools), then the setup files, as the user's code but without a cell number. Returns what the setup files did
+     * Runs the files the policy gives every interpreter at its start, after its startup code: the Python tool files
+     * (their functions defined as tools), then the setup files, as the user's code but without a cell number. Returns what the setup files did
      * (null without any); throws a {@link StartupFileException} at the first file that fails.
      */
     private ExecutionResult runStartFiles() {
-        List<PythonTool> tools = new ArrayList<>();
-        for (StartupFile file : policy.pythonTools()) {
-            tools.addAll(loadToolFile(file));
-        }
-        pythonTools = List.copyOf(tools);
-        ExecutionResult setup = null;
-        for (StartupFile file : policy.setup()) {
-            ExecutionResult ran = run(file.code(), file.name(), false, policy.timeout(), OutputListener.NONE);
-            setup = setup == null ? ran : followedBy(setup, ran);
-            if (!ran.ok()) {
-                throw StartupFileException.setup(file.name(), ran.error());
+        startingUp = true;
+        try {
+            List<PythonTool> tools = new ArrayList<>();
+            for (StartupFile file : policy.pythonTools()) {
+                tools.addAll(loadToolFile(file));
             }
+            pythonTools = List.copyOf(tools);
+            ExecutionResult setup = null;
+            for (StartupFile file : policy.setup()) {
+                ExecutionResult ran = run(file.code(), file.name(), false, policy.timeout(), OutputListener.NONE);
+                setup = setup == null ? ran : followedBy(setup, ran);
+                if (!ran.ok()) {
+                    throw StartupFileException.setup(file.name(), ran.error());
+                }
+            }
+            return setup;
+        } finally {
+            startingUp = false;
         }
-        return setup;
     }
 
     /** Runs a Python tool file through the kernel's loader, which reads its functions' signatures ({@code inspect}). */
@@ -186,11 +212,19 @@ final class LocalSession implements Session {
             // A kernel the previous execution lost (kernel == null) was reported in that execution's error; one that
             // died between executions (a thread of the code's, a signal) has not been reported yet: say it once, here.
             String unreported = kernel == null ? null : "the interpreter had died (" + kernel.exitDescription() + ")";
-            restart();
+            if (startingUp) {
+                return failed(output, System.nanoTime(), false, false, new ExecutionError("KernelDied",
+                        "the interpreter died while the session's startup code or files ran"
+                                + (unreported == null ? "" : " (" + unreported + ")"), ""));
+            }
+            String startupProblem = restart();
             restarted = true;
             if (unreported != null) {
                 output.onOutput("stderr", "[codeact] " + unreported + "; this code runs in a fresh interpreter: earlier "
                         + "variables and imports are gone, files in the working directory are kept.\n");
+            }
+            if (startupProblem != null) {
+                output.onOutput("stderr", "[codeact] in the fresh interpreter, " + startupProblem + "\n");
             }
             startAgain(output);
         }
@@ -430,18 +464,88 @@ final class LocalSession implements Session {
         } catch (RuntimeException e) {
             output.onOutput("stderr", "[codeact] in the fresh interpreter, " + e.getMessage() + "\n");
             if (kernel == null || !kernel.isAlive()) {
-                restart();
+                String startupProblem = restart();
+                if (startupProblem != null) {
+                    output.onOutput("stderr", "[codeact] in the fresh interpreter, " + startupProblem + "\n");
+                }
             }
         }
     }
 
-    private void restart() {
+    /** Replaces the interpreter; what went wrong with the startup code in the fresh one, or null. */
+    private String restart() {
         if (kernel != null) {
             kernel.close();
             kernel = null;
         }
-        kernel = KernelProcess.start(sandbox, policy, launch);
         restarts++;
+        return startKernel();
+    }
+
+    /** Starts an interpreter and runs the policy's startup code in it; what went wrong with that code, or null. */
+    private String startKernel() {
+        kernel = KernelProcess.start(sandbox, policy, launch);
+        startingUp = true;
+        try {
+            int index = 0;
+            for (String code : policy.startupCode()) {
+                ExecutionResult result = run(code, "<codeact-startup-" + (++index) + ">", true, policy.startupTimeout(),
+                        OutputListener.NONE);
+                if (!result.ok()) {
+                    return "the session's startup code failed: " + result.error().summary();
+                }
+            }
+            return null;
+        } finally {
+            startingUp = false;
+        }
+    }
+
+    /**
+     * Makes the data readable where the code looks for it. Bubblewrap mounts it (see {@link Bubblewrap}); it only
+     * makes {@code data} in a named working directory when there is none, which {@link #close()} removes again.
+     * Without a sandbox there are no mounts: each data path is linked as {@code data/NAME} in the working directory.
+     */
+    private void prepareData() {
+        if (policy.data().isEmpty()) {
+            return;
+        }
+        Path directory = launch.workdir().resolve("data");
+        try {
+            if (sandbox.isolation() == Isolation.BUBBLEWRAP) {
+                if (policy.workdir() != null && !Files.exists(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    madeForData.add(directory); // bubblewrap makes it, as the session's user
+                }
+                return;
+            }
+            for (DataMount mount : policy.data()) {
+                Path link = directory.resolve(mount.name());
+                for (Path parent = link.getParent(); !Files.exists(parent); parent = parent.getParent()) {
+                    madeForData.add(parent);
+                }
+                Files.createDirectories(link.getParent());
+                Files.createSymbolicLink(link, mount.source());
+                madeForData.add(link);
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot link the session's data into " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes what {@link #prepareData} made in a named working directory: links, and directories left empty. */
+    private void removeMadeForData() {
+        if (policy.workdir() == null) {
+            return; // a private working directory goes as a whole
+        }
+        List<Path> made = new ArrayList<>(madeForData);
+        made.sort(java.util.Comparator.comparingInt(Path::getNameCount).reversed());
+        for (Path path : made) {
+            try {
+                Files.deleteIfExists(path); // a directory the code filled is not empty: it stays
+            } catch (IOException ignored) {
+                // kept, as anything else in the user's directory
+            }
+        }
     }
 
     private static Duration elapsed(long startedNanos) {
@@ -524,6 +628,7 @@ final class LocalSession implements Session {
             if (policy.workdir() != null) {
                 SetIdBits.strip(policy.workdir(), launch.user());
             }
+            removeMadeForData();
             files.close();
         }
         LocalSandbox.untrack(this);

@@ -38,10 +38,16 @@ import java.util.stream.Stream;
  * @param environment      the only environment variables the session sees besides the sandbox's own
  * @param preload          modules imported when the interpreter starts, before any snippet
  * @param language         the language of the session's code, which picks its kernel (Python by default)
+ * @param data             files and directories of the host the code may read, each at /work/data/NAME: read-only,
+ *                         never copied
+ * @param startupCode      code of the session's language run in every interpreter of the session as it starts (a
+ *                         fresh one after a restart too), before any snippet: what it defines is there for the code
+ *                         (a helper such as load_dataset); its output is not shown, and an error fails the start
  * @param pythonTools      Python files whose public functions every session defines as tools, running inside the
  *                         sandbox (Python sessions only); see {@link Session#pythonTools()}
- * @param setup            files of the session's language that every session runs at its start, after the tool files,
- *                         in the code's namespace (loading data, defining helpers); see {@link Session#setupResult()}
+ * @param setup            files of the session's language that every session runs at its start, after the startup
+ *                         code and the tool files, in the code's namespace (loading data, defining helpers); see
+ *                         {@link Session#setupResult()}
  */
 public record SandboxPolicy(
         Duration timeout,
@@ -61,6 +67,8 @@ public record SandboxPolicy(
         Map<String, String> environment,
         List<String> preload,
         Language language,
+        List<DataMount> data,
+        List<String> startupCode,
         List<StartupFile> pythonTools,
         List<StartupFile> setup) {
 
@@ -131,6 +139,9 @@ public record SandboxPolicy(
                     + language.displayName() + ": leave the tool files out, or make the language Python");
         }
         workdir = workdir == null ? null : workdir.toAbsolutePath().normalize();
+        data = List.copyOf(Objects.requireNonNull(data, "data"));
+        DataMount.checkDistinct(data);
+        startupCode = List.copyOf(Objects.requireNonNull(startupCode, "startupCode"));
     }
 
     public static SandboxPolicy defaults() {
@@ -146,13 +157,13 @@ public record SandboxPolicy(
     }
 
     /**
-     * This policy for a session of {@code language}: itself when that is its language, else the same limits without
-     * its Python tool and setup files, which are code of its own language (a server whose clients may ask for either
-     * language gives the other one a bare session).
+     * This policy for a session of {@code language}: itself when that is its language, else the same limits and data
+     * without its startup code, Python tool files and setup files, which are code of its own language (a server whose
+     * clients may ask for either language gives the other one a bare session).
      */
     public SandboxPolicy forLanguage(Language language) {
-        return language == this.language ? this
-                : toBuilder().language(language).pythonTools(List.of()).setup(List.of()).build();
+        return language == this.language ? this : toBuilder().language(language)
+                .startupCode(List.of()).pythonTools(List.of()).setup(List.of()).build();
     }
 
     public boolean allowsAllImports() {
@@ -191,6 +202,8 @@ public record SandboxPolicy(
         private Map<String, String> environment = new LinkedHashMap<>();
         private List<String> preload = List.of();
         private Language language = Language.PYTHON;
+        private List<DataMount> data = new ArrayList<>();
+        private List<String> startupCode = new ArrayList<>();
         private List<StartupFile> pythonTools = new ArrayList<>();
         private List<StartupFile> setup = new ArrayList<>();
 
@@ -217,6 +230,8 @@ public record SandboxPolicy(
             environment = new LinkedHashMap<>(policy.environment);
             preload = policy.preload;
             language = policy.language;
+            data = new ArrayList<>(policy.data);
+            startupCode = new ArrayList<>(policy.startupCode);
             pythonTools = new ArrayList<>(policy.pythonTools);
             setup = new ArrayList<>(policy.setup);
         }
@@ -324,6 +339,38 @@ public record SandboxPolicy(
             return this;
         }
 
+        /** Lets the code read these files and directories, each at /work/data/ and its own file name; repeatable. */
+        public Builder data(Path... paths) {
+            for (Path path : paths) {
+                this.data.add(DataMount.of(path));
+            }
+            return this;
+        }
+
+        /** Lets the code read these, each at /work/data/ and its name. */
+        public Builder data(DataMount... mounts) {
+            this.data.addAll(List.of(mounts));
+            return this;
+        }
+
+        /** Replaces the data the code may read. */
+        public Builder data(Collection<DataMount> mounts) {
+            this.data = new ArrayList<>(mounts);
+            return this;
+        }
+
+        /** Adds code run in every interpreter of the session as it starts, before any snippet (after earlier such code). */
+        public Builder startupCode(String code) {
+            this.startupCode.add(Objects.requireNonNull(code, "code"));
+            return this;
+        }
+
+        /** Replaces the startup code. */
+        public Builder startupCode(Collection<String> code) {
+            this.startupCode = new ArrayList<>(code);
+            return this;
+        }
+
         /**
          * Adds Python tool files, read now: every session runs each and defines its public functions (not starting
          * with _, defined in the file) as tools under their own names, a builtin's name too ({@code max}). A file that
@@ -366,7 +413,7 @@ public record SandboxPolicy(
             imports.addAll(addedImports);
             return new SandboxPolicy(timeout, interruptGrace, startupTimeout, memoryMb, cpuTime, maxProcesses,
                     maxFileSizeMb, maxOpenFiles, maxOutputChars, imports, diskMb, network, allowHosts, workdir, environment,
-                    preload, language, pythonTools, setup);
+                    preload, language, data, startupCode, pythonTools, setup);
         }
     }
 }

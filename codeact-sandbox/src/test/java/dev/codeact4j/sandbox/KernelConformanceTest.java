@@ -144,6 +144,26 @@ class KernelConformanceTest {
             assertThat(hello.version()).isNotBlank();
             assertThat(hello.preloaded()).containsExactly(dialect.module());
             assertThat(hello.workdirWritable()).isTrue();
+            assertThat(hello.unreadableData()).isNull();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void helloNamesTheFirstDataPathTheKernelCannotRead(Dialect dialect) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("codeact-conformance-data");
+        try {
+            java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            java.nio.file.Files.writeString(dir.resolve("open.csv"), "a\n");
+            java.nio.file.Path closed = java.nio.file.Files.writeString(dir.resolve("closed.csv"), "a\n");
+            try (LocalSession session = open(dialect, quickPolicy().data(dir))) {
+                assertThat(session.kernel().hello().unreadableData()).isNull();
+            }
+            java.nio.file.Files.setPosixFilePermissions(closed, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+            assertThatThrownBy(() -> open(dialect, quickPolicy().data(dir)).close())
+                    .hasMessageContaining("the data file " + closed + " cannot be read by");
+        } finally {
+            LocalSandbox.deleteRecursively(dir);
         }
     }
 

@@ -247,4 +247,19 @@ class StartupFilesTest {
         assertThat(javascript.setup()).isEmpty();
         assertThat(javascript.timeout()).isEqualTo(withSetup.timeout());
     }
+
+    @Test
+    void theStartupCodeRunsFirstSoThatTheSetupMayUseWhatItDefinesAfterARestartToo() throws Exception {
+        Path setup = file("setup.py", "answer = helper() + 1\n");
+        SandboxPolicy policy = quickPolicy().allowImports("os").startupCode("def helper():\n    return 41\n")
+                .setup(setup).build();
+        try (Session session = SANDBOX.open(policy)) {
+            assertThat(session.setupResult().ok()).isTrue();
+            assertThat(session.execute("answer").result().json().asInt()).isEqualTo(42);
+            assertThat(session.execute("import os\nos._exit(3)").restarted()).isTrue();
+            ExecutionResult after = session.execute("answer");
+            assertThat(after.error()).as(after.stderr()).isNull();
+            assertThat(after.result().json().asInt()).isEqualTo(42);
+        }
+    }
 }

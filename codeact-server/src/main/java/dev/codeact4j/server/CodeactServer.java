@@ -15,6 +15,7 @@ import dev.codeact4j.server.sessions.SessionsFeature;
 import dev.codeact4j.server.settings.RunAgents;
 import dev.codeact4j.server.settings.ServerLimits;
 import dev.codeact4j.server.settings.ServerSettings;
+import dev.codeact4j.server.web.WebPage;
 import dev.codeact4j.store.RunStore;
 import dev.codeact4j.tools.Tools;
 import io.javalin.Javalin;
@@ -71,6 +72,7 @@ public final class CodeactServer implements AutoCloseable {
         ServerSettings settings = new ServerSettings(builder.sandbox, builder.policy, builder.agents, builder.store,
                 builder.tools, builder.defaultModel, List.copyOf(builder.models), builder.limits, builder.log);
         features = new ArrayList<>();
+        features.add(new WebPage());
         features.add(new RunsFeature(settings));
         features.add(new SessionsFeature(settings));
         try {

@@ -18,11 +18,13 @@ import java.util.Set;
  * @param diskMb                 the session's disk limit, for the message of the error that hits it
  * @param workdirOnDisk          whether the working directory shares that disk (else only /tmp does)
  * @param egress                 where to relay HTTP proxy connections to; null when no host is allowed
+ * @param data                   the session's data as the kernel sees it (files and directories), which it checks it
+ *                               can read before it says hello; null when there is none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record KernelConfig(Limits limits, long cpuSecondsPerExecution, int maxFileSizeMb, int maxOutputChars,
                            Set<String> allowedImports, List<String> preload, int diskMb, boolean workdirOnDisk,
-                           Egress egress) {
+                           Egress egress, List<String> data) {
 
     /**
      * Resource limits (setrlimit) in the units named; null for none.

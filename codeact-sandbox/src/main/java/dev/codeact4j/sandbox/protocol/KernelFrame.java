@@ -26,9 +26,11 @@ public sealed interface KernelFrame {
     /**
      * The kernel's first frame, once its preloads are imported: the {@code protocol} it speaks
      * ({@link KernelProtocol#VERSION}), its {@code language} and that language's {@code version}, the modules
-     * {@code preloaded}, and whether the working directory is {@code workdirWritable} for it.
+     * {@code preloaded}, whether the working directory is {@code workdirWritable} for it, and the first path of
+     * the configuration's {@code data} it cannot read ({@code unreadableData}; null when it can read them all).
      */
-    record Hello(int protocol, String language, String version, List<String> preloaded, boolean workdirWritable)
+    record Hello(int protocol, String language, String version, List<String> preloaded, boolean workdirWritable,
+                 String unreadableData)
             implements KernelFrame {
         public Hello {
             Objects.requireNonNull(language, "language");

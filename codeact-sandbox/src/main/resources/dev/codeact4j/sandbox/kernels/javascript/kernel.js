@@ -642,6 +642,37 @@ function workdirWritable() {
   }
 }
 
+// The first of the session's data paths (or what is inside them) this process cannot read, or null: directories must
+// be readable and enterable, files readable; links are not followed; after `most` entries the rest is taken on trust.
+function unreadableData(roots, most = 100000) {
+  let seen = 0;
+  for (const root of roots) {
+    const pending = [root];
+    while (pending.length > 0 && seen < most) {
+      const entry = pending.pop();
+      seen++;
+      let stat;
+      try {
+        stat = entry !== root ? fs.lstatSync(entry) : fs.statSync(entry);
+      } catch {
+        return entry;
+      }
+      if (stat.isSymbolicLink()) continue;
+      try {
+        if (stat.isDirectory()) {
+          fs.accessSync(entry, fs.constants.R_OK | fs.constants.X_OK);
+          for (const name of fs.readdirSync(entry)) pending.push(path.join(entry, name));
+        } else {
+          fs.accessSync(entry, fs.constants.R_OK);
+        }
+      } catch {
+        return entry;
+      }
+    }
+  }
+  return null;
+}
+
 function main() {
   const preloaded = [];
   for (const name of config.preload || []) {
@@ -652,7 +683,7 @@ function main() {
   if (config.egress) startEgress(config.egress);
   socket = net.connect(socketPath, () => {
     send({ type: 'hello', protocol: PROTOCOL, language: 'javascript', version: process.versions.node, preloaded,
-      workdirWritable: workdirWritable() });
+      workdirWritable: workdirWritable(), unreadableData: unreadableData(config.data || []) });
     readFrames();
   });
   socket.on('error', (error) => {

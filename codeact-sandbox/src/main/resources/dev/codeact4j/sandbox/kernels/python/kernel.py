@@ -862,6 +862,7 @@ class Kernel:
             "version": sys.version.split()[0],
             "preloaded": sorted(self.config.get("preload", [])),
             "workdirWritable": os.access(os.getcwd(), os.R_OK | os.W_OK | os.X_OK),
+            "unreadableData": unreadable_data(self.config.get("data") or []),
         })
         while True:
             frame = self.channel.receive()
@@ -886,6 +887,33 @@ class FinalAnswer(BaseException):
     def __init__(self, value):
         super().__init__("final_answer called")
         self.value = value
+
+
+def unreadable_data(roots, most=100_000):
+    """The first of the session's data paths (or what is inside them) this process cannot read, or None.
+
+    Directories must be readable and enterable, files readable; links are not followed (what they point to may
+    well be outside the data). After `most` entries the rest is taken on trust: a start must not crawl a huge tree.
+    """
+    seen = 0
+    for root in roots:
+        pending = [root]
+        while pending and seen < most:
+            path = pending.pop()
+            seen += 1
+            if path != root and os.path.islink(path):
+                continue
+            if os.path.isdir(path):
+                if not os.access(path, os.R_OK | os.X_OK):
+                    return path
+                try:
+                    with os.scandir(path) as entries:
+                        pending.extend(entry.path for entry in entries)
+                except OSError:
+                    return path
+            elif not os.access(path, os.R_OK):
+                return path
+    return None
 
 
 def apply_resource_limits(limits):
