@@ -260,7 +260,8 @@ class SessionTest {
             ExecutionResult result = own.execute("import time\nprint('sleeping', flush=True)\ntime.sleep(600)",
                     (stream, text) -> Thread.ofVirtual().start(own::interrupt));
             assertThat(result.error().type()).isEqualTo("KeyboardInterrupt");
-            assertThat(result.error().traceback()).contains("time.sleep(600)");
+            // the interrupt is sent once the line is out; the interpreter may still be returning from print then
+            assertThat(result.error().traceback()).containsAnyOf("time.sleep(600)", "print('sleeping', flush=True)");
             assertThat(result.timedOut()).isFalse();
             assertThat(result.restarted()).isFalse();
             assertThat(own.execute("kept").result().json().asInt()).isEqualTo(7);
