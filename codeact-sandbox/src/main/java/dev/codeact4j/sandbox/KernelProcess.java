@@ -79,14 +79,23 @@ final class KernelProcess implements AutoCloseable {
                 server.bind(UnixDomainSocketAddress.of(socketPath));
                 // The kernel may run as another user: the socket sits in the session's private directory.
                 Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-rw-rw-"));
-                boolean dataByLauncher = dataByLauncher(sandbox, policy, launch);
-                List<String> command = launcher(sandbox, cgroup, launch.user(),
-                        dataByLauncher ? dataMountPoints(policy, controlDir) : List.of());
+                boolean byLauncher = bindsByLauncher(sandbox, launch);
+                boolean dataByLauncher = byLauncher && !policy.data().isEmpty();
+                Path packages = packages(sandbox, kernel);
+                List<String> launcherBinds = new ArrayList<>(dataByLauncher ? dataMountPoints(policy, controlDir) : List.of());
+                if (byLauncher && packages != null) {
+                    // the data stack sits under $CODEACT_HOME, in /root when root runs codeact: bound as the data is
+                    Path point = controlDir.resolve("packages");
+                    Files.createDirectories(point);
+                    launcherBinds.addAll(List.of(packages.toString(), point.toString()));
+                    packages = point;
+                }
+                List<String> command = launcher(sandbox, cgroup, launch.user(), launcherBinds);
                 if (sandbox.isolation() == Isolation.BUBBLEWRAP) {
                     long tmpfsBytes = (long) policy.diskMb() * 1024 * 1024;
                     command.addAll(Bubblewrap.command(sandbox.bubblewrap(), kernel, KernelFiles.kernel(kernel.resource()),
                             new Bubblewrap.Mounts(controlDir, launch.workdir(), launch.files().tmp().orElse(null), tmpfsBytes,
-                                    packages(sandbox, kernel), dataBinds(policy, controlDir, dataByLauncher)),
+                                    packages, dataBinds(policy, controlDir, dataByLauncher)),
                             policy.network(), environment, policy.memoryMb()));
                 } else {
                     command.addAll(kernel.command(KernelFiles.kernel(kernel.resource()).toString(), socketPath.toString(),
@@ -115,15 +124,15 @@ final class KernelProcess implements AutoCloseable {
     }
 
     /**
-     * Whether the launcher binds the data for bubblewrap: when the JVM is root, bubblewrap runs as the session's
-     * unprivileged user, who may not reach a data path (one under /root, or under $CODEACT_HOME there, as the
-     * dataset cache is); the launcher, still root, binds each into the session's control directory in a mount
-     * namespace of its own (nothing is mounted on the host, and it ends with the process), and bubblewrap binds it
-     * from there. The data's own permissions still hold: what that user may not read stays unreadable inside.
+     * Whether the launcher binds the data and the JavaScript data stack for bubblewrap: when the JVM is root,
+     * bubblewrap runs as the session's unprivileged user, who may not reach a path under /root (the dataset cache and
+     * the data stack live in $CODEACT_HOME, ~/.codeact); the launcher, still root, binds each into the session's
+     * control directory in a mount namespace of its own (nothing is mounted on the host, and it ends with the
+     * process), and bubblewrap binds it from there. The files' own permissions still hold: what that user may not
+     * read stays unreadable inside.
      */
-    private static boolean dataByLauncher(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
-        return sandbox.isolation() == Isolation.BUBBLEWRAP && !policy.data().isEmpty() && launch.user().switched()
-                && LocalSandbox.privateMounts();
+    private static boolean bindsByLauncher(LocalSandbox sandbox, Launch launch) {
+        return sandbox.isolation() == Isolation.BUBBLEWRAP && launch.user().switched() && LocalSandbox.privateMounts();
     }
 
     /** Where each data mount is bound from: the data itself, or its mount point in the control directory. */
@@ -162,7 +171,7 @@ final class KernelProcess implements AutoCloseable {
     /**
      * The shell that starts the sandbox: it joins the session's cgroup (so nothing escapes the limits), opens the
      * syscall filter for bubblewrap, binds the data where bubblewrap can reach it ({@code dataPairs}: data, mount
-     * point; see {@link #dataByLauncher}), and, when the JVM is root, becomes the session's unprivileged user for
+     * point; see {@link #bindsByLauncher}), and, when the JVM is root, becomes the session's unprivileged user for
      * good before bubblewrap makes the namespaces, so that no process and no file of the session is root's on the host.
      */
     private static List<String> launcher(LocalSandbox sandbox, Cgroups.Group cgroup, HostUser user,

@@ -383,6 +383,28 @@ class JavaScriptSessionTest {
     }
 
     @Test
+    void aDataStackInADirectoryTheSandboxUserCannotEnterIsStillMounted() throws Exception {
+        // As ~/.codeact/javascript is when root runs codeact: /root is 0700, the session's user is not root.
+        Path home = Files.createTempDirectory("codeact-private-home");
+        try {
+            Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Path module = Files.createDirectories(home.resolve("javascript/node_modules/tiny-stack"));
+            Files.writeString(module.resolve("package.json"), "{\"name\": \"tiny-stack\", \"main\": \"index.js\"}");
+            Files.writeString(module.resolve("index.js"), "module.exports = {answer: 42};");
+            Sandbox sandbox = Sandbox.builder().javascriptPackages(home.resolve("javascript")).build();
+            try (Session own = sandbox.open(js().allowImports("tiny-stack").build())) {
+                ExecutionResult result = own.execute("require('tiny-stack').answer");
+                assertThat(result.ok()).as(String.valueOf(result.error())).isTrue();
+                assertThat(result.result().json().asInt()).isEqualTo(42);
+            }
+        } finally {
+            try (var paths = Files.walk(home)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void withoutNodeTheFirstJavaScriptSessionSaysHowToInstallIt() {
         Sandbox noNode = Sandbox.builder().node(Path.of("/nonexistent/node")).build();
         assertThatThrownBy(() -> noNode.open(js().build())).isInstanceOf(SandboxUnavailableException.class)
