@@ -40,6 +40,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code codeact serve}: agent runs with their events as they happen, sandbox sessions as a service, the history,
@@ -84,7 +85,7 @@ public final class CodeactServer implements AutoCloseable {
         byte[] openApi = openApiDocument();
         PrintWriter log = builder.log;
         // One holder, so the filter installed before the port is known checks Host against the real port.
-        Access[] access = new Access[1];
+        AtomicReference<Access> access = new AtomicReference<>();
         app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -97,7 +98,11 @@ public final class CodeactServer implements AutoCloseable {
             ApiErrors.install(config.routes, log);
             config.routes.before(ctx -> {
                 if (isGuarded(ctx.path())) {
-                    access[0].check(ctx);
+                    Access checks = access.get();
+                    if (checks == null) { // the port is open a moment before it is known
+                        throw ApiException.unavailable("The server is starting; try again in a moment.");
+                    }
+                    checks.check(ctx);
                     refuseLargeBody(ctx);
                 }
             });
@@ -110,7 +115,7 @@ public final class CodeactServer implements AutoCloseable {
                 for (Feature feature : features) {
                     feature.servlets().forEach((path, servlet) -> {
                         // Javalin's before handler does not run for another servlet: the same checks as a filter.
-                        FilterHolder guard = new FilterHolder(new GuardFilter(() -> access[0], limits.maxBodyBytes()));
+                        FilterHolder guard = new FilterHolder(new GuardFilter(access::get, limits.maxBodyBytes()));
                         guard.setAsyncSupported(true);
                         context.addFilter(guard, path, EnumSet.of(DispatcherType.REQUEST));
                         ServletHolder holder = new ServletHolder(servlet);
@@ -123,10 +128,11 @@ public final class CodeactServer implements AutoCloseable {
         try {
             app.start();
         } catch (RuntimeException e) {
+            features.forEach(feature -> feature.shutdown(Instant.now())); // their reapers and sweepers too
             throw new IllegalStateException("cannot listen on " + host + ":" + builder.port + ": "
                     + rootMessage(e) + ". Choose another --port (0 takes a free one) or --host.", e);
         }
-        access[0] = new Access(token, host, app.port());
+        access.set(new Access(token, host, app.port()));
     }
 
     public static Builder builder() {
