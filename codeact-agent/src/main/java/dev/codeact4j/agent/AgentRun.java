@@ -222,7 +222,7 @@ final class AgentRun {
      * written in one still runs in the other), and routes their calls to the host, traced.
      */
     private void offerTools(Session session) {
-        if (settings.discovery() != null) { // defined after the Python tools, they would replace one of these names
+        if (settings.discovers(session.pythonTools())) { // defined after the Python tools, they would replace one of these names
             for (PythonTool tool : session.pythonTools()) {
                 if (tool.name().equals(ToolDiscovery.SEARCH_TOOLS) || tool.name().equals("help")) {
                     throw new StartupFileException("the Python tool file " + tool.file() + " defines " + tool.name()
@@ -236,13 +236,17 @@ final class AgentRun {
 
     /** Where the code's calls of host tools go: search_tools to the discovery, the rest to the tools; each traced. */
     ToolHandler toolHandler() {
-        return settings.tracing().traced(settings.discovery() == null ? settings.tools().handler(settings.toolTimeout())
-                : settings.discovery().handler(settings.tools().handler(settings.toolTimeout())));
+        return settings.tracing().traced(!settings.discovers(session.pythonTools())
+                ? settings.tools().handler(settings.toolTimeout())
+                : settings.discovery().handler(settings.tools().handler(settings.toolTimeout()), session.pythonTools()));
     }
 
-    /** The code that defines search_tools and help after the tools, whenever they are defined; empty without tools. */
+    /**
+     * The code that defines search_tools and help after the tools, whenever they are defined; empty when the
+     * session gets neither ({@link AgentSettings#discovers}).
+     */
     String discoveryDefinitions() {
-        return settings.discovery() == null ? "" : settings.discovery().definitions();
+        return settings.discovers(session.pythonTools()) ? settings.discovery().definitions(session.pythonTools()) : "";
     }
 
     /** Tells the listeners (a run store, say) how the run ended when it ends by an exception. */
