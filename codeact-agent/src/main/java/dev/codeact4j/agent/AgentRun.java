@@ -45,6 +45,8 @@ final class AgentRun {
     private final boolean showSetup;
     private final Cancellation cancellation;
     private Session session;
+    /** Whether the session gets search_tools and help ({@link AgentSettings#discovers}), settled once per run. */
+    private boolean discovers;
     private RunMemory.RunSetup setup;
     private boolean cached;
     private String reusedFrom;
@@ -83,6 +85,7 @@ final class AgentRun {
         cancellation.onRequest(session::interrupt);
         try (Scope ignored = span.makeCurrent()) {
             this.session = session;
+            this.discovers = settings.discovers(session.pythonTools());
             ExecutionResult setupResult = session.setupResult();
             if (showSetup && setupResult != null) {
                 emit(new AgentEvent.SetupFinished(runId, session.policy().setup().stream().map(StartupFile::name).toList(),
@@ -222,7 +225,7 @@ final class AgentRun {
      * written in one still runs in the other), and routes their calls to the host, traced.
      */
     private void offerTools(Session session) {
-        if (settings.discovery() != null) { // defined after the Python tools, they would replace one of these names
+        if (discovers) { // defined after the Python tools, they would replace one of these names
             for (PythonTool tool : session.pythonTools()) {
                 if (tool.name().equals(ToolDiscovery.SEARCH_TOOLS) || tool.name().equals("help")) {
                     throw new StartupFileException("the Python tool file " + tool.file() + " defines " + tool.name()
@@ -236,13 +239,16 @@ final class AgentRun {
 
     /** Where the code's calls of host tools go: search_tools to the discovery, the rest to the tools; each traced. */
     ToolHandler toolHandler() {
-        return settings.tracing().traced(settings.discovery() == null ? settings.tools().handler(settings.toolTimeout())
-                : settings.discovery().handler(settings.tools().handler(settings.toolTimeout())));
+        return settings.tracing().traced(!discovers ? settings.tools().handler(settings.toolTimeout())
+                : settings.discovery().handler(settings.tools().handler(settings.toolTimeout()), session.pythonTools()));
     }
 
-    /** The code that defines search_tools and help after the tools, whenever they are defined; empty without tools. */
+    /**
+     * The code that defines search_tools and help after the tools, whenever they are defined; empty when the
+     * session gets neither ({@link AgentSettings#discovers}).
+     */
     String discoveryDefinitions() {
-        return settings.discovery() == null ? "" : settings.discovery().definitions();
+        return discovers ? settings.discovery().definitions(session.pythonTools()) : "";
     }
 
     /** Tells the listeners (a run store, say) how the run ended when it ends by an exception. */

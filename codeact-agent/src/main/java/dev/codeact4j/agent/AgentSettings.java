@@ -32,9 +32,11 @@ import java.util.TreeSet;
  * @param checks            what a final answer must pass, in order: the schema's check first, when there is a schema
  * @param dataListing       what the session's data is (files, columns, first rows; datasets and how to load them),
  *                          for the system prompt's {@code {{data}}}; empty when there is none
- * @param toolListing       how the tools are shown: {@link ToolListing#FULL} or {@link ToolListing#SEARCH}, resolved
+ * @param toolListing       how the tools are shown, as asked ({@link ToolListing#AUTO} too): settled per session by
+ *                          {@link #toolListing(List)}, since the budget counts the session's Python tools
  * @param toolListingBudget the tokens the tool descriptions may take in the system prompt
- * @param discovery         search_tools and help for these tools in the session's language; null without tools
+ * @param discovery         search_tools and help for these tools (and a session's Python tools) in the session's
+ *                          language
  */
 record AgentSettings(ModelCaller caller, String modelName, ModelParameters modelParameters, SandboxPolicy policy,
                      int maxSteps, AgentMode mode, AnswerFormat expectedFormat, AnswerSchema answerSchema,
@@ -64,6 +66,22 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
         }
         return execution.result() != null ? ResultProcessor.process(answerJson(execution.result()), expectedFormat)
                 : ResultProcessor.processText(execution.stdout(), expectedFormat);
+    }
+
+    /**
+     * How the tools of a session with these Python tools are shown: {@link ToolListing#FULL} or
+     * {@link ToolListing#SEARCH}, auto counting the Python tools' signatures with the host tools'.
+     */
+    ToolListing toolListing(List<PythonTool> pythonTools) {
+        return toolListing.resolve(tools, pythonTools, language(), toolListingBudget);
+    }
+
+    /**
+     * Whether a session with these Python tools gets search_tools and help: beside host tools always (so that code
+     * written for one listing still runs in the other), beside Python tools alone when they are searched.
+     */
+    boolean discovers(List<PythonTool> pythonTools) {
+        return !tools.isEmpty() || (!pythonTools.isEmpty() && toolListing(pythonTools) == ToolListing.SEARCH);
     }
 
     /** The language the model writes, the session's. */
@@ -161,25 +179,27 @@ record AgentSettings(ModelCaller caller, String modelName, ModelParameters model
 
     /**
      * The tools as the listing has them: every signature, or how to find them and what groups there are; the
-     * session's Python tools (the functions of its tool files) are always listed in full, after the host tools.
+     * session's Python tools (the functions of its tool files) are listed like the host tools, after them (in
+     * search, a group per file).
      */
     private String toolsSection(Session session) {
         List<PythonTool> pythonTools = session.pythonTools();
         if (tools.isEmpty() && pythonTools.isEmpty()) {
             return "";
         }
+        if (toolListing(pythonTools) == ToolListing.SEARCH) {
+            int count = tools.list().size() + pythonTools.size();
+            String section = PromptTemplates.render(prompts.toolSearch(), Map.of("language", language().id(),
+                    "count", count == 1 ? "1 tool" : count + " tools",
+                    "catalog", discovery.catalog(toolListingBudget, pythonTools)));
+            return "\n" + section + (pythonTools.isEmpty() ? "" : "\nThe groups named after a .py file are the "
+                    + "session's own Python functions: they run in the interpreter and raise their own exceptions, "
+                    + "not ToolError.");
+        }
         if (tools.isEmpty()) { // only the user's Python functions: they raise what they raise, not ToolError
             return "\nTools: these functions are already defined in the interpreter. Call them like any Python "
                     + "function, from loops and conditions as you need. Filter and combine their results in code rather "
                     + "than printing them whole.\n```python\n" + tools.stubs(language(), pythonTools) + "\n```";
-        }
-        if (toolListing == ToolListing.SEARCH) {
-            String section = PromptTemplates.render(prompts.toolSearch(), Map.of("language", language().id(),
-                    "count", tools.list().size() == 1 ? "1 tool" : tools.list().size() + " tools",
-                    "catalog", discovery.catalog(toolListingBudget)));
-            return "\n" + section + (pythonTools.isEmpty() ? "" : "\n\nPython tools: these functions of the session's "
-                    + "own are defined in the interpreter too, and search_tools does not list them. Call them like any "
-                    + "Python function.\n```python\n" + Tools.none().stubs(language(), pythonTools) + "\n```");
         }
         return "\n" + PromptTemplates.render(prompts.tools(), Map.of("language", language().id(),
                 "stubs", tools.stubs(language(), pythonTools)));

@@ -88,8 +88,7 @@ public final class CodeActAgent {
                 policy, builder.maxSteps, builder.mode, builder.expectedFormat, builder.answerSchema, checks,
                 builder.maxObservationChars, builder.prompts != null ? builder.prompts : PromptTemplates.defaults(language),
                 builder.listeners, builder.tools, builder.toolTimeout, tracing, builder.memory, builder.dataListing,
-                toolListing(builder, language), builder.toolListingBudget,
-                builder.tools.isEmpty() ? null : builder.tools.discovery(language, builder.toolSearch));
+                toolListing(builder), builder.toolListingBudget, builder.tools.discovery(language, builder.toolSearch));
         this.pool = builder.pool;
         this.sandbox = builder.pool != null ? null : builder.sandbox != null ? builder.sandbox : Sandbox.create();
     }
@@ -99,22 +98,22 @@ public final class CodeActAgent {
     }
 
     /**
-     * The listing the builder asked for, resolved for these tools: in simple mode, whose one program cannot look at
-     * what a search found before it calls a tool, auto lists them in full.
+     * The listing the builder asked for, settled per session (auto counts the session's Python tools): in simple
+     * mode, whose one program cannot look at what a search found before it calls a tool, auto lists them in full.
      */
-    private static ToolListing toolListing(Builder builder, Language language) {
-        if (builder.toolListing == ToolListing.AUTO && builder.mode == AgentMode.SIMPLE) {
-            return ToolListing.FULL;
-        }
-        return builder.toolListing.resolve(builder.tools, language, builder.toolListingBudget);
+    private static ToolListing toolListing(Builder builder) {
+        return builder.toolListing == ToolListing.AUTO && builder.mode == AgentMode.SIMPLE ? ToolListing.FULL
+                : builder.toolListing;
     }
 
     /**
      * How the model is shown the host tools: {@link ToolListing#FULL} (every signature in the system prompt) or
-     * {@link ToolListing#SEARCH} (the groups and names; the code finds the rest with search_tools and help).
+     * {@link ToolListing#SEARCH} (the groups and names; the code finds the rest with search_tools and help). With
+     * Python tool files, auto counts their functions too, once a session has read them: a run may then search
+     * where this says full.
      */
     public ToolListing toolListing() {
-        return settings.toolListing();
+        return settings.toolListing(List.of());
     }
 
     /** Works on a task in a fresh session and returns how it ended. Throws a ModelException if the model fails. */

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.sandbox.Language;
+import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.ToolHandler;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,11 @@ import java.util.Objects;
  * </ul>
  * The system prompt then holds only {@link #catalog}: the groups (one per MCP server or Java class) with their
  * tools' names and one line each, or, when even that takes more than the budget, only the groups.
+ * <p>
+ * A session's Python tools (the functions of its Python tool files, {@code Session.pythonTools()}) are part of the
+ * catalog like the host tools, a group per file: found by search_tools, shown by help, named in the catalog. They
+ * are known only once a session has read its files, so each method takes them; every session of an agent has the
+ * same ones (its policy's files), and the search index is rebuilt only if they differ.
  */
 public final class ToolDiscovery {
     /** The function's name in the session and on the tool bridge; no tool may take it. */
@@ -37,10 +44,32 @@ public final class ToolDiscovery {
     private static final String NO_GROUP = "tools";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * What stands for a Python tool where the ranking wants a {@link Tool} ({@link ToolSearch}, which the memory
+     * module implements too): never called, since the function is defined in the session and runs there.
+     */
+    private static final ToolFunction IN_THE_SESSION = arguments -> {
+        throw new IllegalStateException("a Python tool runs in the session, not on the host");
+    };
+
     private final Tools tools;
     private final Language language;
     private final ToolSearch search;
-    private volatile ToolSearch.Index index;
+    private volatile Catalog indexed;
+
+    /**
+     * One tool as the discovery shows it, host tool or Python tool alike.
+     *
+     * @param function    what the code calls it
+     * @param signature   the call on one line, as search_tools gives it
+     * @param help        the full signature and docstring, as help prints it and the full listing shows it
+     * @param searchable  what the ranking is given of it
+     */
+    private record Entry(String function, String group, String signature, String description, String help,
+                         Tool searchable) { }
+
+    /** The search index of the host tools and one set of Python tools, and the entry each tool it finds stands for. */
+    private record Catalog(List<PythonTool> pythonTools, ToolSearch.Index index, Map<Tool, Entry> bySearchable) { }
 
     ToolDiscovery(Tools tools, Language language, ToolSearch search) {
         this.tools = tools;
@@ -50,14 +79,18 @@ public final class ToolDiscovery {
 
     /**
      * Code that defines {@code search_tools} and {@code help} in an interpreter of this language; run it after the
-     * tools' own definitions ({@link Tools#definitions}), with the calls routed through {@link #handler}.
+     * tools' own definitions ({@link Tools#definitions}), with the calls routed through {@link #handler}; help
+     * knows the session's Python tools too.
      */
-    public String definitions() {
+    public String definitions(List<PythonTool> pythonTools) {
         Map<String, String> help = new LinkedHashMap<>();
         for (Tool tool : tools.list()) {
             String function = Tools.function(tool, language);
             help.put(function, Tools.stub(tool, language));
             help.putIfAbsent(tool.name(), help.get(function));
+        }
+        for (PythonTool tool : pythonTools) {
+            help.putIfAbsent(tool.name(), PythonStubs.stub(tool).strip());
         }
         String helpTexts = JSON.valueToTree(help).toString(); // a JSON object of strings is a Python and a JavaScript literal
         return switch (language) {
@@ -99,12 +132,15 @@ public final class ToolDiscovery {
         };
     }
 
-    /** Answers {@code search_tools} and hands every other call to {@code tools}. */
-    public ToolHandler handler(ToolHandler tools) {
-        return (name, arguments) -> name.equals(SEARCH_TOOLS) ? search(arguments) : tools.call(name, arguments);
+    /**
+     * Answers {@code search_tools}, over the host tools and these Python tools, and hands every other call to
+     * {@code tools}.
+     */
+    public ToolHandler handler(ToolHandler tools, List<PythonTool> pythonTools) {
+        return (name, arguments) -> name.equals(SEARCH_TOOLS) ? search(arguments, pythonTools) : tools.call(name, arguments);
     }
 
-    private JsonNode search(JsonNode arguments) {
+    private JsonNode search(JsonNode arguments, List<PythonTool> pythonTools) {
         JsonNode query = arguments == null ? null : arguments.get("query");
         if (query == null || !query.isTextual() || query.asText().isBlank()) {
             throw new IllegalArgumentException(SEARCH_TOOLS + " needs a query: what the tool should do, in a few words, "
@@ -119,51 +155,80 @@ public final class ToolDiscovery {
             }
             limit = limitNode.asInt();
         }
+        Catalog catalog = indexed(pythonTools);
         ArrayNode found = JSON.createArrayNode();
-        for (Tool tool : index().search(query.asText(), limit)) {
-            ObjectNode entry = found.addObject();
-            String function = Tools.function(tool, language);
-            entry.put("name", function);
-            entry.put("group", group(tool));
-            entry.put("signature", switch (language) {
-                case PYTHON -> PythonStubs.callSignature(function, tool);
-                case JAVASCRIPT -> JavaScriptStubs.callSignature(function, tool);
-            });
-            entry.put("description", oneLine(tool.description()));
+        for (Tool tool : catalog.index().search(query.asText(), limit)) {
+            Entry entry = catalog.bySearchable().get(tool);
+            found.addObject()
+                    .put("name", entry.function())
+                    .put("group", entry.group())
+                    .put("signature", entry.signature())
+                    .put("description", entry.description());
         }
         return found;
     }
 
-    /** The index, built on the first search and then shared by every run of the agent. */
-    private ToolSearch.Index index() {
-        ToolSearch.Index built = index;
-        if (built == null) {
+    /**
+     * The catalog with its index, built on the first search and then shared by every run of the agent (whose
+     * sessions have the same Python tools); built again only for other Python tools.
+     */
+    private Catalog indexed(List<PythonTool> pythonTools) {
+        Catalog built = indexed;
+        if (built == null || !built.pythonTools().equals(pythonTools)) {
             synchronized (this) {
-                built = index;
-                if (built == null) {
-                    built = search.index(tools.list());
-                    index = built;
+                built = indexed;
+                if (built == null || !built.pythonTools().equals(pythonTools)) {
+                    List<Entry> entries = entries(pythonTools);
+                    Map<Tool, Entry> bySearchable = new IdentityHashMap<>();
+                    entries.forEach(entry -> bySearchable.put(entry.searchable(), entry));
+                    built = new Catalog(List.copyOf(pythonTools),
+                            search.index(entries.stream().map(Entry::searchable).toList()), bySearchable);
+                    indexed = built;
                 }
             }
         }
         return built;
     }
 
+    /** The host tools, then the Python tools, each as the discovery shows it. */
+    private List<Entry> entries(List<PythonTool> pythonTools) {
+        List<Entry> entries = new ArrayList<>();
+        for (Tool tool : tools.list()) {
+            String function = Tools.function(tool, language);
+            entries.add(new Entry(function, group(tool), switch (language) {
+                case PYTHON -> PythonStubs.callSignature(function, tool);
+                case JAVASCRIPT -> JavaScriptStubs.callSignature(function, tool);
+            }, oneLine(tool.description()), Tools.stub(tool, language), tool));
+        }
+        for (PythonTool tool : pythonTools) {
+            String group = fileName(tool.file());
+            entries.add(new Entry(tool.name(), group, tool.name() + tool.signature(), oneLine(tool.docstring()),
+                    PythonStubs.stub(tool), new Tool(tool.name(), tool.docstring(), null, IN_THE_SESSION, group)));
+        }
+        return entries;
+    }
+
+    /** A Python tool file's group: its name without the directories it was given with ({@code tools/units.py}: units.py). */
+    static String fileName(String path) {
+        return path.substring(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+    }
+
     /**
      * What the system prompt shows of the tools: every group with its tools' names and one line each, or, when
-     * that takes more than {@code budgetTokens}, every group with how many tools it has.
+     * that takes more than {@code budgetTokens}, every group with how many tools it has. The Python tools' groups
+     * (one per file, named after it) come after the host tools'.
      */
-    public String catalog(int budgetTokens) {
-        Map<String, List<Tool>> groups = new LinkedHashMap<>();
-        for (Tool tool : tools.list()) {
-            groups.computeIfAbsent(group(tool), key -> new ArrayList<>()).add(tool);
+    public String catalog(int budgetTokens, List<PythonTool> pythonTools) {
+        Map<String, List<Entry>> groups = new LinkedHashMap<>();
+        for (Entry entry : entries(pythonTools)) {
+            groups.computeIfAbsent(entry.group(), key -> new ArrayList<>()).add(entry);
         }
         StringBuilder named = new StringBuilder("The tools by group, with the first line of each one's description:");
         groups.forEach((group, members) -> {
             named.append("\n").append(group).append(" (").append(count(members.size())).append("):");
-            for (Tool tool : members) {
-                String line = oneLine(tool.description());
-                named.append("\n- ").append(Tools.function(tool, language)).append(line.isEmpty() ? "" : ": " + line);
+            for (Entry entry : members) {
+                String line = entry.description();
+                named.append("\n- ").append(entry.function()).append(line.isEmpty() ? "" : ": " + line);
             }
         });
         if (!TokenCount.exceeds(named.toString(), budgetTokens)) {

@@ -1,7 +1,9 @@
 package dev.codeact4j.tools;
 
 import dev.codeact4j.sandbox.Language;
+import dev.codeact4j.sandbox.PythonTool;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -46,15 +48,23 @@ public enum ToolListing {
      * ({@link TokenCount}). No tools: full (there is nothing to list).
      */
     public ToolListing resolve(Tools tools, Language language, int budgetTokens) {
+        return resolve(tools, List.of(), language, budgetTokens);
+    }
+
+    /**
+     * As {@link #resolve(Tools, Language, int)}, for these tools and a session's Python tools (the functions of its
+     * Python tool files), which the full listing shows after them and the budget counts with them.
+     */
+    public ToolListing resolve(Tools tools, List<PythonTool> pythonTools, Language language, int budgetTokens) {
         if (budgetTokens < 0) {
             throw new IllegalArgumentException("the tool listing's budget must be 0 tokens or more, got " + budgetTokens);
         }
-        if (tools.isEmpty()) {
+        if (tools.isEmpty() && pythonTools.isEmpty()) {
             return FULL;
         }
         return switch (this) {
             case FULL, SEARCH -> this;
-            case AUTO -> TokenCount.exceeds(tools.stubs(language), budgetTokens) ? SEARCH : FULL;
+            case AUTO -> TokenCount.exceeds(tools.stubs(language, pythonTools), budgetTokens) ? SEARCH : FULL;
         };
     }
 }

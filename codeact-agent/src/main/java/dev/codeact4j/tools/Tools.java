@@ -202,10 +202,10 @@ public final class Tools {
 
     /**
      * As {@link #offerTo(Session, ToolHandler)}, with {@code moreDefinitions} run after the tools' own definitions
-     * (the agent's search_tools and help, {@link ToolDiscovery#definitions()}), whose calls {@code handler} answers.
+     * (the agent's search_tools and help, {@link ToolDiscovery#definitions}), whose calls {@code handler} answers.
      */
     public void offerTo(Session session, ToolHandler handler, String moreDefinitions) {
-        if (!isEmpty()) {
+        if (!isEmpty() || !moreDefinitions.isEmpty()) { // search_tools may be there for the Python tools alone
             checkNoClash(session.pythonTools());
             define(session, handler, moreDefinitions);
         }
@@ -227,7 +227,7 @@ public final class Tools {
      */
     public ExecutionResult execute(Session session, String code, String filename, Duration timeout,
                                    OutputListener listener, ToolHandler handler, String moreDefinitions) {
-        if (isEmpty() || session.isAlive()) {
+        if ((isEmpty() && moreDefinitions.isEmpty()) || session.isAlive()) {
             return session.execute(code, filename, timeout, listener);
         }
         ExecutionResult definitions = define(session, handler, moreDefinitions);

@@ -6,6 +6,7 @@ import dev.codeact4j.model.ModelSpec;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.StartupFileException;
+import dev.codeact4j.sandbox.ToolCall;
 import dev.codeact4j.sandbox.SessionPool;
 import dev.codeact4j.testing.ScriptedModelServer;
 import dev.codeact4j.tools.Tool;
@@ -144,23 +145,91 @@ class StartupFilesAgentTest {
     }
 
     @Test
-    void withTheSearchListingThePythonToolsAreListedInFullAndSearchToolsComesBackAfterARestart() throws Exception {
-        Path tools = file("units.py", "def to_celsius(fahrenheit: float) -> float:\n"
-                + "    \"\"\"Degrees Fahrenheit in Celsius.\"\"\"\n    return (fahrenheit - 32) * 5 / 9\n");
+    void withTheSearchListingThePythonToolsAreAGroupPerFileFoundBySearchToolsShownByHelpAndCalled() throws Exception {
+        Path tools = file("units.py", """
+                def to_celsius(fahrenheit: float) -> float:
+                    \"""Convert degrees Fahrenheit to degrees Celsius.
+
+                    Args:
+                        fahrenheit: the temperature in degrees Fahrenheit
+                    \"""
+                    return (fahrenheit - 32) * 5 / 9
+
+
+                def to_miles(kilometres: float) -> float:
+                    \"""Convert a distance in kilometres to miles.\"""
+                    return kilometres / 1.609344
+                """);
         Tool offset = Tool.builder("offset").description("A constant the host knows.").function(arguments -> 100).build();
         server = ScriptedModelServer.openAi()
                 .reply(python("import os\nos._exit(1)"), 100, 10)
-                .reply(python("found = [tool['name'] for tool in search_tools('a constant the host knows')]\n"
-                        + "final_answer([found[0], offset() + round(to_celsius(212))])"), 100, 10);
+                .reply(python("""
+                        for tool in search_tools("convert a temperature from fahrenheit to celsius", limit=3):
+                            print(tool["name"], "|", tool["group"], "|", tool["signature"], "|", tool["description"])
+                        help("to_celsius")
+                        """), 100, 10)
+                .reply(python("final_answer(offset() + round(to_celsius(fahrenheit=212)))"), 100, 10);
 
         AgentResult result = agent(server).tools(Tools.of(offset)).toolListing(ToolListing.SEARCH).pythonTools(tools)
-                .build().run("Find the constant and add the boiling point.");
+                .build().run("Add the constant to the boiling point of water in Celsius.");
 
         assertThat(result.success()).as(String.valueOf(result.steps())).isTrue();
-        assertThat(result.answerValue().toString()).isEqualTo("[\"offset\",200]");
-        assertThat(systemPrompt(server.requests().get(0))).containsSubsequence("search_tools(query, limit=10)",
-                "Python tools: these functions of the session's own are defined in the interpreter too",
-                "def to_celsius(fahrenheit: float) -> float:", "Degrees Fahrenheit in Celsius.");
+        assertThat(result.answerValue().asInt()).isEqualTo(200);
+        String system = systemPrompt(server.requests().get(0));
+        assertThat(system).contains("the interpreter already defines 3 tools as functions", "search_tools(query, limit=10)",
+                "units.py (2 tools):", "- to_celsius: Convert degrees Fahrenheit to degrees Celsius.",
+                "- to_miles: Convert a distance in kilometres to miles.", "tools (1 tool):\n- offset: ");
+        assertThat(system).as("the Python tools are not listed in full").doesNotContain("def to_celsius(", "def to_miles(");
+
+        Step search = result.steps().get(1);
+        assertThat(search.error()).as(search.observation()).isNull();
+        assertThat(search.toolCalls()).extracting(call -> call.name()).containsExactly("search_tools");
+        assertThat(search.observation().lines().filter(line -> line.contains(" | ")).findFirst().orElseThrow())
+                .as("the Python tool found first, after the restart too")
+                .isEqualTo("to_celsius | units.py | to_celsius(fahrenheit: float) -> float"
+                        + " | Convert degrees Fahrenheit to degrees Celsius.");
+        assertThat(search.observation()).as("help(): the full signature and docstring")
+                .contains("def to_celsius(fahrenheit: float) -> float:", "fahrenheit: the temperature in degrees Fahrenheit");
+        assertThat(result.steps().get(2).toolCalls()).as("the Python tool runs in the session, only the host's crosses")
+                .extracting(call -> call.name()).containsExactly("offset");
+    }
+
+    @Test
+    void withOnlyPythonToolsAutoCountsThemInTheBudgetAndSearches() throws Exception {
+        StringBuilder code = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            code.append("""
+                    def reading_%d(station: str, hour: int = 0) -> float:
+                        \"""The reading of sensor %d at a weather station, at the given hour of the day.\"""
+                        return %d.0
+
+
+                    """.formatted(i, i, i));
+        }
+        code.append("""
+                def dew_point(temperature: float, humidity: float) -> float:
+                    \"""The dew point, in degrees Celsius, of air at this temperature and relative humidity.\"""
+                    return round(temperature - (100 - humidity) / 5, 1)
+                """);
+        Path tools = file("weather.py", code.toString());
+        server = ScriptedModelServer.openAi()
+                .reply(python("""
+                        found = search_tools("dew point from temperature and humidity", limit=2)
+                        final_answer(dew_point(temperature=20, humidity=50))
+                        """), 100, 10);
+
+        AgentResult result = agent(server).pythonTools(tools).toolListingBudget(300).build()
+                .run("What is the dew point at 20 degrees and 50% humidity?");
+
+        assertThat(result.success()).as(String.valueOf(result.steps())).isTrue();
+        assertThat(result.answerValue().asDouble()).isEqualTo(10.0);
+        assertThat(systemPrompt(server.requests().get(0))).contains("search_tools(query, limit=10)",
+                "The tool groups (too many tools to name here: search them):", "- weather.py: 41 tools")
+                .doesNotContain("def dew_point(", "- dew_point: ");
+        ToolCall search = result.steps().get(0).toolCalls().getFirst();
+        assertThat(search.name()).isEqualTo("search_tools");
+        assertThat(search.result().get(0).path("name").asText()).isEqualTo("dew_point");
+        assertThat(search.result().get(0).path("group").asText()).isEqualTo("weather.py");
     }
 
     @Test

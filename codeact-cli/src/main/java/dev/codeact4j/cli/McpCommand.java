@@ -36,6 +36,7 @@ import java.util.concurrent.Callable;
                 "            [--network | --allow-host HOST[:PORT]...] [--output-dir DIR]",
                 "            [--mcp COMMAND]... [--mcp-url URL]...",
                 "            [--tools-class CLASS]... [--tools-py FILE]... [--setup FILE]...",
+                "            [--tool-listing full|search|auto] [--tool-listing-budget TOKENS]",
                 "            [--no-store] [--no-cache]"},
         description = {
                 "Serves codeact to an MCP client (Claude Desktop, an IDE, another agent) over standard input and "

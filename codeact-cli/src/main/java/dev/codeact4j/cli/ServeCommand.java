@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
                 "              [--max-steps N] [--lang python|js] [--timeout SECONDS] [--memory MB] [--disk MB]",
                 "              [--allow-import M,...] [--network | --allow-host HOST[:PORT]...]",
                 "              [--mcp COMMAND]... [--mcp-url URL]... [--tools-class CLASS]...",
-                "              [--tools-py FILE]... [--setup FILE]... [--no-store] [--no-cache]"},
+                "              [--tools-py FILE]... [--setup FILE]... [--tool-listing full|search|auto]",
+                "              [--tool-listing-budget TOKENS] [--no-store] [--no-cache]"},
         description = {
                 "Serves codeact over HTTP: agent runs with their events as they happen (server-sent events), "
                         + "sandbox sessions (execute code, files), the history and the report, MCP at /mcp (the "

@@ -76,7 +76,7 @@ final class ScriptedAgents implements RunAgents {
         SandboxPolicy policy = policies.getOrDefault(spec, SandboxPolicy.builder().timeout(Duration.ofSeconds(20))
                 .interruptGrace(Duration.ofSeconds(1)).build());
         if (request.language() != null) {
-            policy = policy.toBuilder().language(Language.parse(request.language())).build();
+            policy = policy.forLanguage(Language.parse(request.language()));
         }
         CodeActAgent.Builder agent = CodeActAgent.builder().models(chat).sandbox(sandbox).policy(policy).tools(tools);
         if (request.mode() != null) {

@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The page in real headless Chromium against a real server on loopback: a real sandbox, a real run store and a
  * scripted model speaking the OpenAI protocol. A run is started and watched from the page, then found in the
- * history, on its own page and in the report's charts; a console session keeps its state; the page without its
+ * history, on its own page and in the report's charts; a CSV answer is a table, HTML the code displays a frame in
+ * which no script runs; a console session keeps its state; the page without its
  * token says where to find it; nothing scrolls sideways at a phone's width. Screenshots at a laptop's and a phone's
  * width go to target/screenshots/ for people to look at.
  */
@@ -179,6 +180,44 @@ class PageTest {
         assertThat(browser.awaitElement(".answer pre.json").getText()).contains("\"total\": 16");
         assertThat(browser.awaitElement(".run-head .task").getText()).contains("slowly");
         assertThat(browser.all(".step[data-step=\"1\"] .display-image img")).hasSize(1);
+    }
+
+    @Test
+    void aCsvAnswerIsATableAndHtmlTheCodeDisplaysStaysInAFrameWhereNoScriptRuns() {
+        // The kernels display no HTML of their own; code that forges a display (as this does) must not reach the page.
+        model.reply("A styled heading first.\n```python\ndisplay.__self__.emit_display('text/html', "
+                        + "\"<h1>High temperatures</h1><p id='note'>unscripted</p><script>"
+                        + "document.getElementById('note').textContent = 'scripted'; parent.document.title = 'scripted'"
+                        + "</script>\")\nprint('shown')\n```", 200, 30)
+                .reply("Now the table.\n```python\nfinal_answer('city,high\\nParis,21\\nRome,25.5\\n')\n```", 220, 20);
+        browser.open(server.readyUrl().toString());
+        String title = browser.driver().getTitle();
+        browser.awaitElement("#task").sendKeys("Give the highs of Paris and Rome as CSV.");
+        browser.awaitElement("details.options summary").click();
+        new Select(browser.awaitElement("select#format")).selectByValue("csv");
+        browser.awaitElement("#start").click();
+
+        WebElement table = browser.awaitElement(".answer table.data");
+        assertThat(browser.awaitElement(".answer h3").getText()).isEqualTo("Answer (csv)");
+        assertThat(table.findElements(By.cssSelector("thead th"))).extracting(WebElement::getText)
+                .containsExactly("city", "high");
+        assertThat(table.findElements(By.cssSelector("tbody tr"))).extracting(WebElement::getText)
+                .containsExactly("Paris 21", "Rome 25.5");
+
+        WebElement frame = browser.awaitElement(".step[data-step=\"0\"] iframe.display-html");
+        assertThat(frame.getAttribute("sandbox")).as("sandboxed, scripts not allowed").isNotNull()
+                .doesNotContain("allow-scripts");
+        assertThat(frame.getAttribute("srcdoc")).contains("<h1>High temperatures</h1>");
+        browser.driver().switchTo().frame(frame);
+        try {
+            assertThat(browser.driver().findElement(By.tagName("h1")).getText()).isEqualTo("High temperatures");
+            assertThat(browser.driver().findElement(By.id("note")).getText()).as("its script did not run")
+                    .isEqualTo("unscripted");
+        } finally {
+            browser.driver().switchTo().defaultContent();
+        }
+        assertThat(browser.driver().getTitle()).isEqualTo(title);
+        browser.screenshot("run-csv-html", Browser.LAPTOP);
     }
 
     @Test
