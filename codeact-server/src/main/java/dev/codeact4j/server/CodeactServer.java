@@ -6,6 +6,7 @@ import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.server.http.Access;
 import dev.codeact4j.server.http.ApiErrors;
 import dev.codeact4j.server.http.ApiException;
+import dev.codeact4j.server.http.BodyLimit;
 import dev.codeact4j.server.http.Feature;
 import dev.codeact4j.server.http.GuardFilter;
 import dev.codeact4j.server.http.Json;
@@ -21,7 +22,6 @@ import dev.codeact4j.tools.Tools;
 import io.javalin.Javalin;
 import io.javalin.router.Endpoint;
 import io.javalin.router.ParsedEndpoint;
-import io.javalin.http.Context;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -103,7 +103,7 @@ public final class CodeactServer implements AutoCloseable {
                         throw ApiException.unavailable("The server is starting; try again in a moment.");
                     }
                     checks.check(ctx);
-                    refuseLargeBody(ctx);
+                    BodyLimit.check(ctx.req(), limits.maxBodyBytes());
                 }
             });
             config.routes.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
@@ -212,13 +212,6 @@ public final class CodeactServer implements AutoCloseable {
     /** The routes that need the token: the API and MCP; the page's assets hold no data and do not. */
     private static boolean isGuarded(String path) {
         return path.startsWith("/api/") || path.equals("/api") || path.startsWith("/mcp");
-    }
-
-    private void refuseLargeBody(Context ctx) {
-        long length = ctx.contentLength();
-        if (length > limits.maxBodyBytes()) {
-            throw ApiException.tooLarge(length, limits.maxBodyBytes());
-        }
     }
 
     /** What the page needs to know of the server: the models it offers, the defaults and limits. */

@@ -22,7 +22,7 @@ public final class GuardFilter implements Filter {
 
     /**
      * @param access       the server's checks; null until the server knows its port (a request then gets 503)
-     * @param maxBodyBytes the largest body taken, by its Content-Length
+     * @param maxBodyBytes the largest body taken, by its Content-Length ({@link BodyLimit})
      */
     public GuardFilter(Supplier<Access> access, long maxBodyBytes) {
         this.access = access;
@@ -39,10 +39,7 @@ public final class GuardFilter implements Filter {
                 throw ApiException.unavailable("The server is starting; try again in a moment.");
             }
             checks.check(http);
-            long length = http.getContentLengthLong();
-            if (length > maxBodyBytes) {
-                throw ApiException.tooLarge(length, maxBodyBytes);
-            }
+            BodyLimit.check(http, maxBodyBytes);
         } catch (ApiException e) {
             ApiErrors.write((HttpServletResponse) response, e);
             return;
