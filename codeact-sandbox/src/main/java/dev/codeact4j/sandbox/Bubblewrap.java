@@ -54,45 +54,9 @@ final class Bubblewrap {
      */
     static List<String> command(Path bwrap, KernelDescription kernel, Path kernelFile, Mounts mounts, boolean network,
                                 Map<String, String> environment, int memoryMb) throws IOException {
-        Path interpreter = kernel.interpreter();
-        writeIdentityFiles(mounts.controlDir());
-        List<String> args = new ArrayList<>(List.of(bwrap.toString(),
-                "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-                "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                "--uid", Integer.toString(SANDBOX_UID), "--gid", Integer.toString(SANDBOX_UID),
-                "--hostname", "sandbox", "--seccomp", Integer.toString(SECCOMP_FD)));
-        if (!network) {
-            args.add("--unshare-net");
-        }
-        args.addAll(List.of("--ro-bind", "/usr", "/usr"));
-        for (String top : List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")) {
-            Path path = Path.of(top);
-            if (Files.isSymbolicLink(path)) {
-                args.addAll(List.of("--symlink", Files.readSymbolicLink(path).toString(), top));
-            } else if (Files.isDirectory(path)) {
-                args.addAll(List.of("--ro-bind", top, top));
-            }
-        }
-        for (String etc : ETC_ALWAYS) {
-            args.addAll(List.of("--ro-bind-try", etc, etc));
-        }
-        for (String etc : kernel.etc()) {
-            args.addAll(List.of("--ro-bind-try", etc, etc));
-        }
-        if (interpreter.getParent() != null && !interpreter.startsWith("/usr")) {
-            // An interpreter of its own installation (a virtual environment, say): PREFIX/bin/python needs PREFIX.
-            String prefix = interpreter.getParent().getParent().toString();
-            args.addAll(List.of("--ro-bind", prefix, prefix));
-        }
-        for (String file : List.of("passwd", "group", "hosts")) {
-            args.addAll(List.of("--ro-bind", mounts.controlDir().resolve(file).toString(), "/etc/" + file));
-        }
-        if (network) {
-            for (String etc : ETC_NETWORK) {
-                args.addAll(List.of("--ro-bind-try", etc, etc));
-            }
-        }
-        args.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        List<String> args = new ArrayList<>(List.of(bwrap.toString(), "--disable-userns",
+                "--seccomp", Integer.toString(SECCOMP_FD)));
+        args.addAll(system(kernel, mounts.controlDir(), network));
         if (mounts.tmpdir() != null) {
             args.addAll(List.of("--bind", mounts.tmpdir().toString(), "/tmp"));
         } else {
@@ -122,6 +86,88 @@ final class Bubblewrap {
         args.addAll(kernel.command(KERNEL_DIR + "/" + kernelFile.getFileName(),
                 CONTROL_DIR + "/" + KernelProcess.SOCKET_NAME, CONTROL_DIR + "/" + KernelProcess.CONFIG_NAME, memoryMb));
         return args;
+    }
+
+    /**
+     * What every sandbox of a kernel has, sessions and fork servers alike: the namespaces, no capability, the sandbox's
+     * user, the system directories and the parts of /etc programs need (with the user database of {@code identityDir}),
+     * a fresh /proc and /dev.
+     */
+    private static List<String> system(KernelDescription kernel, Path identityDir, boolean network) throws IOException {
+        Path interpreter = kernel.interpreter();
+        writeIdentityFiles(identityDir);
+        List<String> args = new ArrayList<>(List.of(
+                "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                "--uid", Integer.toString(SANDBOX_UID), "--gid", Integer.toString(SANDBOX_UID),
+                "--hostname", "sandbox"));
+        if (!network) {
+            args.add("--unshare-net");
+        }
+        args.addAll(List.of("--ro-bind", "/usr", "/usr"));
+        for (String top : List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")) {
+            Path path = Path.of(top);
+            if (Files.isSymbolicLink(path)) {
+                args.addAll(List.of("--symlink", Files.readSymbolicLink(path).toString(), top));
+            } else if (Files.isDirectory(path)) {
+                args.addAll(List.of("--ro-bind", top, top));
+            }
+        }
+        for (String etc : ETC_ALWAYS) {
+            args.addAll(List.of("--ro-bind-try", etc, etc));
+        }
+        for (String etc : kernel.etc()) {
+            args.addAll(List.of("--ro-bind-try", etc, etc));
+        }
+        if (interpreter.getParent() != null && !interpreter.startsWith("/usr")) {
+            // An interpreter of its own installation (a virtual environment, say): PREFIX/bin/python needs PREFIX.
+            String prefix = interpreter.getParent().getParent().toString();
+            args.addAll(List.of("--ro-bind", prefix, prefix));
+        }
+        for (String file : List.of("passwd", "group", "hosts")) {
+            args.addAll(List.of("--ro-bind", identityDir.resolve(file).toString(), "/etc/" + file));
+        }
+        if (network) {
+            for (String etc : ETC_NETWORK) {
+                args.addAll(List.of("--ro-bind-try", etc, etc));
+            }
+        }
+        args.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        return args;
+    }
+
+    /**
+     * The command that runs a fork server ({@link ForkServer}): a session's sandbox without its seccomp filter and
+     * with user namespaces allowed (each session makes its own, then applies the filter itself before any code runs),
+     * no network, the empty mount points of a session's directories, and the fork server's directory at
+     * {@value ForkServer#INSIDE}. A shell starts the server again if it dies, so that the sessions it made, which live
+     * in this sandbox's PID namespace, outlive it.
+     */
+    static List<String> forkServerCommand(Path bwrap, KernelDescription kernel, Path kernelFile, Path serverFile,
+                                          Path serverDir, long tmpfsBytes, Map<String, String> environment)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of(bwrap.toString()));
+        args.addAll(system(kernel, serverDir, false));
+        args.addAll(List.of(
+                "--size", Long.toString(tmpfsBytes), "--tmpfs", "/tmp",
+                "--ro-bind", kernelFile.getParent().toString(), KERNEL_DIR,
+                "--ro-bind", serverFile.getParent().toString(), ForkServer.CODE_DIR,
+                "--bind", serverDir.toString(), ForkServer.INSIDE,
+                "--dir", CONTROL_DIR, "--dir", WORKDIR,
+                "--remount-ro", "/",
+                "--chdir", "/",
+                "--clearenv"));
+        environment.forEach((name, value) -> args.addAll(List.of("--setenv", name, value)));
+        List<String> python = new ArrayList<>(List.of(kernel.interpreter().toString()));
+        python.addAll(kernel.interpreterFlags());
+        python.addAll(List.of(ForkServer.CODE_DIR + "/" + serverFile.getFileName(), ForkServer.INSIDE + "/" + ForkServer.CONFIG_NAME));
+        String start = String.join(" ", python.stream().map(Bubblewrap::shellQuoted).toList());
+        args.addAll(List.of("/bin/sh", "-c", "while :; do " + start + "; sleep 0.1; done"));
+        return args;
+    }
+
+    private static String shellQuoted(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
     }
 
     /** A user database with the sandbox's one user, so that getpass, pwd and friends work. */

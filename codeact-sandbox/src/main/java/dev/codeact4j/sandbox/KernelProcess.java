@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -25,6 +26,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -39,31 +43,120 @@ final class KernelProcess implements AutoCloseable {
     /** Where the kernel's relay to the egress proxy listens on the sandbox's own loopback. */
     static final int EGRESS_PORT = 3128;
     private static final int DIAGNOSTIC_CHARS = 4000;
+    /** The last line a forked session's init writes: the kernel's exit status (see forkserver.py). */
+    private static final Pattern EXTENSION_MODULES = Pattern.compile("(?m)^Extension modules: .*\\(total: \\d+\\)\\n?");
+    private static final Pattern HOST_FRAMES = Pattern.compile("(?m)^ +File \"" + Bubblewrap.KERNEL_DIR + "[/-].*\\n?");
+    private static final Pattern FORKED_EXIT = Pattern.compile("(?m)^codeact-forkserver: exit (\\d+)\\n?");
 
-    private final Process process;
+    private final OsProcess process;
     private final FrameChannel channel;
     private final Cgroups.Group cgroup;
     private final long kernelPid;
     private final ProcessOutput output;
     private final KernelFrame.Hello hello;
+    private final SessionStart howStarted;
     private volatile boolean killed;
 
-    private KernelProcess(Process process, FrameChannel channel, Cgroups.Group cgroup, long kernelPid,
-                          ProcessOutput output, KernelFrame.Hello hello) {
+    private KernelProcess(OsProcess process, FrameChannel channel, Cgroups.Group cgroup, long kernelPid,
+                          ProcessOutput output, KernelFrame.Hello hello, SessionStart howStarted) {
         this.process = process;
         this.hello = hello;
         this.output = output;
         this.channel = channel;
         this.cgroup = cgroup;
         this.kernelPid = kernelPid;
+        this.howStarted = howStarted;
     }
 
-    /** Where a session's interpreter runs: its files, its working directory, its user, and its egress. */
-    record Launch(SessionDirectory files, Path workdir, HostUser user, boolean egress, List<DataMount> dataMounts) {
+    /**
+     * Where a session's interpreter runs: its files, its working directory, its user, and its egress; the fork server
+     * it comes from (null for a plain start, and then {@code plainBecause} says why).
+     */
+    record Launch(SessionDirectory files, Path workdir, HostUser user, boolean egress, List<DataMount> dataMounts,
+                  ForkServer forkServer, String plainBecause) {
     }
 
-    /** Starts an interpreter and waits until it has said hello (its preloads done). */
+    /**
+     * Starts an interpreter and waits until it has said hello (its preloads done): forked from the launch's fork
+     * server when it has one, else (or when forking fails) by a bubblewrap of its own.
+     */
     static KernelProcess start(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
+        long started = System.nanoTime();
+        String plainBecause = launch.plainBecause();
+        if (launch.forkServer() != null) {
+            try {
+                return startForked(sandbox, policy, launch, launch.forkServer(), started);
+            } catch (ForkFailedException e) {
+                plainBecause = "the fork server failed, so the session was started plainly: " + e.getMessage();
+            }
+        }
+        KernelProcess plain = startPlain(sandbox, policy, launch);
+        return plain.startedAs(new SessionStart(false, plainBecause, Duration.ofNanos(System.nanoTime() - started)));
+    }
+
+    private KernelProcess startedAs(SessionStart how) {
+        return new KernelProcess(process, channel, cgroup, kernelPid, output, hello, how);
+    }
+
+    /** Forking went wrong before the kernel ran: the session is started plainly instead. */
+    private static final class ForkFailedException extends Exception {
+        ForkFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static KernelProcess startForked(LocalSandbox sandbox, SandboxPolicy policy, Launch launch,
+                                             ForkServer forkServer, long started) throws ForkFailedException {
+        Path controlDir = launch.files().control();
+        KernelDescription kernel = sandbox.kernel(policy.language());
+        Cgroups.Group cgroup = null;
+        ForkedProcess forked = null;
+        try {
+            Files.writeString(controlDir.resolve(CONFIG_NAME), FrameChannel.JSON.writeValueAsString(
+                    kernelConfig(sandbox, policy, launch)));
+            Path socketPath = controlDir.resolve(SOCKET_NAME);
+            Files.deleteIfExists(socketPath);
+            cgroup = sandbox.cgroups().map(c -> c.create(policy.memoryMb(), policy.maxProcesses())).orElse(null);
+            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                server.bind(UnixDomainSocketAddress.of(socketPath));
+                Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-rw-rw-"));
+                ForkServer.Spawned spawned;
+                try {
+                    spawned = forkServer.spawn(launch.files(), (long) policy.diskMb() * 1024 * 1024,
+                            sandboxEnvironment(sandbox, policy, launch), cgroup, policy.startupTimeout());
+                } catch (IOException e) {
+                    throw new ForkFailedException(e.getMessage(), e);
+                }
+                ProcessOutput output = new ProcessOutput();
+                forked = new ForkedProcess(spawned.initPid(), forkServer, spawned.output(), output);
+                Thread.ofVirtual().start(() -> drain(Channels.newInputStream(spawned.output()), output::onStderr));
+                KernelProcess process = connect(server, forked, output, policy.startupTimeout(), cgroup, kernel,
+                        sandbox, launch);
+                return process.startedAs(new SessionStart(true, null, Duration.ofNanos(System.nanoTime() - started)));
+            }
+        } catch (IOException e) {
+            if (forked != null) {
+                forked.destroy(cgroup);
+            } else if (cgroup != null) {
+                cgroup.destroy();
+            }
+            throw new SandboxException("cannot start a " + kernel.name() + " session: " + e.getMessage(), e);
+        } catch (ForkFailedException e) {
+            if (cgroup != null) {
+                cgroup.destroy();
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            if (forked != null) {
+                forked.destroy(cgroup);
+            } else if (cgroup != null) {
+                cgroup.destroy();
+            }
+            throw e;
+        }
+    }
+
+    private static KernelProcess startPlain(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
         Path controlDir = launch.files().control();
         KernelDescription kernel = sandbox.kernel(policy.language());
         Cgroups.Group cgroup = null;
@@ -112,7 +205,13 @@ final class KernelProcess implements AutoCloseable {
                     builder.environment().putAll(environment);
                 }
                 process = builder.start();
-                return connect(server, process, policy.startupTimeout(), cgroup, kernel, sandbox, launch);
+                ProcessOutput output = new ProcessOutput();
+                Process started = process;
+                Thread stderrReader = Thread.ofVirtual().start(() -> drain(started.getErrorStream(), output::onStderr));
+                StartedProcess os = new StartedProcess(process, stderrReader, kernel);
+                KernelProcess kernelProcess = connect(server, os, output, policy.startupTimeout(), cgroup, kernel, sandbox, launch);
+                Thread.ofVirtual().start(() -> drain(started.getInputStream(), output::onStdout));
+                return kernelProcess;
             }
         } catch (IOException e) {
             destroy(process, cgroup);
@@ -208,16 +307,15 @@ final class KernelProcess implements AutoCloseable {
         return "'" + text.replace("'", "'\\''") + "'";
     }
 
-    private static KernelProcess connect(ServerSocketChannel server, Process process, Duration timeout,
-                                         Cgroups.Group cgroup, KernelDescription kernel, LocalSandbox sandbox,
-                                         Launch launch) throws IOException {
-        ProcessOutput output = new ProcessOutput();
-        Thread stderrReader = Thread.ofVirtual().start(() -> drain(process.getErrorStream(), output::onStderr));
+    private static KernelProcess connect(ServerSocketChannel server, OsProcess process, ProcessOutput output,
+                                         Duration timeout, Cgroups.Group cgroup, KernelDescription kernel,
+                                         LocalSandbox sandbox, Launch launch) throws IOException {
         SocketChannel socket = accept(server, process, timeout);
         if (socket == null) {
             boolean exited = !process.isAlive();
-            process.destroyForcibly();
-            joinQuietly(stderrReader);
+            String exit = exited ? process.exitDescription() : null;
+            process.destroy(cgroup);
+            process.awaitOutput();
             String stderr = output.recentStderr();
             if (exited && stderr.startsWith("bwrap:") && (stderr.contains(launch.workdir().toString())
                     || stderr.contains("chdir to " + Bubblewrap.WORKDIR))) {
@@ -240,13 +338,13 @@ final class KernelProcess implements AutoCloseable {
                         + "\n" + LocalSandbox.NAMESPACE_HINT);
             }
             throw new SandboxException(exited
-                    ? "the " + kernel.name() + " session exited while starting (exit code " + process.exitValue() + ")"
+                    ? "the " + kernel.name() + " session exited while starting (" + exit + ")"
                     + (stderr.isEmpty() ? "" : ":\n" + stderr)
                     : "the " + kernel.name() + " session did not start within " + timeout.toSeconds() + " s; raise the startup timeout or preload fewer modules");
         }
         FrameChannel channel = new FrameChannel(socket);
         ScheduledFuture<?> watchdog = sandbox.scheduler().schedule(() -> {
-            process.destroyForcibly();
+            process.destroy(cgroup);
             channel.close();
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         KernelFrame first;
@@ -274,8 +372,7 @@ final class KernelProcess implements AutoCloseable {
             throw new SandboxException(dataAccessMessage(launch, hostDataPath(sandbox, launch, hello.unreadableData()),
                     "cannot be read by"));
         }
-        Thread.ofVirtual().start(() -> drain(process.getInputStream(), output::onStdout));
-        return new KernelProcess(process, channel, cgroup, findKernelPid(process, kernel), output, hello);
+        return new KernelProcess(process, channel, cgroup, process.kernelPid(), output, hello, null);
     }
 
     /** Why a named working directory cannot be used, and what to grant. */
@@ -324,7 +421,7 @@ final class KernelProcess implements AutoCloseable {
         return Path.of(sessionPath);
     }
 
-    private static SocketChannel accept(ServerSocketChannel server, Process process, Duration timeout) throws IOException {
+    private static SocketChannel accept(ServerSocketChannel server, OsProcess process, Duration timeout) throws IOException {
         server.configureBlocking(false);
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Selector selector = Selector.open()) {
@@ -375,7 +472,7 @@ final class KernelProcess implements AutoCloseable {
         return kernel.sessionLanguage() == Language.JAVASCRIPT ? sandbox.javascriptPackages() : null;
     }
 
-    private static Map<String, String> sandboxEnvironment(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
+    static Map<String, String> sandboxEnvironment(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
         Map<String, String> env = new LinkedHashMap<>();
         boolean bwrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
@@ -492,8 +589,18 @@ final class KernelProcess implements AutoCloseable {
     /** Kills every process of the session at once; the channel then reports end of stream. */
     void kill() {
         killed = true;
-        destroy(process, cgroup);
+        process.destroy(cgroup);
         channel.close();
+    }
+
+    /** Whether this interpreter was forked from a fork server or started plainly, and how long it took. */
+    SessionStart howStarted() {
+        return howStarted;
+    }
+
+    /** The session's processes now (host PIDs), its root first: for tests that check none is left. */
+    List<Long> pids() {
+        return process.pids();
     }
 
     boolean wasKilled() {
@@ -510,27 +617,187 @@ final class KernelProcess implements AutoCloseable {
 
     /** How the process ended, for error messages; waits briefly for it to end. */
     String exitDescription() {
-        try {
-            if (!process.waitFor(1, TimeUnit.SECONDS)) {
-                return "still running";
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
-        }
-        int code = process.exitValue();
+        return process.exitDescription();
+    }
+
+    /** An exit status as a shell gives it (128 + N for a signal), in words. */
+    private static String describeExit(int code) {
         return code > 128 ? "killed by signal " + (code - 128) : "exit code " + code;
     }
 
+    /**
+     * The end of what the process wrote to stderr, for error messages: without the fork server's exit line, nor what
+     * Python's fault handler adds to a crash's trace that is not the user's (the list of every extension module
+     * loaded, the kernel's and the fork server's own frames), which would push the trace itself out of the message.
+     */
     String recentStderr() {
-        return output.recentStderr();
+        String text = FORKED_EXIT.matcher(output.recentStderr()).replaceAll("");
+        text = EXTENSION_MODULES.matcher(text).replaceAll("");
+        return HOST_FRAMES.matcher(text).replaceAll("").strip();
     }
 
     @Override
     public void close() {
         killed = true;
         channel.close();
-        destroy(process, cgroup);
+        process.destroy(cgroup);
+    }
+
+    /** The operating system's side of an interpreter: a process of this JVM's, or a fork server's child. */
+    private interface OsProcess {
+        boolean isAlive();
+
+        /** Kills every process of the session and waits until each is gone; then removes the cgroup. */
+        void destroy(Cgroups.Group cgroup);
+
+        /** How the process ended, in words; waits briefly for it to end. */
+        String exitDescription();
+
+        /** The interpreter's host PID, which interrupts are sent to. */
+        long kernelPid();
+
+        /** Waits briefly until what the process wrote before it ended has been read. */
+        void awaitOutput();
+
+        /** The session's processes now (host PIDs), its root first. */
+        List<Long> pids();
+    }
+
+    /** bubblewrap started by this JVM, with the kernel inside. */
+    private record StartedProcess(Process process, Thread stderrReader, KernelDescription kernel) implements OsProcess {
+        @Override
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        @Override
+        public void destroy(Cgroups.Group cgroup) {
+            KernelProcess.destroy(process, cgroup);
+        }
+
+        @Override
+        public String exitDescription() {
+            try {
+                if (!process.waitFor(1, TimeUnit.SECONDS)) {
+                    return "still running";
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "unknown";
+            }
+            return describeExit(process.exitValue());
+        }
+
+        @Override
+        public long kernelPid() {
+            return findKernelPid(process, kernel);
+        }
+
+        @Override
+        public void awaitOutput() {
+            joinQuietly(stderrReader);
+        }
+
+        @Override
+        public List<Long> pids() {
+            return Stream.concat(Stream.of(process.toHandle()), process.descendants()).map(ProcessHandle::pid).toList();
+        }
+    }
+
+    /**
+     * A session forked by a {@link ForkServer}: its init (PID 1 of its namespace, not this JVM's child: the fork
+     * server's sandbox reaps it) and the kernel, the init's one child. The init reports the kernel's exit status on
+     * the output connection as its last line.
+     */
+    private static final class ForkedProcess implements OsProcess {
+        private final long initPid;
+        private final ForkServer server;
+        private final SocketChannel diagnostics;
+        private final ProcessOutput output;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        ForkedProcess(long initPid, ForkServer server, SocketChannel diagnostics, ProcessOutput output) {
+            this.initPid = initPid;
+            this.server = server;
+            this.diagnostics = diagnostics;
+            this.output = output;
+        }
+
+        @Override
+        public boolean isAlive() {
+            return ForkServer.ProcFs.isRunning(initPid);
+        }
+
+        @Override
+        public void destroy(Cgroups.Group cgroup) {
+            if (cgroup != null) {
+                cgroup.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            }
+            // SIGKILL to a namespace's init ends every process in it.
+            ProcessHandle.of(initPid).ifPresent(ProcessHandle::destroyForcibly);
+            waitUntilGone(Duration.ofSeconds(5));
+            if (cgroup != null) {
+                cgroup.destroy();
+            }
+            try {
+                diagnostics.close();
+            } catch (IOException ignored) {
+                // closing is best effort
+            }
+            if (released.compareAndSet(false, true)) {
+                server.released();
+            }
+        }
+
+        private boolean waitUntilGone(Duration most) {
+            long deadline = System.nanoTime() + most.toNanos();
+            while (isAlive()) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public String exitDescription() {
+            if (!waitUntilGone(Duration.ofSeconds(1))) {
+                return "still running";
+            }
+            Matcher matcher = FORKED_EXIT.matcher(output.recentStderr());
+            String last = null;
+            while (matcher.find()) {
+                last = matcher.group(1);
+            }
+            return last == null ? "ended" : describeExit(Integer.parseInt(last));
+        }
+
+        @Override
+        public long kernelPid() {
+            List<Long> children = ForkServer.ProcFs.children(initPid);
+            return children.isEmpty() ? initPid : children.get(0);
+        }
+
+        @Override
+        public List<Long> pids() {
+            return Stream.concat(ProcessHandle.of(initPid).stream(), ProcessHandle.of(initPid).stream()
+                    .flatMap(ProcessHandle::descendants)).map(ProcessHandle::pid).toList();
+        }
+
+        @Override
+        public void awaitOutput() {
+            try {
+                Thread.sleep(20); // the output connection closes with the init; what it had is read by then
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -568,7 +835,7 @@ final class KernelProcess implements AutoCloseable {
      * this JVM reaps it. Killing the outer one first would hand its children to the host's init, which may never
      * reap them (zombies).
      */
-    private static void destroy(Process process, Cgroups.Group cgroup) {
+    static void destroy(Process process, Cgroups.Group cgroup) {
         if (process != null) {
             List<ProcessHandle> inside = new ArrayList<>(process.descendants().toList());
             if (cgroup != null) {

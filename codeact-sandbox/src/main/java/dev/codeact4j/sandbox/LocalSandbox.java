@@ -84,11 +84,13 @@ final class LocalSandbox implements Sandbox {
     private final Optional<Cgroups> cgroups;
     private final HostUser jvmUser;
     private final boolean diskImages;
+    private final boolean forkServer;
     private volatile EgressGateway egressGateway;
 
     private LocalSandbox(Isolation isolation, KernelDescription kernel, KernelDescription javascript,
                          Path javascriptPackages, Path bubblewrap, Optional<Cgroups> cgroups,
-                         HostUser jvmUser, boolean diskImages) {
+                         HostUser jvmUser, boolean diskImages, boolean forkServer) {
+        this.forkServer = forkServer;
         this.isolation = isolation;
         this.kernel = kernel;
         this.javascript = javascript;
@@ -182,9 +184,20 @@ final class LocalSandbox implements Sandbox {
         OPEN_SESSIONS.remove(session);
     }
 
-    /** Closes every open session at once (each waits for its processes to be reaped), and removes the spare disks. */
+    /**
+     * Closes every open session at once (each waits for its processes to be reaped), then the fork servers, and
+     * removes the spare disks.
+     */
     private static void closeOpenSessions() {
         SessionDirectory.removeSpares();
+        try {
+            closeSessions();
+        } finally {
+            ForkServers.closeAll();
+        }
+    }
+
+    private static void closeSessions() {
         List<Thread> closing = new ArrayList<>();
         for (LocalSession session : List.copyOf(OPEN_SESSIONS)) {
             closing.add(Thread.ofVirtual().start(session::close));
@@ -223,6 +236,37 @@ final class LocalSandbox implements Sandbox {
         return bubblewrap;
     }
 
+    boolean forkServerEnabled() {
+        return forkServer;
+    }
+
+    /** The fork server a session comes from, or null and why it is started plainly. */
+    record ForkServerChoice(ForkServer server, String plainBecause) {
+    }
+
+    /**
+     * The fork server for a session of {@code policy} run by {@code user}, started on first need (once per JVM and
+     * profile, shared by every sandbox with the same kernel and limits): a profile is the kernel, its preloads
+     * (the data stack), the user and the sessions' environment.
+     */
+    ForkServerChoice forkServerFor(SandboxPolicy policy, HostUser user) {
+        Optional<String> unfit = ForkServer.unfit(this, policy);
+        if (unfit.isPresent()) {
+            return new ForkServerChoice(null, unfit.get());
+        }
+        KernelDescription python = kernel(Language.PYTHON);
+        Map<String, String> environment = KernelProcess.sandboxEnvironment(this, policy,
+                new KernelProcess.Launch(null, null, user, false, List.of(), null, null));
+        ForkServers.Profile profile = new ForkServers.Profile(bubblewrap, python, user, environment, diskImages,
+                python.warmPreload());
+        try {
+            return new ForkServerChoice(ForkServers.get(this, profile, policy.startupTimeout()), null);
+        } catch (SandboxException e) {
+            return new ForkServerChoice(null, "the fork server is unavailable, so the session was started plainly: "
+                    + e.getMessage());
+        }
+    }
+
     Optional<Cgroups> cgroups() {
         return cgroups;
     }
@@ -250,7 +294,7 @@ final class LocalSandbox implements Sandbox {
 
     /** Checks the prerequisites of sessions as {@link Sandbox.Builder} asks for them, once. */
     static Sandbox create(Isolation isolation, KernelDescription kernel, KernelDescription javascript,
-                          Path javascriptPackages, Path bubblewrap, boolean cgroups) {
+                          Path javascriptPackages, Path bubblewrap, boolean cgroups, boolean forkServer) {
         Path interpreter = kernel.interpreter();
         if (!Files.isExecutable(interpreter)) {
             throw new SandboxUnavailableException("no " + kernel.name() + " interpreter at " + interpreter
@@ -278,8 +322,11 @@ final class LocalSandbox implements Sandbox {
             diskImages = DiskImages.AVAILABLE;
             SessionDirectory.removeAbandoned();
         }
+        if (isolation == Isolation.BUBBLEWRAP) {
+            ForkServer.removeAbandoned();
+        }
         return new LocalSandbox(isolation, kernel, javascript, javascriptPackages, bwrap,
-                cgroups ? Cgroups.detect() : Optional.empty(), jvmUser, diskImages);
+                cgroups ? Cgroups.detect() : Optional.empty(), jvmUser, diskImages, forkServer);
     }
 
     private static Optional<Path> findOnPath(String name) {

@@ -39,6 +39,7 @@ final class LocalSession implements Session {
     private int hostExecutions;
     private int restarts;
     private volatile boolean closed;
+    private volatile SessionStart howStarted;
     /** The execution under way, for {@link #interrupt()} from another thread; null between executions. */
     private volatile Running running;
     /** Set by the first close(), which alone does the work: the shutdown hook may close a session the owner is closing. */
@@ -78,7 +79,9 @@ final class LocalSession implements Session {
         }
         boolean bubblewrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
         HostUser user = bubblewrap ? HostUser.forSession(sandbox.jvmUser(), named) : sandbox.jvmUser();
-        SessionDirectory files = SessionDirectory.take(user, policy.diskMb(), bubblewrap && sandbox.diskImages());
+        LocalSandbox.ForkServerChoice fork = sandbox.forkServerFor(policy, user);
+        SessionDirectory files = SessionDirectory.take(user, policy.diskMb(), bubblewrap && sandbox.diskImages(),
+                fork.server() == null ? null : fork.server().sessionsDirectory());
         EgressRoute egress = null;
         LocalSession session;
         try {
@@ -87,7 +90,7 @@ final class LocalSession implements Session {
                         HostAllowlist.parse(policy.allowHosts()));
             }
             KernelProcess.Launch launch = new KernelProcess.Launch(files, named != null ? named : files.work(), user,
-                    egress != null, policy.data());
+                    egress != null, policy.data(), fork.server(), fork.plainBecause());
             session = new LocalSession(sandbox, policy, files, launch, egress);
             LocalSandbox.track(session);
             try {
@@ -485,6 +488,7 @@ final class LocalSession implements Session {
     /** Starts an interpreter and runs the policy's startup code in it; what went wrong with that code, or null. */
     private String startKernel() {
         kernel = KernelProcess.start(sandbox, policy, launch);
+        howStarted = kernel.howStarted();
         startingUp = true;
         try {
             int index = 0;
@@ -599,6 +603,16 @@ final class LocalSession implements Session {
     @Override
     public synchronized int restarts() {
         return restarts;
+    }
+
+    /** The current interpreter's processes (host PIDs), its root first; none between interpreters. */
+    synchronized List<Long> processIds() {
+        return kernel == null ? List.of() : kernel.pids();
+    }
+
+    @Override
+    public SessionStart howStarted() {
+        return howStarted;
     }
 
     @Override

@@ -58,6 +58,7 @@ public interface Sandbox {
         private Path javascriptPackages = NodeCheck.defaultPackages();
         private Path bubblewrap;
         private boolean cgroups = true;
+        private boolean forkServer = !"false".equals(System.getProperty("codeact.forkServer"));
 
         private Builder() {
         }
@@ -111,9 +112,20 @@ public interface Sandbox {
             return this;
         }
 
+        /**
+         * Whether Python sessions are forked from a fork server that has the data stack imported (default true, or
+         * the system property {@code codeact.forkServer}): a session is then ready in milliseconds and shares the
+         * stack's memory with its siblings. A policy that does not fit it (network, a named working directory, data,
+         * environment variables, JavaScript) is started plainly, and {@link Session#howStarted()} says why.
+         */
+        public Builder forkServer(boolean forkServer) {
+            this.forkServer = forkServer;
+            return this;
+        }
+
         /** Checks the prerequisites and returns the sandbox; throws {@link SandboxUnavailableException} if any is missing. */
         public Sandbox build() {
-            return LocalSandbox.create(isolation, kernel, javascript, javascriptPackages, bubblewrap, cgroups);
+            return LocalSandbox.create(isolation, kernel, javascript, javascriptPackages, bubblewrap, cgroups, forkServer);
         }
     }
 }

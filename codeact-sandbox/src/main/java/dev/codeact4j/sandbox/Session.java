@@ -91,6 +91,9 @@ public interface Session extends AutoCloseable {
     /** How many times the interpreter was replaced. */
     int restarts();
 
+    /** How the current interpreter was started: forked from a fork server, or plainly and why. */
+    SessionStart howStarted();
+
     /** Whether the session is open and its interpreter is running. */
     boolean isAlive();
 

@@ -46,13 +46,13 @@ final class SessionDirectory implements AutoCloseable {
      * is set. Making and mounting an image takes about 15 ms, so once a JVM has started a second session, one is
      * made ahead in the background for the next (the first session of a short-lived CLI does not pay for a spare).
      */
-    static SessionDirectory take(HostUser user, int diskMb, boolean diskImage) {
+    static SessionDirectory take(HostUser user, int diskMb, boolean diskImage, Path parent) {
         if (!diskImage) {
-            return create(user, diskMb, false);
+            return create(user, diskMb, false, parent);
         }
-        Kind kind = new Kind(user, diskMb);
+        Kind kind = new Kind(user, diskMb, parent);
         SessionDirectory spare = Spares.take(kind);
-        SessionDirectory taken = spare != null ? spare : create(user, diskMb, true);
+        SessionDirectory taken = spare != null ? spare : create(user, diskMb, true, parent);
         if (spare != null || Spares.TAKEN.incrementAndGet() > 1) {
             Spares.refill(kind);
         }
@@ -65,7 +65,7 @@ final class SessionDirectory implements AutoCloseable {
     }
 
     /** What a spare directory must match to serve a session. */
-    private record Kind(HostUser user, int diskMb) {
+    private record Kind(HostUser user, int diskMb, Path parent) {
     }
 
     /** At most one directory made ahead per kind; none once the JVM is exiting. */
@@ -82,7 +82,7 @@ final class SessionDirectory implements AutoCloseable {
             Thread.ofVirtual().name("codeact-spare-disk").start(() -> {
                 SessionDirectory made;
                 try {
-                    made = create(kind.user(), kind.diskMb(), true);
+                    made = create(kind.user(), kind.diskMb(), true, kind.parent());
                 } catch (RuntimeException e) {
                     return; // the next session makes its own, and says what is wrong
                 }
@@ -107,10 +107,11 @@ final class SessionDirectory implements AutoCloseable {
         }
     }
 
-    private static SessionDirectory create(HostUser user, int diskMb, boolean diskImage) {
+    private static SessionDirectory create(HostUser user, int diskMb, boolean diskImage, Path parent) {
         Path root = null;
         try {
-            root = Files.createTempDirectory(PREFIX);
+            // In a fork server's sessions directory a short name: the kernel's socket path must stay under 108 bytes.
+            root = parent == null ? Files.createTempDirectory(PREFIX) : Files.createTempDirectory(parent, "s");
             Files.writeString(root.resolve("owner"), ownerLine(ProcessHandle.current()));
             Files.createDirectory(root.resolve("control"));
             Path work;
@@ -160,7 +161,7 @@ final class SessionDirectory implements AutoCloseable {
     }
 
     /** Unmounts the disk if it is mounted, then deletes everything. */
-    private static void remove(Path root) {
+    static void remove(Path root) {
         Path disk = root.resolve("disk");
         if (DiskImage.isMountPoint(disk)) {
             DiskImage.unmount(disk);
@@ -188,7 +189,7 @@ final class SessionDirectory implements AutoCloseable {
         return removed;
     }
 
-    private static boolean abandoned(Path dir) {
+    static boolean abandoned(Path dir) {
         try {
             String[] owner = Files.readString(dir.resolve("owner")).strip().split(" ");
             Optional<ProcessHandle> process = ProcessHandle.of(Long.parseLong(owner[0]));
@@ -203,7 +204,7 @@ final class SessionDirectory implements AutoCloseable {
         }
     }
 
-    private static String ownerLine(ProcessHandle process) {
+    static String ownerLine(ProcessHandle process) {
         long started = process.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
         return process.pid() + " " + started + "\n";
     }
@@ -289,7 +290,7 @@ final class SessionDirectory implements AutoCloseable {
             }
         }
 
-        private static void run(List<String> command) throws IOException {
+        static void run(List<String> command) throws IOException {
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             try {

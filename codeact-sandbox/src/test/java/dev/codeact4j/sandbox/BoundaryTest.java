@@ -231,7 +231,7 @@ class BoundaryTest {
                 children
                 """);
         assertThat(bomb.result().json().asInt()).as("forks until the process limit").isBetween(10, 32);
-        List<Long> bombed = sessionProcesses(sessionDir);
+        List<Long> bombed = sessionProcesses(session);
         assertThat(bombed).hasSizeGreaterThan(10);
 
         ExecutionResult stuck = session.execute("""
@@ -245,29 +245,29 @@ class BoundaryTest {
 
         assertThat(session.execute("import subprocess\nsubprocess.Popen(['sleep', '300']).pid > 0").result().json()
                 .asBoolean()).as("a fresh interpreter runs the next code").isTrue();
-        List<Long> fresh = sessionProcesses(sessionDir);
+        List<Long> fresh = sessionProcesses(session);
         session.close();
 
         awaitGone(fresh);
         assertThat(sessionDir).doesNotExist();
     }
 
-    /** The codeact-session-* directory a private working directory is in (on its disk image or not). */
+    /**
+     * The session's directory a private working directory is in (on its disk image or not): a codeact-session-* one,
+     * or one in a fork server's directory; either holds the kernel's control directory.
+     */
     private static Path sessionDirectory(Session session) {
         for (Path dir = session.workdir(); dir != null; dir = dir.getParent()) {
-            if (dir.getFileName() != null && dir.getFileName().toString().startsWith(SessionDirectory.PREFIX)) {
+            if (Files.isDirectory(dir.resolve("control")) && Files.isRegularFile(dir.resolve("owner"))) {
                 return dir;
             }
         }
-        throw new AssertionError("no " + SessionDirectory.PREFIX + "* directory above " + session.workdir());
+        throw new AssertionError("no session directory above " + session.workdir());
     }
 
-    /** The session's processes now, by host PID: the one started on its directory, and all its descendants. */
-    private static List<Long> sessionProcesses(Path sessionDir) {
-        return ProcessHandle.current().children()
-                .filter(child -> String.join(" ", child.info().arguments().orElse(new String[0])).contains(sessionDir.toString()))
-                .flatMap(child -> Stream.concat(Stream.of(child), child.descendants()))
-                .map(ProcessHandle::pid).toList();
+    /** The session's processes now, by host PID: bubblewrap or the forked init, and all their descendants. */
+    private static List<Long> sessionProcesses(Session session) {
+        return ((LocalSession) session).processIds();
     }
 
     /**
