@@ -80,9 +80,6 @@ final class ForkServer implements AutoCloseable {
         if (sandbox.isolation() != Isolation.BUBBLEWRAP) {
             return Optional.of("sessions without a sandbox are started plainly");
         }
-        if (!sandbox.forkServerEnabled()) {
-            return Optional.of("the fork server is turned off");
-        }
         if (policy.language() != Language.PYTHON) {
             return Optional.of(policy.language().id() + " sessions have no fork server yet");
         }
@@ -97,6 +94,9 @@ final class ForkServer implements AutoCloseable {
         }
         if (!policy.environment().isEmpty()) {
             return Optional.of("the policy sets environment variables, which the fork server's modules were imported without");
+        }
+        if (!sandbox.forkServerEnabled()) {
+            return Optional.of("the fork server is turned off");
         }
         return Optional.empty();
     }
@@ -250,7 +250,6 @@ final class ForkServer implements AutoCloseable {
                 }
             }
             write(channel, "go\n");
-            open.incrementAndGet();
             return new Spawned(init.get(0), channel);
         } catch (IOException | RuntimeException e) {
             close(channel);
@@ -295,8 +294,17 @@ final class ForkServer implements AutoCloseable {
         throw new IOException("the fork server's child " + pid + " is not among its children");
     }
 
-    /** A session made by this server has ended. */
-    void released() {
+    /**
+     * A session takes this server: its directory goes in the server's, and its interpreters come from it (or, once
+     * the server has died, start plainly in that directory). The server's directory stays until every session has
+     * {@linkplain #release() released} it.
+     */
+    void acquire() {
+        open.incrementAndGet();
+    }
+
+    /** A session of this server has ended and its directory is gone. */
+    void release() {
         Runnable closed = onRetiredClose;
         if (open.decrementAndGet() == 0 && closed != null) {
             close();
@@ -304,7 +312,10 @@ final class ForkServer implements AutoCloseable {
         }
     }
 
-    /** No more sessions from this server: it stops once the last of its sessions has ended, then runs {@code closed}. */
+    /**
+     * No more sessions for this server (it made its share, or it died): it stops once the last of its sessions has
+     * ended, then runs {@code closed}.
+     */
     void retire(Runnable closed) {
         onRetiredClose = closed;
         if (open.get() == 0) {

@@ -48,6 +48,7 @@ final class ForkServers {
         }
         ForkServer server = CURRENT.get(profile);
         if (server != null && server.isAlive() && server.forks() < FORKS_PER_SERVER) {
+            server.acquire();
             return server;
         }
         if (server != null) {
@@ -64,17 +65,17 @@ final class ForkServers {
         FAILED.remove(profile);
         CURRENT.put(profile, server);
         RUNNING.add(server);
+        server.acquire();
         return server;
     }
 
-    /** A server that dies takes its sessions with it (they live in its PID namespace): it is closed at once. */
+    /**
+     * A server that made its share, or died (its sessions' interpreters died with it: they lived in its PID
+     * namespace; their directories stay, and their next interpreters start plainly there), stops once its last
+     * session has ended.
+     */
     private static void retire(ForkServer server) {
-        if (server.isAlive()) {
-            server.retire(() -> RUNNING.remove(server));
-        } else {
-            server.close();
-            RUNNING.remove(server);
-        }
+        server.retire(() -> RUNNING.remove(server));
     }
 
     /** Stops every server (at the JVM's exit, after the sessions). */

@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -83,7 +82,9 @@ final class KernelProcess implements AutoCloseable {
     static KernelProcess start(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
         long started = System.nanoTime();
         String plainBecause = launch.plainBecause();
-        if (launch.forkServer() != null) {
+        if (launch.forkServer() != null && !launch.forkServer().isAlive()) {
+            plainBecause = "the fork server this session came from has stopped, so its interpreter was started plainly";
+        } else if (launch.forkServer() != null) {
             try {
                 return startForked(sandbox, policy, launch, launch.forkServer(), started);
             } catch (ForkFailedException e) {
@@ -128,7 +129,7 @@ final class KernelProcess implements AutoCloseable {
                     throw new ForkFailedException(e.getMessage(), e);
                 }
                 ProcessOutput output = new ProcessOutput();
-                forked = new ForkedProcess(spawned.initPid(), forkServer, spawned.output(), output);
+                forked = new ForkedProcess(spawned.initPid(), spawned.output(), output);
                 Thread.ofVirtual().start(() -> drain(Channels.newInputStream(spawned.output()), output::onStderr));
                 KernelProcess process = connect(server, forked, output, policy.startupTimeout(), cgroup, kernel,
                         sandbox, launch);
@@ -711,14 +712,11 @@ final class KernelProcess implements AutoCloseable {
      */
     private static final class ForkedProcess implements OsProcess {
         private final long initPid;
-        private final ForkServer server;
         private final SocketChannel diagnostics;
         private final ProcessOutput output;
-        private final AtomicBoolean released = new AtomicBoolean();
 
-        ForkedProcess(long initPid, ForkServer server, SocketChannel diagnostics, ProcessOutput output) {
+        ForkedProcess(long initPid, SocketChannel diagnostics, ProcessOutput output) {
             this.initPid = initPid;
-            this.server = server;
             this.diagnostics = diagnostics;
             this.output = output;
         }
@@ -743,9 +741,6 @@ final class KernelProcess implements AutoCloseable {
                 diagnostics.close();
             } catch (IOException ignored) {
                 // closing is best effort
-            }
-            if (released.compareAndSet(false, true)) {
-                server.released();
             }
         }
 

@@ -80,8 +80,14 @@ final class LocalSession implements Session {
         boolean bubblewrap = sandbox.isolation() == Isolation.BUBBLEWRAP;
         HostUser user = bubblewrap ? HostUser.forSession(sandbox.jvmUser(), named) : sandbox.jvmUser();
         LocalSandbox.ForkServerChoice fork = sandbox.forkServerFor(policy, user);
-        SessionDirectory files = SessionDirectory.take(user, policy.diskMb(), bubblewrap && sandbox.diskImages(),
-                fork.server() == null ? null : fork.server().sessionsDirectory());
+        SessionDirectory files;
+        try {
+            files = SessionDirectory.take(user, policy.diskMb(), bubblewrap && sandbox.diskImages(),
+                    fork.server() == null ? null : fork.server().sessionsDirectory());
+        } catch (RuntimeException e) {
+            releaseForkServer(fork.server());
+            throw e;
+        }
         EgressRoute egress = null;
         LocalSession session;
         try {
@@ -112,6 +118,7 @@ final class LocalSession implements Session {
                 egress.close();
             }
             files.close();
+            releaseForkServer(fork.server());
             throw e;
         }
         try {
@@ -644,7 +651,15 @@ final class LocalSession implements Session {
             }
             removeMadeForData();
             files.close();
+            releaseForkServer(launch.forkServer());
         }
         LocalSandbox.untrack(this);
+    }
+
+    /** The session's directory is gone from its fork server's: the server may stop, if it is retired. */
+    private static void releaseForkServer(ForkServer server) {
+        if (server != null) {
+            server.release();
+        }
     }
 }

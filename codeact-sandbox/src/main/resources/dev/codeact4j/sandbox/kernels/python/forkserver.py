@@ -23,12 +23,14 @@ A session is three generations of this process:
   kernel        kernel.py's main, as if started anew (fresh random seeds).
 """
 import ctypes
+import fcntl
 import gc
 import importlib.util
 import json
 import os
 import signal
 import socket
+import struct
 import sys
 
 CLONE_NEWNS = 0x00020000
@@ -54,6 +56,9 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 SECCOMP_MODE_FILTER = 2
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
+IFF_RUNNING = 0x40
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 LAST_CAPABILITY = 63
 
@@ -213,6 +218,7 @@ class ForkServer:
             pass  # a kernel without cgroup namespaces: bubblewrap's --unshare-cgroup-try does the same
         hostname = b"sandbox"
         check(LIBC.sethostname(hostname, len(hostname)), "sethostname")
+        bring_up_loopback()
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         try:
             write_file("/proc/sys/user/max_user_namespaces", "0")  # the seccomp filter refuses them too
@@ -267,6 +273,13 @@ class ForkServer:
         finally:
             sys.stdout.flush()
         os._exit(0)
+
+
+def bring_up_loopback():
+    """A new network namespace's loopback is down: servers and clients inside the session need it, as with bubblewrap."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as control:
+        request = struct.pack("16sH22x", b"lo", IFF_UP | IFF_RUNNING)  # struct ifreq: the name, then ifr_flags
+        fcntl.ioctl(control.fileno(), SIOCSIFFLAGS, request)
 
 
 def report(connection, error):
