@@ -129,8 +129,8 @@ final class KernelProcess implements AutoCloseable {
                     throw new ForkFailedException(e.getMessage(), e);
                 }
                 ProcessOutput output = new ProcessOutput();
-                forked = new ForkedProcess(spawned.initPid(), spawned.output(), output);
-                Thread.ofVirtual().start(() -> drain(Channels.newInputStream(spawned.output()), output::onStderr));
+                Thread reader = Thread.ofVirtual().start(() -> drain(Channels.newInputStream(spawned.output()), output::onStderr));
+                forked = new ForkedProcess(spawned.initPid(), spawned.output(), reader, output);
                 KernelProcess process = connect(server, forked, output, policy.startupTimeout(), cgroup, kernel,
                         sandbox, launch);
                 return process.startedAs(new SessionStart(true, null, Duration.ofNanos(System.nanoTime() - started)));
@@ -712,18 +712,23 @@ final class KernelProcess implements AutoCloseable {
      */
     private static final class ForkedProcess implements OsProcess {
         private final long initPid;
+        /** Taken once: a handle knows its process's start time, so a PID used again later is never signalled. */
+        private final Optional<ProcessHandle> init;
         private final SocketChannel diagnostics;
+        private final Thread reader;
         private final ProcessOutput output;
 
-        ForkedProcess(long initPid, SocketChannel diagnostics, ProcessOutput output) {
+        ForkedProcess(long initPid, SocketChannel diagnostics, Thread reader, ProcessOutput output) {
             this.initPid = initPid;
+            this.init = ProcessHandle.of(initPid);
             this.diagnostics = diagnostics;
+            this.reader = reader;
             this.output = output;
         }
 
         @Override
         public boolean isAlive() {
-            return ForkServer.ProcFs.isRunning(initPid);
+            return init.map(ProcessHandle::isAlive).orElse(false) && ForkServer.ProcFs.isRunning(initPid);
         }
 
         @Override
@@ -732,7 +737,7 @@ final class KernelProcess implements AutoCloseable {
                 cgroup.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
             }
             // SIGKILL to a namespace's init ends every process in it.
-            ProcessHandle.of(initPid).ifPresent(ProcessHandle::destroyForcibly);
+            init.ifPresent(ProcessHandle::destroyForcibly);
             waitUntilGone(Duration.ofSeconds(5));
             if (cgroup != null) {
                 cgroup.destroy();
@@ -765,6 +770,7 @@ final class KernelProcess implements AutoCloseable {
             if (!waitUntilGone(Duration.ofSeconds(1))) {
                 return "still running";
             }
+            awaitOutput(); // the init's last line, its kernel's exit status, may still be on its way
             Matcher matcher = FORKED_EXIT.matcher(output.recentStderr());
             String last = null;
             while (matcher.find()) {
@@ -781,17 +787,14 @@ final class KernelProcess implements AutoCloseable {
 
         @Override
         public List<Long> pids() {
-            return Stream.concat(ProcessHandle.of(initPid).stream(), ProcessHandle.of(initPid).stream()
+            return Stream.concat(init.stream().filter(ProcessHandle::isAlive), init.stream().filter(ProcessHandle::isAlive)
                     .flatMap(ProcessHandle::descendants)).map(ProcessHandle::pid).toList();
         }
 
+        /** The output connection ends with the init: its reader is done once everything it had is read. */
         @Override
         public void awaitOutput() {
-            try {
-                Thread.sleep(20); // the output connection closes with the init; what it had is read by then
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            joinQuietly(reader);
         }
     }
 
