@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * (c) A cold session start: {@link Sandbox#open} from the call until the session is ready to execute, that is
+ * (c) A cold session start, plain (no fork server): {@link Sandbox#open} from the call until the session is ready to execute, that is
  * until bubblewrap has started, the interpreter has imported its preloads and said hello over the socket.
  * {@code preload=data-science} imports numpy, pandas and matplotlib.pyplot (what the pool does for every
  * session); {@code none} shows what the sandbox and the bare interpreter cost by themselves; {@code javascript} is a
@@ -44,7 +44,7 @@ public class ColdStartBenchmark {
 
     @Setup(Level.Trial)
     public void prepare() {
-        sandbox = Sandbox.create();
+        sandbox = Sandbox.builder().forkServer(false).build(); // a plain start: ForkedStartBenchmark has the other
         boolean javascript = preload.equals("javascript");
         List<String> modules = preload.equals("data-science") ? SandboxPolicy.DATA_SCIENCE_PRELOAD : List.of();
         policy = SandboxPolicy.builder().preload(modules)

@@ -40,7 +40,7 @@ public class FirstExecutionBenchmark {
 
     @Setup(Level.Trial)
     public void prepare() {
-        sandbox = Sandbox.create();
+        sandbox = Sandbox.builder().forkServer(false).build(); // as PoolAcquireBenchmark's sessions
         policy = SandboxPolicy.builder().preload(SandboxPolicy.DATA_SCIENCE_PRELOAD).build();
     }
 

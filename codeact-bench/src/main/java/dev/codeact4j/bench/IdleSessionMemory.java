@@ -32,13 +32,15 @@ import java.util.stream.Stream;
  */
 public final class IdleSessionMemory {
     static final int POOL_SIZE = 2;
+    static final int FORKED_SESSIONS = 100;
     static final Duration SETTLE = Duration.ofSeconds(3);
 
     private IdleSessionMemory() {
     }
 
     public static void main(String[] args) throws Exception {
-        Sandbox sandbox = Sandbox.create();
+        // The pool's and the bare session are started plainly, as before the fork server; forked() measures those.
+        Sandbox sandbox = Sandbox.builder().forkServer(false).build();
         Map<String, Object> report = new LinkedHashMap<>();
 
         try (SessionPool pool = new SessionPool(sandbox, SandboxPolicy.builder()
@@ -71,6 +73,8 @@ public final class IdleSessionMemory {
         }
         waitForNoChildren();
 
+        report.put("forked", forked(FORKED_SESSIONS));
+
         report.put("jupyterKernelDataScience", jupyterKernel(Snippet.DATA_SCIENCE_IMPORTS));
         report.put("jupyterKernelBare", jupyterKernel(""));
 
@@ -80,6 +84,69 @@ public final class IdleSessionMemory {
             Files.writeString(Path.of(args[0]), text + "\n");
         }
         System.out.println(text);
+    }
+
+    /**
+     * {@code count} idle sessions forked from the fork server (each has run the trivial snippet): each session's
+     * processes (its init and its kernel), the server's own (bubblewrap, its init, the shell that restarts the server,
+     * the server), and the mean per session with the server's share. PSS divides each shared page among the processes
+     * that map it, so the sessions' sum plus the server's is what they hold together.
+     */
+    private static Map<String, Object> forked(int count) throws Exception {
+        Sandbox sandbox = Sandbox.create();
+        List<Session> sessions = new ArrayList<>();
+        try {
+            for (int index = 0; index < count; index++) {
+                Session session = sandbox.open(SandboxPolicy.builder().preload(SandboxPolicy.DATA_SCIENCE_PRELOAD).build());
+                sessions.add(session);
+                if (!session.howStarted().forked()) {
+                    throw new IllegalStateException("session " + index + " was not forked: " + session.howStarted());
+                }
+                Snippet.check(session.execute(Snippet.TRIVIAL));
+            }
+            Thread.sleep(SETTLE);
+            List<ProcessHandle> servers = ProcessHandle.current().children()
+                    .filter(child -> String.join(" ", child.info().arguments().orElse(new String[0])).contains("forkserver.py"))
+                    .toList();
+            if (servers.size() != 1) {
+                throw new IllegalStateException("expected one fork server, found " + servers.size());
+            }
+            ProcessHandle server = servers.get(0);
+            ProcessHandle serverInit = server.children().findFirst().orElseThrow();
+            List<ProcessHandle> own = new ArrayList<>(List.of(server, serverInit));
+            List<Map<String, Object>> perSession = new ArrayList<>();
+            for (ProcessHandle child : serverInit.children().toList()) {
+                if (child.info().command().orElse("").endsWith("sh")) {
+                    own.add(child);
+                    own.addAll(child.descendants().toList());
+                } else {
+                    perSession.add(tree(child));
+                }
+            }
+            if (perSession.size() != count) {
+                throw new IllegalStateException("expected " + count + " sessions in the fork server, found " + perSession.size());
+            }
+            long serverPss = 0;
+            List<Map<String, Object>> serverProcesses = new ArrayList<>();
+            for (ProcessHandle process : own) {
+                Map<String, Object> alone = tree(process, false);
+                serverPss += (Long) alone.get("pssKb");
+                serverProcesses.add(alone);
+            }
+            long sessionsPss = perSession.stream().mapToLong(s -> (Long) s.get("pssKb")).sum();
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("sessions", count);
+            result.put("sessionPssKbMean", sessionsPss / count);
+            result.put("sessionUssKbMean", perSession.stream().mapToLong(s -> (Long) s.get("ussKb")).sum() / count);
+            result.put("sessionRssKbMean", perSession.stream().mapToLong(s -> (Long) s.get("rssKb")).sum() / count);
+            result.put("serverPssKb", serverPss);
+            result.put("pssKbPerSessionWithServerShare", (sessionsPss + serverPss) / count);
+            result.put("serverProcesses", serverProcesses);
+            result.put("firstSession", perSession.get(0));
+            return result;
+        } finally {
+            sessions.forEach(Session::close);
+        }
     }
 
     private static Map<String, Object> jupyterKernel(String setup) throws Exception {
@@ -97,11 +164,16 @@ public final class IdleSessionMemory {
 
     /** The memory of a process and all its descendants, with a line for each. */
     static Map<String, Object> tree(ProcessHandle root) throws IOException {
+        return tree(root, true);
+    }
+
+    /** The memory of a process, and of all its descendants too when {@code descendants} is set. */
+    static Map<String, Object> tree(ProcessHandle root, boolean descendants) throws IOException {
         List<Map<String, Object>> processes = new ArrayList<>();
         long pss = 0;
         long uss = 0;
         long rss = 0;
-        for (ProcessHandle handle : Stream.concat(Stream.of(root), root.descendants()).toList()) {
+        for (ProcessHandle handle : Stream.concat(Stream.of(root), descendants ? root.descendants() : Stream.empty()).toList()) {
             Map<String, Long> rollup = smapsRollup(handle.pid());
             long processUss = rollup.getOrDefault("Private_Clean", 0L) + rollup.getOrDefault("Private_Dirty", 0L);
             Map<String, Object> line = new LinkedHashMap<>();

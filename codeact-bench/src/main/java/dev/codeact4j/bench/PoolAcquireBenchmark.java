@@ -48,7 +48,8 @@ public class PoolAcquireBenchmark {
 
     @Setup(Level.Trial)
     public void startPool() {
-        pool = new SessionPool(Sandbox.create(), SandboxPolicy.builder().preload(SandboxPolicy.DATA_SCIENCE_PRELOAD).build(), POOL_SIZE);
+        // A pool of plainly started sessions, as before the fork server (ForkedStartBenchmark compares them).
+        pool = new SessionPool(Sandbox.builder().forkServer(false).build(), SandboxPolicy.builder().preload(SandboxPolicy.DATA_SCIENCE_PRELOAD).build(), POOL_SIZE);
         try (Session session = pool.acquire()) {
             Snippet.check(session.execute(Snippet.TRIVIAL));
         }

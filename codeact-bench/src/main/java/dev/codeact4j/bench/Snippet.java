@@ -11,6 +11,17 @@ final class Snippet {
     /** The modules a pooled session has imported (SandboxPolicy.DATA_SCIENCE_PRELOAD), as one import line. */
     static final String DATA_SCIENCE_IMPORTS = "import numpy, pandas, matplotlib.pyplot";
 
+    /**
+     * Work for the interpreter itself, numpy and pure Python: how fast code runs once it runs (a forked session
+     * must not be slower than a plainly started one). Prints two lines of True.
+     */
+    static final String COMPUTE = """
+            import numpy
+            a = numpy.arange(40000, dtype=float).reshape(200, 200) / 40000
+            print(float((a @ a).sum()) > 0)
+            print(sum(i * i for i in range(100000)) > 0)""";
+    static final String COMPUTE_OUTPUT = "True\nTrue\n";
+
     private Snippet() {
     }
 

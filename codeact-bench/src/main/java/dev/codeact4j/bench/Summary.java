@@ -35,6 +35,11 @@ public final class Summary {
             new Row("b", "(b) `acquire()` from a full, idle pool", "PoolAcquireBenchmark.acquire", null, null),
             new Row("b-first", "(b) `acquire()` + first execution of the snippet", "PoolAcquireBenchmark.acquireAndFirstExecute", null, null),
             new Row("first", "first execution in a just-started preloaded session, no refill running", "FirstExecutionBenchmark.firstExecute", null, null),
+            new Row("a-forked", "(a) trivial snippet, warm session forked from the fork server, back to back", "WarmSessionBenchmark.roundTrip", "preload", "forked"),
+            new Row("compute-plain", "compute snippet (numpy + pure Python), warm session started plainly (preloaded)", "WarmSessionBenchmark.compute", "preload", "data-science"),
+            new Row("compute-forked", "compute snippet (numpy + pure Python), warm session forked from the fork server", "WarmSessionBenchmark.compute", "preload", "forked"),
+            new Row("fork", "new session with the data stack, pool off, request to first result: forked", "ForkedStartBenchmark.openAndFirstResult", "start", "forked"),
+            new Row("fork-plain", "new session with the data stack, pool off, request to first result: started plainly", "ForkedStartBenchmark.openAndFirstResult", "start", "plain"),
             new Row("c", "(c) cold session start, numpy + pandas + matplotlib imported", "ColdStartBenchmark.open", "preload", "data-science"),
             new Row("c-bare", "(c) cold session start, nothing preloaded", "ColdStartBenchmark.open", "preload", "none"),
             new Row("process", "baseline: `python3 -c` per execution, no sandbox", "ProcessPerExecutionBenchmark.execute", "isolation", "none"),
@@ -179,6 +184,39 @@ public final class Summary {
                         .append(" | recorded |\n");
             }
         }
+        Stats fork = stats.get("fork");
+        if (fork != null) {
+            out.append("| forked session with the data stack, request to first result, pool off: p50 <= 25 ms, p99 <= 50 ms | p50 ")
+                    .append(time(fork.p50())).append(", p99 ").append(time(fork.p99())).append(" | ")
+                    .append(met(fork.p50() <= 25_000)).append(" at p50, ").append(met(fork.p99() <= 50_000)).append(" at p99 |\n");
+            Stats plain = stats.get("fork-plain");
+            if (plain != null) {
+                out.append("| the same started plainly / forked | p50 ").append(ratio(plain.p50() / fork.p50())).append(", p99 ")
+                        .append(ratio(plain.p99() / fork.p99())).append(" | recorded |\n");
+            }
+            Stats pool = stats.get("b-first");
+            if (pool != null) {
+                out.append("| forked / a plain pool's `acquire()` + first execution | p50 ").append(ratio(fork.p50() / pool.p50()))
+                        .append(", p99 ").append(ratio(fork.p99() / pool.p99())).append(" | recorded |\n");
+            }
+        }
+        for (String[] pair : List.of(new String[] {"a-forked", "a-pooled", "warm round trip"},
+                new String[] {"compute-forked", "compute-plain", "compute snippet"})) {
+            Stats forked = stats.get(pair[0]);
+            Stats plain = stats.get(pair[1]);
+            if (forked != null && plain != null) {
+                out.append("| ").append(pair[2]).append(" unchanged: forked / started plainly (preloaded) | p50 ")
+                        .append(ratio(forked.p50() / plain.p50())).append(", p99 ").append(ratio(forked.p99() / plain.p99()))
+                        .append(" | ").append(met(forked.p50() / plain.p50() <= 1.1)).append(" at p50 (within 10%) |\n");
+            }
+        }
+        memory.map(m -> m.path("forked")).filter(f -> !f.isMissingNode()).ifPresent(f -> {
+            long perSession = f.path("pssKbPerSessionWithServerShare").asLong();
+            out.append("| idle forked session with ").append(f.path("sessions").asInt()).append(" open, PSS with the server's share: <= 20 MiB | ")
+                    .append(megabytes(perSession)).append(" (sessions alone ").append(megabytes(f.path("sessionPssKbMean").asLong()))
+                    .append(", server ").append(megabytes(f.path("serverPssKb").asLong())).append(" in all) | ")
+                    .append(met(perSession <= 20 * 1024)).append(" |\n");
+        });
         Stats b = stats.get("b");
         if (b != null) {
             out.append("| (b) under 5 ms | p50 ").append(time(b.p50())).append(", p99 ").append(time(b.p99()))
@@ -205,6 +243,17 @@ public final class Summary {
                     + " (numpy, pandas, matplotlib): " + commands(session), session);
         }
         memoryRow(out, "bare session: " + commands(memory.path("bareSession")), memory.path("bareSession"));
+        JsonNode forked = memory.path("forked");
+        if (!forked.isMissingNode()) {
+            memoryRow(out, "forked session, 1 of " + forked.path("sessions").asInt() + " open: "
+                    + commands(forked.path("firstSession")), forked.path("firstSession"));
+            out.append("| forked sessions' mean (").append(forked.path("sessions").asInt()).append(" open) | ")
+                    .append(megabytes(forked.path("sessionPssKbMean").asLong())).append(" | ")
+                    .append(megabytes(forked.path("sessionUssKbMean").asLong())).append(" | ")
+                    .append(megabytes(forked.path("sessionRssKbMean").asLong())).append(" |\n");
+            out.append("| the fork server itself (bwrap, its init, sh, python3) | ")
+                    .append(megabytes(forked.path("serverPssKb").asLong())).append(" | | |\n");
+        }
         memoryRow(out, "Jupyter kernel with numpy, pandas, matplotlib imported", memory.path("jupyterKernelDataScience"));
         memoryRow(out, "Jupyter kernel, bare", memory.path("jupyterKernelBare"));
         out.append('\n');

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * (a) The round trip of the trivial snippet in a warm session: {@link Session#execute} from the call to the
  * returned result, output included. The session is started once per fork and used for every invocation.
+ * {@code preload=forked} is a session forked from the fork server (the default since the fork server issue);
  * {@code preload=data-science} is a session as the pool hands it out (numpy, pandas and matplotlib.pyplot
  * imported: the kernel then also looks for open figures after each execution); {@code none} is a bare one.
  */
@@ -33,21 +34,36 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 @State(Scope.Thread)
 public class WarmSessionBenchmark {
-    @Param({"none", "data-science"})
+    /** none and data-science: started plainly with those preloads; forked: from the fork server (data stack imported). */
+    @Param({"none", "data-science", "forked"})
     public String preload;
 
     private Session session;
 
     @Setup
     public void open() {
+        boolean forked = preload.equals("forked");
         List<String> modules = preload.equals("none") ? List.of() : SandboxPolicy.DATA_SCIENCE_PRELOAD;
-        session = Sandbox.create().open(SandboxPolicy.builder().preload(modules).build());
+        session = Sandbox.builder().forkServer(forked).build().open(SandboxPolicy.builder().preload(modules).build());
+        if (session.howStarted().forked() != forked) {
+            throw new IllegalStateException("the session was not started as asked: " + session.howStarted());
+        }
         Snippet.check(session.execute(Snippet.TRIVIAL));
     }
 
     @Benchmark
     public ExecutionResult roundTrip() {
         return session.execute(Snippet.TRIVIAL);
+    }
+
+    /** {@link Snippet#COMPUTE}: numpy and pure Python at the interpreter's own speed. */
+    @Benchmark
+    public ExecutionResult compute() {
+        ExecutionResult result = session.execute(Snippet.COMPUTE);
+        if (!result.ok() || !Snippet.COMPUTE_OUTPUT.equals(result.stdout())) {
+            throw new IllegalStateException("the compute snippet did not run as expected: " + result);
+        }
+        return result;
     }
 
     @TearDown

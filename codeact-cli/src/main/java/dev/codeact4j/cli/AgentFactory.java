@@ -14,6 +14,7 @@ import dev.codeact4j.result.AnswerSchema;
 import dev.codeact4j.sandbox.Language;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
+import dev.codeact4j.sandbox.SessionPool;
 import dev.codeact4j.server.settings.InvalidRequestException;
 import dev.codeact4j.server.settings.RunAgents;
 import dev.codeact4j.memory.ToolEmbeddings;
@@ -58,6 +59,16 @@ final class AgentFactory {
     private final RunRecording recording;
     private final boolean memory;
     private final boolean cache;
+    private final int poolSize;
+    /** The sessions kept ready for runs of the base policy (config {@code poolSize}), shared by derived factories. */
+    private final ReadySessions ready;
+
+    /** A pool and what it was made for: only a run of that sandbox and policy takes its sessions. */
+    private record ReadySessions(SessionPool pool, Sandbox sandbox, SandboxPolicy policy) {
+        boolean serves(Sandbox sandbox, SandboxPolicy policy) {
+            return this.sandbox == sandbox && this.policy.equals(policy);
+        }
+    }
 
     private AgentFactory(Builder builder) {
         environment = builder.environment;
@@ -77,6 +88,9 @@ final class AgentFactory {
         recording = builder.recording;
         memory = builder.memory;
         cache = builder.cache;
+        poolSize = builder.poolSize;
+        ready = builder.ready != null || poolSize == 0 || sandbox == null ? builder.ready
+                : new ReadySessions(new SessionPool(sandbox, policy, poolSize), sandbox, policy);
     }
 
     /** A factory of the built-in settings (and prompts), without the config file: {@code demo}'s. */
@@ -93,6 +107,7 @@ final class AgentFactory {
         builder.environment = Map.copyOf(environment);
         builder.mode = config.mode() != null ? config.mode() : AgentMode.MULTI_STEP;
         builder.promptsDirectory = home.resolve("prompts");
+        builder.poolSize = config.poolSize() != null ? config.poolSize() : 0;
         return builder;
     }
 
@@ -192,9 +207,13 @@ final class AgentFactory {
             prompts = prompts.overriddenBy(language == Language.PYTHON ? promptsDirectory
                     : promptsDirectory.resolve(language.id()));
         }
-        return CodeActAgent.builder()
-                .sandbox(sandbox)
-                .policy(policy)
+        CodeActAgent.Builder agent = CodeActAgent.builder();
+        if (ready != null && ready.serves(sandbox, policy)) {
+            agent.sessionPool(ready.pool());
+        } else {
+            agent.sandbox(sandbox).policy(policy);
+        }
+        return agent
                 .language(language)
                 .maxSteps(maxSteps)
                 .mode(mode)
@@ -230,6 +249,8 @@ final class AgentFactory {
         private RunRecording recording = RunRecording.NONE;
         private boolean memory = true;
         private boolean cache = true;
+        private int poolSize;
+        private ReadySessions ready;
 
         private Builder() {
         }
@@ -252,6 +273,8 @@ final class AgentFactory {
             recording = factory.recording;
             memory = factory.memory;
             cache = factory.cache;
+            poolSize = factory.poolSize;
+            ready = factory.ready;
         }
 
         /** The model options: endpoint and key (each over the config file's), and the step limit. */

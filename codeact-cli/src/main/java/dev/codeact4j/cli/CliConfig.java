@@ -36,8 +36,12 @@ import java.util.function.Function;
  *  "toolListing": "auto", "toolListingBudget": 8000,
  *  "models": ["openai:gpt-4o-mini", "anthropic:claude-sonnet-4-5"], "maxRuns": 4, "maxSessions": 32,
  *  "sessionTtlSeconds": 900, "toolsPy": ["tools/travel.py"], "setup": ["load_data.py"],
- *  "data": ["/srv/sales.csv"], "datasets": ["hf:stanfordnlp/imdb:plain_text:test"]}
+ *  "data": ["/srv/sales.csv"], "datasets": ["hf:stanfordnlp/imdb:plain_text:test"], "poolSize": 0}
  * }</pre>
+ *
+ * {@code poolSize}: sessions kept started ahead for the agents' runs (0, the default, keeps none: a Python session
+ * is forked from the sandbox's fork server in milliseconds; a pool pays off only for policies it cannot fork, such as
+ * network access, and holds a whole interpreter per session; see BENCHMARKS.md).
  *
  * The files of {@code toolsPy} and {@code setup} may be named relative to the config file's directory.
  */
@@ -45,12 +49,14 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                  Integer memoryMb, Integer diskMb, List<String> allowImports, Boolean network, List<String> allowHosts,
                  List<String> mcp, List<String> mcpUrls, ToolListing toolListing, Integer toolListingBudget,
                  List<Path> toolsPy, List<Path> setup, Language language, List<String> models, Integer maxRuns,
-                 Integer maxSessions, Integer sessionTtlSeconds, List<String> data, List<String> datasets) {
+                 Integer maxSessions, Integer sessionTtlSeconds, List<String> data, List<String> datasets,
+                 Integer poolSize) {
 
     /** The keys the file may hold, in the order the help lists them. */
     static final List<String> KEYS = List.of("model", "baseUrl", "maxSteps", "mode", "timeoutSeconds", "memoryMb",
             "diskMb", "allowImports", "network", "allowHosts", "mcp", "mcpUrls", "toolListing", "toolListingBudget",
-            "toolsPy", "setup", "language", "models", "maxRuns", "maxSessions", "sessionTtlSeconds", "data", "datasets");
+            "toolsPy", "setup", "language", "models", "maxRuns", "maxSessions", "sessionTtlSeconds", "data", "datasets",
+            "poolSize");
 
     /** No config file: nothing set. */
     /** The step limit when neither an option nor the config file sets one. */
@@ -58,7 +64,7 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
 
     static final CliConfig NONE = new CliConfig(null, null, null, null, null, null, null, List.of(), null, List.of(),
             List.of(), List.of(), null, null, List.of(), List.of(), null, List.of(), null, null, null, List.of(),
-            List.of());
+            List.of(), null);
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -134,7 +140,8 @@ record CliConfig(String model, String baseUrl, Integer maxSteps, AgentMode mode,
                 wholeNumber(file, root, "maxSessions", 1),
                 wholeNumber(file, root, "sessionTtlSeconds", 1),
                 strings(file, root, "data", "paths such as [\"/srv/sales.csv\", \"reports\"] (relative to " + file.getParent() + ")"),
-                datasets(file, root));
+                datasets(file, root),
+                wholeNumber(file, root, "poolSize", 0));
     }
 
     /**

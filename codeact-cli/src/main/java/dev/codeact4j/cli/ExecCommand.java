@@ -11,6 +11,7 @@ import dev.codeact4j.sandbox.PythonTool;
 import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.sandbox.SessionStart;
 import dev.codeact4j.server.json.SavedDisplay;
 import dev.codeact4j.tools.McpEndpoint;
 import dev.codeact4j.tools.Tools;
@@ -222,6 +223,11 @@ public final class ExecCommand implements Callable<Integer> {
      * the setup drew could not be saved.
      */
     private boolean sessionStarted(Session session, DisplayFiles displayFiles, PrintWriter err, Colors colors) {
+        if (codeact.debug()) {
+            SessionStart start = session.howStarted();
+            err.println(colors.faint("codeact: session: " + (start.forked() ? "forked from the fork server"
+                    : "started plainly (" + start.reason() + ")") + " in " + start.took().toMillis() + " ms"));
+        }
         if (!session.pythonTools().isEmpty()) {
             err.println(colors.faint("[Python tools: " + String.join(", ",
                     session.pythonTools().stream().map(PythonTool::name).toList()) + "]"));

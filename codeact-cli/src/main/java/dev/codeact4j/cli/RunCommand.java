@@ -109,6 +109,8 @@ import java.util.concurrent.Callable;
                 "  data            a list of files and directories, read besides --data's",
                 "                  (a relative path is relative to $CODEACT_HOME)",
                 "  datasets        a list of datasets, fetched besides --dataset's",
+                "  poolSize        sessions kept started ahead for the runs (default 0: a",
+                "                  Python session is forked in milliseconds; see BENCHMARKS.md)",
                 "For example: {\"model\": \"openrouter:google/gemini-2.5-flash\", \"maxSteps\": 8}",
                 "run uses every key but serve's four (models to sessionTtlSeconds); mcp the",
                 "same but data and datasets; serve every key but data and datasets; exec the",

@@ -3,6 +3,7 @@ package dev.codeact4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codeact4j.testing.McpTestServers;
+import dev.codeact4j.testing.ScriptedModelServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,5 +77,30 @@ class ConfigFileCommandsTest {
                 "sandbox, tool and data keys (timeoutSeconds to mcpUrls, toolsPy, setup,");
         assertThat(codeact("mcp", "--help").out()).contains("every key of $CODEACT_HOME/config.json applies but serve's and the",
                 "data keys");
+    }
+
+    @Test
+    void poolSizeIsAWholeNumberAndARunWithAPoolRuns() throws Exception {
+        config(Map.of("poolSize", -1));
+        CodeactRun bad = codeact("run", "--model", "openai:test", "--api-key", "k", "task");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("\"poolSize\" must be a whole number of at least 0");
+
+        config(Map.of("poolSize", 2));
+        try (ScriptedModelServer server = ScriptedModelServer.openAi()) {
+            server.reply("Done.\n\n```python\nfinal_answer(6 * 7)\n```", 100, 10);
+            CodeactRun run = codeact("run", "--model", "openai:test", "--base-url", server.baseUrl(), "--api-key", "k",
+                    "--json", "Multiply six by seven.");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.json().get("answer").asInt()).isEqualTo(42);
+        }
+    }
+
+    @Test
+    void execSaysWithDebugHowItsSessionWasStarted() {
+        CodeactRun forked = codeact("--debug", "exec", "-c", "1");
+        assertThat(forked.err()).contains("codeact: session: forked from the fork server in ");
+        CodeactRun plain = codeact("--debug", "exec", "--network", "-c", "1");
+        assertThat(plain.err()).contains("codeact: session: started plainly (the policy allows network access");
     }
 }

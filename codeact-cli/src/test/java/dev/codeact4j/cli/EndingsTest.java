@@ -124,7 +124,9 @@ class EndingsTest {
 
     private List<Path> sessionDirectories() throws IOException {
         try (Stream<Path> entries = Files.list(temp)) {
-            return entries.filter(path -> path.getFileName().toString().startsWith("codeact-session-")).toList();
+            // a plain session's directory, or a fork server's (which holds its sessions' directories)
+            return entries.filter(path -> path.getFileName().toString().startsWith("codeact-session-")
+                    || path.getFileName().toString().startsWith("codeact-fork-")).toList();
         }
     }
 

@@ -52,6 +52,8 @@ final class ForkServer implements AutoCloseable {
     private static final String FAILURE_PREFIX = "codeact-forkserver: ";
     private static final String SERVER_RESOURCE = "kernels/python/forkserver.py";
     private static final int DIAGNOSTIC_CHARS = 4000;
+    /** The longest path a Unix socket may have (sun_path's 108 bytes, less the terminating zero). */
+    static final int MAX_SOCKET_PATH = 107;
 
     private final Path dir;
     private final Process process;

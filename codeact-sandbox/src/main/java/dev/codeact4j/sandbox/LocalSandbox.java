@@ -260,7 +260,16 @@ final class LocalSandbox implements Sandbox {
         ForkServers.Profile profile = new ForkServers.Profile(bubblewrap, python, user, environment, diskImages,
                 python.warmPreload());
         try {
-            return new ForkServerChoice(ForkServers.get(this, profile, policy.startupTimeout()), null);
+            ForkServer server = ForkServers.get(this, profile, policy.startupTimeout());
+            // the session's directory (a short number) and the kernel's socket in it must fit a Unix socket path
+            int socketPath = server.sessionsDirectory().toString().length() + "/zzzzzz/control/".length()
+                    + KernelProcess.SOCKET_NAME.length();
+            if (socketPath > ForkServer.MAX_SOCKET_PATH) {
+                server.release();
+                return new ForkServerChoice(null, "java.io.tmpdir (" + System.getProperty("java.io.tmpdir")
+                        + ") is too long for the fork server's socket paths");
+            }
+            return new ForkServerChoice(server, null);
         } catch (SandboxException e) {
             return new ForkServerChoice(null, "the fork server is unavailable, so the session was started plainly: "
                     + e.getMessage());

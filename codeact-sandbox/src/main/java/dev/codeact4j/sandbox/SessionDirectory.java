@@ -110,8 +110,7 @@ final class SessionDirectory implements AutoCloseable {
     private static SessionDirectory create(HostUser user, int diskMb, boolean diskImage, Path parent) {
         Path root = null;
         try {
-            // In a fork server's sessions directory a short name: the kernel's socket path must stay under 108 bytes.
-            root = parent == null ? Files.createTempDirectory(PREFIX) : Files.createTempDirectory(parent, "s");
+            root = parent == null ? Files.createTempDirectory(PREFIX) : numbered(parent);
             Files.writeString(root.resolve("owner"), ownerLine(ProcessHandle.current()));
             Files.createDirectory(root.resolve("control"));
             Path work;
@@ -135,6 +134,22 @@ final class SessionDirectory implements AutoCloseable {
             throw new SandboxException("cannot prepare the session's directory: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * A new directory in a fork server's sessions directory, named by a number: the kernel's socket in it must stay
+     * within a Unix socket path's 108 bytes, so the name is as short as it can be (the server's directory is private).
+     */
+    private static Path numbered(Path parent) throws IOException {
+        while (true) {
+            try {
+                return Files.createDirectory(parent.resolve(Long.toString(NUMBERS.incrementAndGet(), 36)));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // a number taken by a JVM before this one (the directory outlived it): the next
+            }
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong NUMBERS = new java.util.concurrent.atomic.AtomicLong();
 
     /** Where the kernel's socket and config go. */
     Path control() {

@@ -2,6 +2,7 @@ package dev.codeact4j.server.sessions;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codeact4j.sandbox.Session;
+import dev.codeact4j.sandbox.SessionStart;
 import dev.codeact4j.server.http.Json;
 
 import java.time.Duration;
@@ -92,7 +93,16 @@ final class OpenSession {
 
     /** The session as the API shows it. */
     ObjectNode json(Duration ttl) {
-        return Json.MAPPER.createObjectNode()
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        SessionStart start = session.howStarted();
+        if (start != null) {
+            ObjectNode how = json.putObject("start").put("forked", start.forked());
+            if (start.reason() != null) {
+                how.put("reason", start.reason());
+            }
+            how.put("ms", start.took().toNanos() / 1e6);
+        }
+        return json
                 .put("id", id)
                 .put("language", session.language().id())
                 .put("timeoutSeconds", session.policy().timeout().toMillis() / 1000.0)

@@ -413,6 +413,19 @@ class SessionsApiTest {
     }
 
     @Test
+    void aSessionSaysHowItWasStarted() throws Exception {
+        JsonNode forked = open(server, "{}");
+        assertThat(forked.at("/start/forked").asBoolean()).as(forked.toString()).isTrue();
+        assertThat(forked.at("/start/reason").isMissingNode()).isTrue();
+        assertThat(forked.at("/start/ms").asDouble()).isPositive();
+        JsonNode plain = open(server, "{\"network\": true}");
+        assertThat(plain.at("/start/forked").asBoolean()).isFalse();
+        assertThat(plain.at("/start/reason").asText()).contains("network");
+        close(server, forked.get("id").asText());
+        close(server, plain.get("id").asText());
+    }
+
+    @Test
     void theOpenApiDocumentDescribesEverySessionRoute() throws Exception {
         JsonNode paths = json(send(server, request(server, "/api/openapi.json").GET()), 200).get("paths");
         Map<String, List<String>> routes = Map.of(
@@ -425,14 +438,26 @@ class SessionsApiTest {
                 assertThat(paths.path(path).has(method)).as(method + " " + path).isTrue()));
     }
 
-    /** The host directories of sessions whose working directory holds {@code name}. */
+    /**
+     * The host directories of sessions whose working directory holds {@code name}: plain sessions' in java.io.tmpdir,
+     * forked sessions' in their fork server's directory there.
+     */
     private static List<Path> sessionDirectoriesHolding(String name) throws IOException {
+        List<Path> candidates = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return dirs.filter(dir -> dir.getFileName().toString().startsWith("codeact-session-"))
-                    .filter(dir -> Files.exists(dir.resolve("disk/work").resolve(name))
-                            || Files.exists(dir.resolve("work").resolve(name)))
-                    .toList();
+            for (Path dir : dirs.toList()) {
+                String fileName = dir.getFileName().toString();
+                if (fileName.startsWith("codeact-session-")) {
+                    candidates.add(dir);
+                } else if (fileName.startsWith("codeact-fork-") && Files.isDirectory(dir.resolve("s"))) {
+                    try (Stream<Path> forked = Files.list(dir.resolve("s"))) {
+                        candidates.addAll(forked.toList());
+                    }
+                }
+            }
         }
+        return candidates.stream().filter(dir -> Files.exists(dir.resolve("disk/work").resolve(name))
+                || Files.exists(dir.resolve("work").resolve(name))).toList();
     }
 
     static JsonNode open(CodeactServer server, String body) throws Exception {
