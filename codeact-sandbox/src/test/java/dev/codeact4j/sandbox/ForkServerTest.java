@@ -50,6 +50,9 @@ class ForkServerTest {
                     client.sendall(b'over loopback')
                     peer.recv(100)
                     """).result().repr()).as("the session's own loopback is up").isEqualTo("b'over loopback'");
+            ExecutionError error = session.execute("raise ToolError('down')").error();
+            assertThat(error.traceback()).as("the kernel's classes are named as in a plain start")
+                    .contains("\nToolError: down").doesNotContain("kernel.ToolError");
         }
     }
 

@@ -25,13 +25,13 @@ A session is three generations of this process:
 import ctypes
 import fcntl
 import gc
-import importlib.util
 import json
 import os
 import signal
 import socket
 import struct
 import sys
+import types
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
@@ -123,10 +123,12 @@ class ForkServer:
         self.gid = int(config["gid"])
         with open(config["seccomp"], "rb") as handle:
             self.seccomp = handle.read()  # the BPF program, read once: every session applies the same
-        spec = importlib.util.spec_from_file_location("kernel", config["kernel"])
-        self.kernel = importlib.util.module_from_spec(spec)
-        sys.modules["kernel"] = self.kernel
-        spec.loader.exec_module(self.kernel)
+        # The kernel's own module is __main__ in a session, as when it runs as a script (see the end of kernel.py).
+        self.kernel = types.ModuleType("__main__")
+        self.kernel.__file__ = config["kernel"]
+        self.kernel.__codeact_forked__ = True
+        with open(config["kernel"], "rb") as handle:
+            exec(compile(handle.read(), config["kernel"], "exec"), self.kernel.__dict__)
         for module in config.get("preload", []):
             __import__(module)
         if "matplotlib" in sys.modules:

@@ -957,5 +957,7 @@ def main():
     kernel.serve()
 
 
-if __name__ == "__main__":
+# The fork server (forkserver.py) runs this file as __main__ too, so that its classes are named as in a kernel started
+# plainly (a ToolError is "ToolError", not "kernel.ToolError"), and calls main() itself in each session it forks.
+if __name__ == "__main__" and not globals().get("__codeact_forked__"):
     main()
