@@ -166,7 +166,8 @@ final class Bubblewrap {
         return args;
     }
 
-    private static String shellQuoted(String text) {
+    /** A word for /bin/sh, quoted whatever it holds. */
+    static String shellQuoted(String text) {
         return "'" + text.replace("'", "'\\''") + "'";
     }
 

@@ -108,19 +108,12 @@ final class KernelProcess implements AutoCloseable {
 
     private static KernelProcess startForked(LocalSandbox sandbox, SandboxPolicy policy, Launch launch,
                                              ForkServer forkServer, long started) throws ForkFailedException {
-        Path controlDir = launch.files().control();
         KernelDescription kernel = sandbox.kernel(policy.language());
         Cgroups.Group cgroup = null;
         ForkedProcess forked = null;
         try {
-            Files.writeString(controlDir.resolve(CONFIG_NAME), FrameChannel.JSON.writeValueAsString(
-                    kernelConfig(sandbox, policy, launch)));
-            Path socketPath = controlDir.resolve(SOCKET_NAME);
-            Files.deleteIfExists(socketPath);
             cgroup = sandbox.cgroups().map(c -> c.create(policy.memoryMb(), policy.maxProcesses())).orElse(null);
-            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-                server.bind(UnixDomainSocketAddress.of(socketPath));
-                Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-rw-rw-"));
+            try (ServerSocketChannel server = listen(sandbox, policy, launch)) {
                 ForkServer.Spawned spawned;
                 try {
                     spawned = forkServer.spawn(launch.files(), (long) policy.diskMb() * 1024 * 1024,
@@ -157,22 +150,38 @@ final class KernelProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the kernel's configuration into the control directory and listens on its socket there (an earlier
+     * interpreter's is replaced), for the kernel to connect to.
+     */
+    private static ServerSocketChannel listen(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) throws IOException {
+        Path controlDir = launch.files().control();
+        Files.writeString(controlDir.resolve(CONFIG_NAME), FrameChannel.JSON.writeValueAsString(
+                kernelConfig(sandbox, policy, launch)));
+        Path socketPath = controlDir.resolve(SOCKET_NAME);
+        Files.deleteIfExists(socketPath);
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(UnixDomainSocketAddress.of(socketPath));
+            // The kernel may run as another user: the socket sits in the session's private directory.
+            Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-rw-rw-"));
+            return server;
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
     private static KernelProcess startPlain(LocalSandbox sandbox, SandboxPolicy policy, Launch launch) {
         Path controlDir = launch.files().control();
         KernelDescription kernel = sandbox.kernel(policy.language());
         Cgroups.Group cgroup = null;
         Process process = null;
         try {
-            Files.writeString(controlDir.resolve(CONFIG_NAME), FrameChannel.JSON.writeValueAsString(
-                    kernelConfig(sandbox, policy, launch)));
-            Path socketPath = controlDir.resolve(SOCKET_NAME);
-            Files.deleteIfExists(socketPath); // an earlier interpreter's
             cgroup = sandbox.cgroups().map(c -> c.create(policy.memoryMb(), policy.maxProcesses())).orElse(null);
             Map<String, String> environment = sandboxEnvironment(sandbox, policy, launch);
-            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-                server.bind(UnixDomainSocketAddress.of(socketPath));
-                // The kernel may run as another user: the socket sits in the session's private directory.
-                Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-rw-rw-"));
+            try (ServerSocketChannel server = listen(sandbox, policy, launch)) {
+                Path socketPath = controlDir.resolve(SOCKET_NAME);
                 boolean byLauncher = bindsByLauncher(sandbox, launch);
                 boolean dataByLauncher = byLauncher && !policy.data().isEmpty();
                 Path packages = packages(sandbox, kernel);
@@ -279,12 +288,12 @@ final class KernelProcess implements AutoCloseable {
         StringBuilder script = new StringBuilder();
         if (cgroup != null) {
             for (Path procs : cgroup.procsFiles()) {
-                script.append("echo $$ > ").append(shellQuoted(procs.toString())).append(" && ");
+                script.append("echo $$ > ").append(Bubblewrap.shellQuoted(procs.toString())).append(" && ");
             }
         }
         script.append("exec \"$@\"");
         if (sandbox.isolation() == Isolation.BUBBLEWRAP) {
-            script.append(' ').append(Bubblewrap.SECCOMP_FD).append("< ").append(shellQuoted(SyscallFilter.compiled().toString()));
+            script.append(' ').append(Bubblewrap.SECCOMP_FD).append("< ").append(Bubblewrap.shellQuoted(SyscallFilter.compiled().toString()));
         }
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "codeact-launcher"));
         if (!dataPairs.isEmpty()) {
@@ -304,9 +313,6 @@ final class KernelProcess implements AutoCloseable {
         return command;
     }
 
-    private static String shellQuoted(String text) {
-        return "'" + text.replace("'", "'\\''") + "'";
-    }
 
     private static KernelProcess connect(ServerSocketChannel server, OsProcess process, ProcessOutput output,
                                          Duration timeout, Cgroups.Group cgroup, KernelDescription kernel,
