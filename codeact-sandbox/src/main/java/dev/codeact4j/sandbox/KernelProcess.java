@@ -732,8 +732,18 @@ final class KernelProcess implements AutoCloseable {
             this.output = output;
         }
 
+        /**
+         * Asked before every execution, so it reads no /proc file (two reads cost half a warm round trip): the init
+         * holds the output connection until it exits, and every other process of the session dies with it, so the
+         * connection's reader ends when the session does.
+         */
         @Override
         public boolean isAlive() {
+            return reader.isAlive();
+        }
+
+        /** Whether the init is still there (not yet reaped), from /proc: for waiting until it is gone. */
+        private boolean initRunning() {
             return init.map(ProcessHandle::isAlive).orElse(false) && ForkServer.ProcFs.isRunning(initPid);
         }
 
@@ -757,7 +767,7 @@ final class KernelProcess implements AutoCloseable {
 
         private boolean waitUntilGone(Duration most) {
             long deadline = System.nanoTime() + most.toNanos();
-            while (isAlive()) {
+            while (initRunning()) {
                 if (System.nanoTime() > deadline) {
                     return false;
                 }

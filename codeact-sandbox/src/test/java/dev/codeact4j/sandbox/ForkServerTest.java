@@ -225,6 +225,48 @@ class ForkServerTest {
         }
     }
 
+    @Test
+    void aServerThatMadeItsShareIsReplacedAndStopsWhenItsLastSessionEnds() throws Exception {
+        if (!FORK_SERVER_ON) {
+            return;
+        }
+        int share = ForkServers.forksPerServer;
+        int margin = ForkServers.successorMargin;
+        Session kept = open(); // a session of the first server, open while the next one takes over
+        try {
+            long first = serverOf(kept);
+            ForkServers.forksPerServer = ForkServers.successorMargin = 0; // the first has made its share
+            long next = first;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (next == first) {
+                assertThat(System.nanoTime()).as("a successor took over within 60 s").isLessThan(deadline);
+                try (Session session = open()) {
+                    assertThat(session.howStarted().forked()).as("no session is started plainly meanwhile").isTrue();
+                    next = serverOf(session);
+                }
+            }
+            ForkServers.forksPerServer = share;
+            ForkServers.successorMargin = margin;
+            assertThat(kept.execute("1 + 1").result().repr()).as("the old server's session lives on").isEqualTo("2");
+            ProcessHandle old = ProcessHandle.of(first).orElseThrow();
+            assertThat(old.isAlive()).as("the old server waits for its last session").isTrue();
+            kept.close();
+            old.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(forkServerSandbox().pid()).isEqualTo(next);
+        } finally {
+            ForkServers.forksPerServer = share;
+            ForkServers.successorMargin = margin;
+            kept.close();
+        }
+    }
+
+    /** The fork server's bubblewrap a forked session came from: its init's parent (the server's init) and that's parent. */
+    private static long serverOf(Session session) {
+        long init = ((LocalSession) session).processIds().get(0);
+        return ProcessHandle.of(init).flatMap(ProcessHandle::parent).flatMap(ProcessHandle::parent)
+                .map(ProcessHandle::pid).orElseThrow();
+    }
+
     /** The bubblewrap of the fork server this JVM runs: its child that runs forkserver.py. */
     private static ProcessHandle forkServerSandbox() {
         List<ProcessHandle> found = ProcessHandle.current().children()
