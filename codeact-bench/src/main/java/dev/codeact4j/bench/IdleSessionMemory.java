@@ -105,34 +105,14 @@ public final class IdleSessionMemory {
                 Snippet.check(session.execute(Snippet.TRIVIAL));
             }
             Thread.sleep(SETTLE);
-            List<ProcessHandle> servers = ProcessHandle.current().children()
-                    .filter(child -> String.join(" ", child.info().arguments().orElse(new String[0])).contains("forkserver.py"))
-                    .toList();
-            if (servers.size() != 1) {
-                throw new IllegalStateException("expected one fork server, found " + servers.size());
+            SessionTrees trees = sessionTrees();
+            List<Map<String, Object>> perSession = trees.sessions();
+            if (perSession.size() != count || trees.servers().size() != 4) {
+                throw new IllegalStateException("expected " + count + " sessions in one fork server, found "
+                        + perSession.size() + " and " + trees.servers().size() + " server processes");
             }
-            ProcessHandle server = servers.get(0);
-            ProcessHandle serverInit = server.children().findFirst().orElseThrow();
-            List<ProcessHandle> own = new ArrayList<>(List.of(server, serverInit));
-            List<Map<String, Object>> perSession = new ArrayList<>();
-            for (ProcessHandle child : serverInit.children().toList()) {
-                if (child.info().command().orElse("").endsWith("sh")) {
-                    own.add(child);
-                    own.addAll(child.descendants().toList());
-                } else {
-                    perSession.add(tree(child));
-                }
-            }
-            if (perSession.size() != count) {
-                throw new IllegalStateException("expected " + count + " sessions in the fork server, found " + perSession.size());
-            }
-            long serverPss = 0;
-            List<Map<String, Object>> serverProcesses = new ArrayList<>();
-            for (ProcessHandle process : own) {
-                Map<String, Object> alone = tree(process, false);
-                serverPss += (Long) alone.get("pssKb");
-                serverProcesses.add(alone);
-            }
+            long serverPss = trees.serversPssKb();
+            List<Map<String, Object>> serverProcesses = trees.servers();
             long sessionsPss = perSession.stream().mapToLong(s -> (Long) s.get("pssKb")).sum();
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("sessions", count);
@@ -147,6 +127,43 @@ public final class IdleSessionMemory {
         } finally {
             sessions.forEach(Session::close);
         }
+    }
+
+    /**
+     * This JVM's sessions, each as the memory of its processes: a child of the JVM is a plainly started session's
+     * bubblewrap, or a fork server's; a fork server's sessions are the children of its sandbox's init (each session's
+     * init, with its kernel), and the server's own processes are its bubblewrap, that init, and the shell with the
+     * server under it.
+     */
+    record SessionTrees(List<Map<String, Object>> sessions, List<Map<String, Object>> servers, long serversPssKb) {
+    }
+
+    static SessionTrees sessionTrees() throws IOException {
+        List<Map<String, Object>> sessions = new ArrayList<>();
+        List<Map<String, Object>> servers = new ArrayList<>();
+        long serversPss = 0;
+        for (ProcessHandle child : ProcessHandle.current().children().toList()) {
+            if (!String.join(" ", child.info().arguments().orElse(new String[0])).contains("forkserver.py")) {
+                sessions.add(tree(child));
+                continue;
+            }
+            ProcessHandle serverInit = child.children().findFirst().orElseThrow();
+            List<ProcessHandle> own = new ArrayList<>(List.of(child, serverInit));
+            for (ProcessHandle inside : serverInit.children().toList()) {
+                if (inside.info().command().orElse("").endsWith("sh")) {
+                    own.add(inside);
+                    own.addAll(inside.descendants().toList());
+                } else {
+                    sessions.add(tree(inside));
+                }
+            }
+            for (ProcessHandle process : own) {
+                Map<String, Object> alone = tree(process, false);
+                serversPss += (Long) alone.get("pssKb");
+                servers.add(alone);
+            }
+        }
+        return new SessionTrees(sessions, servers, serversPss);
     }
 
     private static Map<String, Object> jupyterKernel(String setup) throws Exception {

@@ -17,7 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.LongSummaryStatistics;
@@ -25,10 +24,10 @@ import java.util.Map;
 
 /**
  * The memory of idle sessions opened through {@code codeact serve}: a server in this JVM opens {@value #DEFAULT_SESSIONS}
- * sessions ({@code POST /api/sessions}, the server's default policy: bare, nothing preloaded) and runs the trivial
+ * sessions ({@code POST /api/sessions}, the server's default policy) and runs the trivial
  * snippet once in each ({@code POST .../execute}); after {@link IdleSessionMemory#SETTLE} of quiet it sums PSS, USS
- * and RSS from {@code /proc/<pid>/smaps_rollup} over each session's processes (each child of this JVM is one
- * session's bubblewrap), and measures what the JVM itself grew by: its heap after a full collection and its own
+ * and RSS from {@code /proc/<pid>/smaps_rollup} over each session's processes (forked from the fork server since
+ * the fork server issue, see {@link IdleSessionMemory#sessionTrees}), and measures what the JVM itself grew by: its heap after a full collection and its own
  * PSS (heap, thread stacks, buffers), from before the first session to after the last.
  *
  * <p>Usage: {@code ServerSessionMemory [output.json] [sessions]}; the report is printed too.
@@ -67,10 +66,8 @@ public final class ServerSessionMemory {
             }
             Thread.sleep(IdleSessionMemory.SETTLE);
 
-            List<Map<String, Object>> sessions = new ArrayList<>();
-            for (ProcessHandle child : ProcessHandle.current().children().toList()) {
-                sessions.add(IdleSessionMemory.tree(child));
-            }
+            IdleSessionMemory.SessionTrees trees = IdleSessionMemory.sessionTrees();
+            List<Map<String, Object>> sessions = trees.sessions();
             if (sessions.size() != count) {
                 throw new IllegalStateException("expected " + count + " session processes, found " + sessions.size());
             }
@@ -83,6 +80,10 @@ public final class ServerSessionMemory {
                 report.put(field, Map.of("mean", Math.round(stats.getAverage()), "min", stats.getMin(),
                         "max", stats.getMax(), "sum", stats.getSum()));
             }
+            // Sessions forked from the fork server share its pages: its processes' PSS is theirs to share too.
+            report.put("forkServerPssKb", trees.serversPssKb());
+            report.put("pssKbPerSessionWithForkServerShare",
+                    (sessions.stream().mapToLong(s -> (Long) s.get("pssKb")).sum() + trees.serversPssKb()) / count);
             report.put("jvmHeapKbBefore", heapBefore / 1024);
             report.put("jvmHeapKbAfter", heapAfter / 1024);
             report.put("jvmHeapKbPerSession", (heapAfter - heapBefore) / 1024.0 / count);
@@ -97,6 +98,9 @@ public final class ServerSessionMemory {
             Files.writeString(Path.of(args[0]), text + "\n");
         }
         System.out.println(text);
+        // The MCP SDK's session sweeper (a non-daemon thread it never stops; README, "codeact serve") would keep
+        // this JVM alive after the server is closed.
+        System.exit(0);
     }
 
     private static JsonNode send(HttpClient http, CodeactServer server, String path, String method, String body,
