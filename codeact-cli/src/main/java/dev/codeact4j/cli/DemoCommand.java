@@ -88,7 +88,7 @@ public final class DemoCommand implements Callable<Integer> {
         Colors colors = Colors.of(spec.commandLine());
         AgentReport report = new AgentReport(spec.commandLine().getOut(), err, colors, output.json, displayFiles);
         report.demoStarted();
-        Sandbox sandbox = codeact.sandbox(err, colors);
+        Sandbox sandbox = codeact.sandbox(err, colors, false);
 
         int succeeded = 0;
         int skipped = 0;

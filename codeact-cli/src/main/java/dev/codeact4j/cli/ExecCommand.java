@@ -189,7 +189,7 @@ public final class ExecCommand implements Callable<Integer> {
         SandboxPolicy policy = dataOptions.offer(policy(config), config, home, codeact.environment(), err, colors).policy();
         ExecReport report = output.json ? new JsonReport(out) : new HumanReport(out, err, colors, snippets.size());
 
-        Sandbox sandbox = codeact.sandbox(err, colors);
+        Sandbox sandbox = codeact.sandbox(err, colors, false);
         boolean allSucceeded = true;
         try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
              Session session = sandbox.open(policy)) {

@@ -131,7 +131,8 @@ public final class McpCommand implements Callable<Integer> {
 
         PrintWriter err = spec.commandLine().getErr();
         Colors colors = Colors.of(spec.commandLine());
-        Sandbox sandbox = codeact.sandbox(err, colors);
+        Sandbox sandbox = codeact.sandbox(err, colors, true);
+        sandbox.prepare(policy); // the fork server starts while the client connects
         // Standard output is the protocol's: whatever else would print there (a library, say) goes to standard error.
         OutputStream protocol = new FileOutputStream(FileDescriptor.out);
         PrintStream standardOutput = System.out;

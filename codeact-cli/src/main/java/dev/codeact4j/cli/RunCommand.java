@@ -307,7 +307,7 @@ public final class RunCommand implements Callable<Integer> {
         AgentFactory withRetries = base.newBuilder().retryListener(progress::retrying).build();
         ChatModels models = withRetries.models(modelSpec);
 
-        Sandbox sandbox = codeact.sandbox(err, colors);
+        Sandbox sandbox = codeact.sandbox(err, colors, false);
         try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
              RunRecording recording = RunRecording.open(codeact.runStoreFile(), store.recording(), err, colors)) {
             CodeActAgent agent = withRetries.newBuilder()

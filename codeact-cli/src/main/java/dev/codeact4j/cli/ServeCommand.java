@@ -133,7 +133,7 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         Colors colors = Colors.of(spec.commandLine());
-        Sandbox sandbox = codeact.sandbox(err, colors);
+        Sandbox sandbox = codeact.sandbox(err, colors, true);
         try (HostTools tools = HostTools.start(classTools, mcpServers, err, colors);
              RunRecording recording = RunRecording.open(codeact.runStoreFile(), store.recording(), err, colors)) {
             AgentFactory agents = base.newBuilder()

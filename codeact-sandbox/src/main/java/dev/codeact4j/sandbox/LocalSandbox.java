@@ -111,6 +111,17 @@ final class LocalSandbox implements Sandbox {
     }
 
     @Override
+    public void prepare(SandboxPolicy policy) {
+        HostUser user = isolation == Isolation.BUBBLEWRAP ? HostUser.forSession(jvmUser, null) : jvmUser;
+        Thread.ofVirtual().name("codeact-forkserver-prepare").start(() -> {
+            ForkServerChoice choice = forkServerFor(policy, user);
+            if (choice.server() != null) {
+                choice.server().release(); // started and running: the sessions take it as they open
+            }
+        });
+    }
+
+    @Override
     public List<String> poolPreload() {
         return kernel.warmPreload();
     }

@@ -35,6 +35,13 @@ public interface Sandbox {
         return open(SandboxPolicy.defaults());
     }
 
+    /**
+     * Starts ahead, in the background, what sessions of this policy need, so that the first one opens as fast as the
+     * rest: the fork server, when the policy fits it (a server calls this as it starts). Optional.
+     */
+    default void prepare(SandboxPolicy policy) {
+    }
+
     /** One line on how sessions are isolated and limited here, for logs and the CLI. */
     String describe();
 

@@ -260,6 +260,27 @@ class ForkServerTest {
         }
     }
 
+    @Test
+    void prepareStartsTheServerAheadAndTheFirstSessionIsForkedFromIt() throws Exception {
+        if (!FORK_SERVER_ON) {
+            return;
+        }
+        // Another interpreter's path is another profile: a server of its own, which no other test has started.
+        Sandbox sandbox = Sandbox.builder().python(Path.of("/usr/bin/python3.11")).build();
+        List<Long> before = forkServerSandboxes().stream().map(ProcessHandle::pid).toList();
+        sandbox.prepare(quickPolicy().build());
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<ProcessHandle> started;
+        while ((started = forkServerSandboxes().stream().filter(server -> !before.contains(server.pid())).toList()).isEmpty()) {
+            assertThat(System.nanoTime()).as("the prepared server started").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        try (Session session = sandbox.open(quickPolicy().build())) {
+            assertThat(session.howStarted().forked()).isTrue();
+            assertThat(serverOf(session)).isEqualTo(started.get(0).pid());
+        }
+    }
+
     /** The fork server's bubblewrap a forked session came from: its init's parent (the server's init) and that's parent. */
     private static long serverOf(Session session) {
         long init = ((LocalSession) session).processIds().get(0);
@@ -267,11 +288,19 @@ class ForkServerTest {
                 .map(ProcessHandle::pid).orElseThrow();
     }
 
-    /** The bubblewrap of the fork server this JVM runs: its child that runs forkserver.py. */
-    private static ProcessHandle forkServerSandbox() {
-        List<ProcessHandle> found = ProcessHandle.current().children()
+    /** The bubblewraps of this JVM's fork servers: its children that run forkserver.py. */
+    private static List<ProcessHandle> forkServerSandboxes() {
+        return ProcessHandle.current().children()
                 .filter(child -> String.join(" ", child.info().arguments().orElse(new String[0])).contains("forkserver.py"))
                 .filter(ProcessHandle::isAlive).toList();
+    }
+
+    /** The bubblewrap of the default profile's fork server: the child of this JVM that runs forkserver.py with python3. */
+    private static ProcessHandle forkServerSandbox() {
+        // the default profile's: /usr/bin/python3 (prepareStartsTheServerAhead... starts one of python3.11's)
+        List<ProcessHandle> found = forkServerSandboxes().stream()
+                .filter(server -> String.join(" ", server.info().arguments().orElse(new String[0])).contains("'/usr/bin/python3' "))
+                .toList();
         assertThat(found).as("one fork server: %s", found.stream().map(process -> process.info().toString()).toList())
                 .hasSize(1);
         return found.get(0);

@@ -352,7 +352,9 @@ public final class CodeactServer implements AutoCloseable {
             if (token != null && token.length() < 16) {
                 throw new IllegalArgumentException("the token must have at least 16 characters; a generated one has 48.");
             }
-            return new CodeactServer(this);
+            CodeactServer server = new CodeactServer(this);
+            sandbox.prepare(policy); // the fork server starts now: the first session is forked, as the rest
+            return server;
         }
     }
 }
