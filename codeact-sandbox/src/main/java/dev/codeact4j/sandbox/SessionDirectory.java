@@ -181,6 +181,17 @@ final class SessionDirectory implements AutoCloseable {
         if (DiskImage.isMountPoint(disk)) {
             DiskImage.unmount(disk);
         }
+        // The owner file goes last: a removal cut short (the JVM halting) leaves a directory the next JVM knows
+        // to be abandoned, not one it takes for a session being made.
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(root)) {
+            for (Path child : children) {
+                if (!child.getFileName().toString().equals("owner")) {
+                    LocalSandbox.deleteRecursively(child);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone already, or not ours to read: what is left is swept later
+        }
         LocalSandbox.deleteRecursively(root);
     }
 
