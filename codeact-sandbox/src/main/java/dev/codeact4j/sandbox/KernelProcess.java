@@ -518,23 +518,23 @@ final class KernelProcess implements AutoCloseable {
 
     /**
      * The kernel's host PID: the interpreter among bubblewrap's descendants (the process itself without it), known
-     * by the name of the interpreter's file once its links are resolved.
+     * by the name of the interpreter's file once its links are resolved; empty while /proc does not show it.
      */
-    private static long findKernelPid(Process process, KernelDescription kernel) {
+    private static Optional<Long> findKernelPid(Process process, KernelDescription kernel) {
         String interpreter;
         try {
             interpreter = kernel.interpreter().toRealPath().getFileName().toString();
         } catch (IOException e) {
-            return process.pid();
+            return Optional.of(process.pid());
         }
         List<ProcessHandle> candidates = Stream.concat(Stream.of(process.toHandle()), process.descendants()).toList();
         for (ProcessHandle handle : candidates) {
             Optional<String> command = handle.info().command();
             if (command.isPresent() && Path.of(command.get()).getFileName().toString().equals(interpreter)) {
-                return handle.pid();
+                return Optional.of(handle.pid());
             }
         }
-        return process.pid();
+        return Optional.empty();
     }
 
     private static void drain(InputStream stream, java.util.function.Consumer<String> sink) {
@@ -695,9 +695,23 @@ final class KernelProcess implements AutoCloseable {
             return describeExit(process.exitValue());
         }
 
+        /**
+         * The interpreter among bubblewrap's descendants; asked again for a moment when /proc does not show it yet
+         * (an interrupt sent to bubblewrap instead would be lost).
+         */
         @Override
         public long kernelPid() {
-            return findKernelPid(process, kernel);
+            Optional<Long> pid = findKernelPid(process, kernel);
+            for (int attempt = 0; attempt < 20 && pid.isEmpty() && process.isAlive(); attempt++) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                pid = findKernelPid(process, kernel);
+            }
+            return pid.orElse(process.pid());
         }
 
         @Override

@@ -174,7 +174,8 @@ class ForkServerTest {
                 }));
             }
             for (Future<Session> future : opening) {
-                assertThat(future.get().howStarted().forked()).isEqualTo(FORK_SERVER_ON);
+                SessionStart start = future.get().howStarted();
+                assertThat(start.forked()).as(String.valueOf(start)).isEqualTo(FORK_SERVER_ON);
             }
         } finally {
             executor.shutdownNow();
