@@ -134,9 +134,11 @@ final class LocalSandbox implements Sandbox {
                 : "/tmp bounded by a tmpfs, the working directory per file only (disk images need root)";
         String user = jvmUser.isRoot() ? "code runs as " + HostUser.sandboxUser().describe() + ", not root"
                 : "code runs as " + jvmUser.describe();
+        String starts = forkServer ? "Python sessions forked from a fork server with numpy, pandas and matplotlib "
+                + "imported when their policy allows" : "every session started plainly (no fork server)";
         return switch (isolation) {
             case BUBBLEWRAP -> "bubblewrap (user, PID, network, IPC and UTS namespaces; read-only system; "
-                    + SyscallFilter.describe() + "); " + user + "; " + limits + "; " + disk;
+                    + SyscallFilter.describe() + "); " + user + "; " + limits + "; " + disk + "; " + starts;
             case UNSAFE_NONE -> "NO ISOLATION: code runs as this user with its files and network; " + limits;
         };
     }
