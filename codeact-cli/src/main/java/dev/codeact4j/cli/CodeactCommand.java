@@ -170,8 +170,10 @@ public final class CodeactCommand implements Callable<Integer> {
             err.flush();
         }
         Sandbox.Builder builder = Sandbox.builder()
-                .isolation(unsafeNoSandbox ? Isolation.UNSAFE_NONE : Isolation.BUBBLEWRAP)
-                .forkServer(forkServer && !"false".equals(System.getProperty("codeact.forkServer")));
+                .isolation(unsafeNoSandbox ? Isolation.UNSAFE_NONE : Isolation.BUBBLEWRAP);
+        if (!forkServer) {
+            builder.forkServer(false); // else the builder's default, which -Dcodeact.forkServer=false turns off
+        }
         if (bubblewrap != null) {
             builder.bubblewrap(bubblewrap);
         }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,14 +61,15 @@ final class ForkServer implements AutoCloseable {
     /** The host PID of the shell that starts the server again when it dies; its child is the server. */
     private volatile long shellPid;
     private final boolean sharedMount;
-    private final LocalSandbox sandbox;
+    /** The sandboxes' watchdog scheduler: a spawn that hangs is cut off at its deadline. */
+    private final ScheduledExecutorService watchdogs;
     private final AtomicInteger forks = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private final StringBuilder recentStderr = new StringBuilder();
     private volatile Runnable onRetiredClose;
 
-    private ForkServer(LocalSandbox sandbox, Path dir, Process process, boolean sharedMount) {
-        this.sandbox = sandbox;
+    private ForkServer(ScheduledExecutorService watchdogs, Path dir, Process process, boolean sharedMount) {
+        this.watchdogs = watchdogs;
         this.dir = dir;
         this.process = process;
         this.sharedMount = sharedMount;
@@ -163,7 +165,7 @@ final class ForkServer implements AutoCloseable {
             builder.environment().clear();
             builder.environment().put("PATH", "/usr/bin:/bin");
             process = builder.start();
-            ForkServer server = new ForkServer(sandbox, dir, process, shared);
+            ForkServer server = new ForkServer(sandbox.scheduler(), dir, process, shared);
             Process started = process;
             Thread.ofVirtual().name("codeact-forkserver-output").start(() -> server.drain(started.getInputStream()));
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -222,7 +224,7 @@ final class ForkServer implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         SocketChannel channel = connect(deadline);
         forks.incrementAndGet();
-        ScheduledFuture<?> watchdog = sandbox.scheduler().schedule(() -> close(channel),
+        ScheduledFuture<?> watchdog = watchdogs.schedule(() -> close(channel),
                 Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
         try {
             Path sessions = sessionsDirectory();

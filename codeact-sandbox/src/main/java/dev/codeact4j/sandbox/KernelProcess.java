@@ -42,9 +42,10 @@ final class KernelProcess implements AutoCloseable {
     /** Where the kernel's relay to the egress proxy listens on the sandbox's own loopback. */
     static final int EGRESS_PORT = 3128;
     private static final int DIAGNOSTIC_CHARS = 4000;
-    /** The last line a forked session's init writes: the kernel's exit status (see forkserver.py). */
+    /** What Python's fault handler adds to a crash's trace that is not the user's (see {@link #recentStderr()}). */
     private static final Pattern EXTENSION_MODULES = Pattern.compile("(?m)^Extension modules: .*\\(total: \\d+\\)\\n?");
     private static final Pattern HOST_FRAMES = Pattern.compile("(?m)^ +File \"" + Bubblewrap.KERNEL_DIR + "[/-].*\\n?");
+    /** The last line a forked session's init writes: the kernel's exit status (see forkserver.py). */
     private static final Pattern FORKED_EXIT = Pattern.compile("(?m)^codeact-forkserver: exit (\\d+)\\n?");
 
     private final OsProcess process;
@@ -129,24 +130,20 @@ final class KernelProcess implements AutoCloseable {
                 return process.startedAs(new SessionStart(true, null, Duration.ofNanos(System.nanoTime() - started)));
             }
         } catch (IOException e) {
-            if (forked != null) {
-                forked.destroy(cgroup);
-            } else if (cgroup != null) {
-                cgroup.destroy();
-            }
+            abandon(forked, cgroup);
             throw new SandboxException("cannot start a " + kernel.name() + " session: " + e.getMessage(), e);
-        } catch (ForkFailedException e) {
-            if (cgroup != null) {
-                cgroup.destroy();
-            }
+        } catch (ForkFailedException | RuntimeException e) {
+            abandon(forked, cgroup);
             throw e;
-        } catch (RuntimeException e) {
-            if (forked != null) {
-                forked.destroy(cgroup);
-            } else if (cgroup != null) {
-                cgroup.destroy();
-            }
-            throw e;
+        }
+    }
+
+    /** A forked start that failed: its processes (if it got as far) and its cgroup go. */
+    private static void abandon(ForkedProcess forked, Cgroups.Group cgroup) {
+        if (forked != null) {
+            forked.destroy(cgroup);
+        } else if (cgroup != null) {
+            cgroup.destroy();
         }
     }
 
@@ -312,7 +309,6 @@ final class KernelProcess implements AutoCloseable {
         }
         return command;
     }
-
 
     private static KernelProcess connect(ServerSocketChannel server, OsProcess process, ProcessOutput output,
                                          Duration timeout, Cgroups.Group cgroup, KernelDescription kernel,
@@ -817,8 +813,8 @@ final class KernelProcess implements AutoCloseable {
 
         @Override
         public List<Long> pids() {
-            return Stream.concat(init.stream().filter(ProcessHandle::isAlive), init.stream().filter(ProcessHandle::isAlive)
-                    .flatMap(ProcessHandle::descendants)).map(ProcessHandle::pid).toList();
+            return init.filter(ProcessHandle::isAlive).stream()
+                    .flatMap(root -> Stream.concat(Stream.of(root), root.descendants())).map(ProcessHandle::pid).toList();
         }
 
         /** The output connection ends with the init: its reader is done once everything it had is read. */
@@ -863,7 +859,7 @@ final class KernelProcess implements AutoCloseable {
      * this JVM reaps it. Killing the outer one first would hand its children to the host's init, which may never
      * reap them (zombies).
      */
-    static void destroy(Process process, Cgroups.Group cgroup) {
+    private static void destroy(Process process, Cgroups.Group cgroup) {
         if (process != null) {
             List<ProcessHandle> inside = new ArrayList<>(process.descendants().toList());
             if (cgroup != null) {

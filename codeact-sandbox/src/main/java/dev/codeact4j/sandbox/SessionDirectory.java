@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A session's files on the host, in one directory that lives as long as the session:
@@ -28,6 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class SessionDirectory implements AutoCloseable {
     static final String PREFIX = "codeact-session-";
+
+    /** The names of the directories made in fork servers' sessions directories (see {@link #numbered}). */
+    private static final AtomicLong NUMBERS = new AtomicLong();
 
     private final Path root;
     private final Path work;
@@ -143,13 +148,11 @@ final class SessionDirectory implements AutoCloseable {
         while (true) {
             try {
                 return Files.createDirectory(parent.resolve(Long.toString(NUMBERS.incrementAndGet(), 36)));
-            } catch (java.nio.file.FileAlreadyExistsException e) {
+            } catch (FileAlreadyExistsException e) {
                 // a number taken by a JVM before this one (the directory outlived it): the next
             }
         }
     }
-
-    private static final java.util.concurrent.atomic.AtomicLong NUMBERS = new java.util.concurrent.atomic.AtomicLong();
 
     /** Where the kernel's socket and config go. */
     Path control() {

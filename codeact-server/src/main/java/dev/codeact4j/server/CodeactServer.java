@@ -5,8 +5,6 @@ import dev.codeact4j.sandbox.Sandbox;
 import dev.codeact4j.sandbox.SandboxPolicy;
 import dev.codeact4j.server.http.Access;
 import dev.codeact4j.server.http.ApiErrors;
-import dev.codeact4j.server.http.ApiException;
-import dev.codeact4j.server.http.BodyLimit;
 import dev.codeact4j.server.http.Feature;
 import dev.codeact4j.server.http.GuardFilter;
 import dev.codeact4j.server.http.Json;
@@ -86,6 +84,7 @@ public final class CodeactServer implements AutoCloseable {
         PrintWriter log = builder.log;
         // One holder, so the filter installed before the port is known checks Host against the real port.
         AtomicReference<Access> access = new AtomicReference<>();
+        GuardFilter guard = new GuardFilter(access::get, limits.maxBodyBytes());
         app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -98,12 +97,7 @@ public final class CodeactServer implements AutoCloseable {
             ApiErrors.install(config.routes, log);
             config.routes.before(ctx -> {
                 if (isGuarded(ctx.path())) {
-                    Access checks = access.get();
-                    if (checks == null) { // the port is open a moment before it is known
-                        throw ApiException.unavailable("The server is starting; try again in a moment.");
-                    }
-                    checks.check(ctx);
-                    BodyLimit.check(ctx.req(), limits.maxBodyBytes());
+                    guard.admit(ctx.req());
                 }
             });
             config.routes.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
@@ -115,9 +109,9 @@ public final class CodeactServer implements AutoCloseable {
                 for (Feature feature : features) {
                     feature.servlets().forEach((path, servlet) -> {
                         // Javalin's before handler does not run for another servlet: the same checks as a filter.
-                        FilterHolder guard = new FilterHolder(new GuardFilter(access::get, limits.maxBodyBytes()));
-                        guard.setAsyncSupported(true);
-                        context.addFilter(guard, path, EnumSet.of(DispatcherType.REQUEST));
+                        FilterHolder filter = new FilterHolder(guard);
+                        filter.setAsyncSupported(true);
+                        context.addFilter(filter, path, EnumSet.of(DispatcherType.REQUEST));
                         ServletHolder holder = new ServletHolder(servlet);
                         holder.setAsyncSupported(true);
                         context.addServlet(holder, path);

@@ -1,6 +1,5 @@
 package dev.codeact4j.server.http;
 
-import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletRequest;
 import org.eclipse.jetty.util.UrlEncoded;
 
@@ -51,14 +50,9 @@ public final class Access {
         }
     }
 
-    /** Refuses the request (403, 401) unless its Host, Origin and token are right. */
-    public void check(Context ctx) {
-        check(ctx.header("Host"), ctx.header("Origin"), ctx.header("Authorization"), ctx.queryParam("token"));
-    }
-
     /**
-     * The same for a request to a servlet of its own ({@code /mcp}), which Javalin's handlers do not see. Only the
-     * query string is read for the token, never a form body, which belongs to the servlet.
+     * Refuses the request (403, 401) unless its Host, Origin and token are right. Only the query string is read for
+     * the token, never a form body, which belongs to the route or servlet.
      */
     public void check(HttpServletRequest request) {
         String query = request.getQueryString();

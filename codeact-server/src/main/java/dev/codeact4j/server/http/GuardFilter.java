@@ -12,9 +12,10 @@ import java.io.IOException;
 import java.util.function.Supplier;
 
 /**
- * The API routes' checks in front of a servlet of a {@link Feature}'s own (MCP at {@code /mcp}), which Javalin's
- * before handlers do not reach: the token, {@code Host} and {@code Origin} ({@link Access}) and the body limit, with
- * the same statuses and error shape.
+ * The checks of every guarded route: the token, {@code Host} and {@code Origin} ({@link Access}) and the body limit.
+ * Javalin's before handler calls {@link #admit}; as a filter, it puts the same checks, with the same statuses and
+ * error shape, in front of a servlet of a {@link Feature}'s own (MCP at {@code /mcp}), which that handler does not
+ * reach.
  */
 public final class GuardFilter implements Filter {
     private final Supplier<Access> access;
@@ -32,18 +33,25 @@ public final class GuardFilter implements Filter {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        HttpServletRequest http = (HttpServletRequest) request;
         try {
-            Access checks = access.get();
-            if (checks == null) {
-                throw ApiException.unavailable("The server is starting; try again in a moment.");
-            }
-            checks.check(http);
-            BodyLimit.check(http, maxBodyBytes);
+            admit((HttpServletRequest) request);
         } catch (ApiException e) {
             ApiErrors.write((HttpServletResponse) response, e);
             return;
         }
         chain.doFilter(request, response);
+    }
+
+    /**
+     * Throws the {@link ApiException} (401, 403, 413, 503) that refuses the request, if any: the checks of every
+     * guarded route, Javalin's (which call this from their before handler) and the servlets' (through this filter).
+     */
+    public void admit(HttpServletRequest request) {
+        Access checks = access.get();
+        if (checks == null) { // the port is open a moment before it is known
+            throw ApiException.unavailable("The server is starting; try again in a moment.");
+        }
+        checks.check(request);
+        BodyLimit.check(request, maxBodyBytes);
     }
 }
